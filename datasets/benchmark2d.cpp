@@ -1,0 +1,91 @@
+// The seeded 2D benchmark data and its batches (see benchmark2d.h).
+#include "datasets/benchmark2d.h"
+
+#include <cmath>
+
+#include "engine/error.h"
+
+namespace dg::data {
+
+void centre2d(int cls, double* x, double* y) {
+  *x = -40.0 + 40.0 * (cls % 3);
+  *y = -40.0 + 40.0 * (cls / 3);
+}
+
+Points2D make_points2d(uint64_t seed, int64_t per_condition, uint64_t stream) {
+  DG_CHECK(per_condition > 0, "make_points2d: per_condition must be positive");
+  // Streams are separated by a large offset so train/test/validation never share draws.
+  Philox rng(seed, stream << 40);
+  Points2D p;
+  const int64_t n = 2 * kClasses2D * per_condition;
+  std::vector<double> noise(2 * n);
+  rng.fill_normal(noise.data(), 2 * n);
+  p.xy.resize(2 * n);
+  int64_t i = 0;
+  for (int s = 0; s < 2; ++s)
+    for (int k = 0; k < kClasses2D; ++k)
+      for (int64_t r = 0; r < per_condition; ++r, ++i) {
+        double cx, cy;
+        centre2d(k, &cx, &cy);
+        const double sd = s ? 10.0 : 1.0;
+        p.xy[2 * i] = cx + sd * noise[2 * i];
+        p.xy[2 * i + 1] = cy + sd * noise[2 * i + 1];
+        p.cls.push_back(k);
+        p.spread.push_back(s);
+      }
+  return p;
+}
+
+std::vector<double> conditions2d(const std::vector<int>& cls, const std::vector<int>& spread) {
+  DG_CHECK(cls.size() == spread.size(), "conditions2d: sizes differ");
+  std::vector<double> c(cls.size() * kCondDim2D, 0.0);
+  for (size_t i = 0; i < cls.size(); ++i) {
+    DG_CHECK(cls[i] >= 0 && cls[i] < kClasses2D, "conditions2d: class " << cls[i]);
+    c[i * kCondDim2D + cls[i]] = 1.0;
+    c[i * kCondDim2D + 9] = spread[i];
+  }
+  return c;
+}
+
+Benchmark2D::Benchmark2D(Points2D train) : pts_(std::move(train)) {
+  cond_ = conditions2d(pts_.cls, pts_.spread);
+  // f_div as for images: per-coordinate std summed, normalized to [0, 1] (DESIGN.md section 4).
+  groups_ = group_by_condition(cond_, pts_.size(), kCondDim2D, pts_.xy, 2);
+}
+
+Batch Benchmark2D::batch(const std::vector<int64_t>& idx, Philox& rng) const {
+  const int64_t b = static_cast<int64_t>(idx.size());
+  Batch out;
+  out.x = Tensor::empty({b, 2});
+  out.x_pair = Tensor::empty({b, 2});
+  out.c = Tensor::empty({b, kCondDim2D});
+  out.fdiv = Tensor::empty({b});
+  std::vector<double> u(b);
+  rng.fill_uniform(u.data(), b);
+  float* x = out.x.data<float>();
+  float* xp = out.x_pair.data<float>();
+  float* c = out.c.data<float>();
+  float* f = out.fdiv.data<float>();
+  for (int64_t r = 0; r < b; ++r) {
+    const int64_t i = idx[r];
+    DG_CHECK(i >= 0 && i < size(), "Benchmark2D::batch: index " << i << " out of range");
+    const int64_t g = groups_.group_of[i];
+    const auto& m = groups_.members[g];
+    // Another member of the group, uniformly; the sample itself only for singletons.
+    int64_t j = i;
+    if (m.size() > 1) {
+      int64_t k = std::min<int64_t>(static_cast<int64_t>(u[r] * (m.size() - 1)), m.size() - 2);
+      j = m[k];
+      if (j == i) j = m.back();
+    }
+    for (int d = 0; d < 2; ++d) {
+      x[2 * r + d] = static_cast<float>(pts_.xy[2 * i + d] * kScale2D);
+      xp[2 * r + d] = static_cast<float>(pts_.xy[2 * j + d] * kScale2D);
+    }
+    for (int64_t d = 0; d < kCondDim2D; ++d) c[r * kCondDim2D + d] = static_cast<float>(cond_[i * kCondDim2D + d]);
+    f[r] = static_cast<float>(groups_.fdiv[g]);
+  }
+  return out;
+}
+
+}  // namespace dg::data

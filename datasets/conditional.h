@@ -1,0 +1,42 @@
+// What the GAN trainer needs from a conditional data set: batches of samples with their conditions,
+// each sample's f_div (DESIGN.md section 4) and a real pair drawn from the same group.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "engine/rng.h"
+#include "engine/tensor.h"
+
+namespace dg::data {
+
+struct Batch {
+  Tensor x;       // (B, ...) samples in the space the networks see
+  Tensor c;       // (B, C) conditions as fed to the networks
+  Tensor x_pair;  // (B, ...) another member of each sample's group (itself for singletons)
+  Tensor fdiv;    // (B,) f_div of each sample's condition, in [0, 1]
+};
+
+class ConditionalDataset {
+ public:
+  virtual ~ConditionalDataset() = default;
+  virtual int64_t size() const = 0;
+  virtual Shape sample_shape() const = 0;  // e.g. {2} or {1, 44, 44}
+  virtual int64_t condition_dim() const = 0;
+  // Rows `idx`; real pairs drawn with `rng` (advances it).
+  virtual Batch batch(const std::vector<int64_t>& idx, Philox& rng) const = 0;
+};
+
+// Groups of identical conditions and their diversity, shared by the 2D benchmark and ZDC data.
+struct Groups {
+  std::vector<int64_t> group_of;             // (N) group index of each sample
+  std::vector<std::vector<int64_t>> members; // per group, sample indices
+  std::vector<double> fdiv;                  // per group, in [0, 1]
+};
+
+// Groups samples whose condition rows (N, C) are exactly equal; f_div per group is the sum over
+// features of the population std of `samples` (N, D) within the group, divided by the maximum
+// over groups (singletons: 0). DESIGN.md section 4.
+Groups group_by_condition(const std::vector<double>& conditions, int64_t n, int64_t c_dim,
+                          const std::vector<double>& samples, int64_t d);
+
+}  // namespace dg::data

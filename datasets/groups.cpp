@@ -1,0 +1,48 @@
+// Grouping of identical conditions and per-group f_div (DESIGN.md section 4).
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "datasets/conditional.h"
+#include "engine/error.h"
+
+namespace dg::data {
+
+Groups group_by_condition(const std::vector<double>& cond, int64_t n, int64_t c_dim,
+                          const std::vector<double>& samples, int64_t d) {
+  DG_CHECK(static_cast<int64_t>(cond.size()) == n * c_dim, "group_by_condition: conditions size");
+  DG_CHECK(static_cast<int64_t>(samples.size()) == n * d, "group_by_condition: samples size");
+  Groups g;
+  g.group_of.assign(n, -1);
+  // Exact equality of the raw rows is the definition of "same particle".
+  std::map<std::vector<double>, int64_t> index;
+  for (int64_t i = 0; i < n; ++i) {
+    std::vector<double> key(cond.begin() + i * c_dim, cond.begin() + (i + 1) * c_dim);
+    auto [it, inserted] = index.emplace(std::move(key), static_cast<int64_t>(g.members.size()));
+    if (inserted) g.members.emplace_back();
+    g.group_of[i] = it->second;
+    g.members[it->second].push_back(i);
+  }
+  g.fdiv.assign(g.members.size(), 0.0);
+  double max_div = 0;
+  for (size_t k = 0; k < g.members.size(); ++k) {
+    const auto& m = g.members[k];
+    if (m.size() < 2) continue;
+    double total = 0;
+    for (int64_t j = 0; j < d; ++j) {
+      double mean = 0;
+      for (int64_t i : m) mean += samples[i * d + j];
+      mean /= static_cast<double>(m.size());
+      double var = 0;
+      for (int64_t i : m) var += (samples[i * d + j] - mean) * (samples[i * d + j] - mean);
+      total += std::sqrt(var / static_cast<double>(m.size()));
+    }
+    g.fdiv[k] = total;
+    max_div = std::max(max_div, total);
+  }
+  if (max_div > 0)
+    for (double& f : g.fdiv) f /= max_div;
+  return g;
+}
+
+}  // namespace dg::data

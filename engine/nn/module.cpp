@@ -1,0 +1,118 @@
+// Module base (registration, dotted names, train/eval, device moves) and the parameter-free
+// containers Sequential and Reshape. The parametrized layers live in layers.cpp.
+#include "engine/nn/module.h"
+
+#include <algorithm>
+
+namespace dg::nn {
+
+namespace {
+
+// Names become checkpoint keys: a dot inside one would make "a.b" ambiguous between a child and a
+// tensor, and a duplicate would silently shadow a tensor on restore.
+template <class List>
+void check_new_name(const List& list, const std::string& name, const char* what) {
+  DG_CHECK(!name.empty() && name.find('.') == std::string::npos,
+           "register_" << what << ": invalid name '" << name << "' (non-empty, no dots)");
+  bool taken = std::any_of(list.begin(), list.end(), [&](const auto& e) { return e.first == name; });
+  DG_CHECK(!taken, "register_" << what << ": name '" << name << "' is already registered");
+}
+
+}  // namespace
+
+void Module::train(bool on) {
+  training_ = on;
+  for (auto& [name, child] : children_) child->train(on);
+}
+
+NamedTensors Module::named_parameters() const {
+  NamedTensors out;
+  for (const auto& [name, t] : params_) out.emplace_back(name, *t);
+  for (const auto& [cname, child] : children_)
+    for (auto& [name, t] : child->named_parameters()) out.emplace_back(cname + "." + name, t);
+  return out;
+}
+
+NamedTensors Module::named_buffers() const {
+  NamedTensors out;
+  for (const auto& [name, t] : buffers_) out.emplace_back(name, *t);
+  for (const auto& [cname, child] : children_)
+    for (auto& [name, t] : child->named_buffers()) out.emplace_back(cname + "." + name, t);
+  return out;
+}
+
+std::vector<Tensor> Module::parameters() const {
+  std::vector<Tensor> out;
+  for (auto& [name, t] : named_parameters()) out.push_back(t);
+  return out;
+}
+
+int64_t Module::num_parameters() const {
+  int64_t n = 0;
+  for (auto& [name, t] : named_parameters()) n += t.numel();
+  return n;
+}
+
+void Module::zero_grad() {
+  for (auto& [name, t] : params_) t->zero_grad();
+  for (auto& [name, child] : children_) child->zero_grad();
+}
+
+void Module::to(Device device) {
+  for (auto& [name, t] : params_) {
+    if (t->device() == device) continue;
+    *t = t->to(device);
+    t->set_requires_grad(true);
+  }
+  for (auto& [name, t] : buffers_) *t = t->to(device);
+  for (auto& [name, child] : children_) child->to(device);
+}
+
+void Module::to(DType dtype) {
+  for (auto& [name, t] : params_) {
+    if (t->dtype() == dtype) continue;
+    *t = t->to(dtype);
+    t->set_requires_grad(true);
+  }
+  for (auto& [name, t] : buffers_) *t = t->to(dtype);
+  for (auto& [name, child] : children_) child->to(dtype);
+}
+
+Tensor& Module::register_parameter(const std::string& name, Tensor t) {
+  check_new_name(params_, name, "parameter");
+  check_new_name(buffers_, name, "parameter");
+  check_defined(t, "register_parameter", name.c_str());
+  t.set_requires_grad(true);
+  params_.emplace_back(name, std::make_unique<Tensor>(std::move(t)));
+  return *params_.back().second;
+}
+
+Tensor& Module::register_buffer(const std::string& name, Tensor t) {
+  check_new_name(params_, name, "buffer");
+  check_new_name(buffers_, name, "buffer");
+  check_defined(t, "register_buffer", name.c_str());
+  buffers_.emplace_back(name, std::make_unique<Tensor>(std::move(t)));
+  return *buffers_.back().second;
+}
+
+Tensor Reshape::forward(const Tensor& x) {
+  DG_CHECK(x.dim() >= 1, "Reshape: input needs a batch dimension, got shape " << shape_str(x.shape()));
+  Shape s{x.size(0)};
+  s.insert(s.end(), s_.begin(), s_.end());
+  return reshape(x, s);
+}
+
+Sequential& Sequential::add(std::shared_ptr<Module> m) {
+  DG_CHECK(m != nullptr, "Sequential::add: null module");
+  register_module(std::to_string(layers_.size()), m);
+  layers_.push_back(std::move(m));
+  return *this;
+}
+
+Tensor Sequential::forward(const Tensor& x) {
+  Tensor h = x;
+  for (auto& layer : layers_) h = layer->forward(h);
+  return h;
+}
+
+}  // namespace dg::nn

@@ -1,0 +1,168 @@
+// nn modules: parameter/buffer registration with dotted names, train/eval mode, and the layers the
+// GANs use. Initialization follows PyTorch's defaults (U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for
+// weights and biases of Linear/Conv; BN gamma 1, beta 0), drawn from a Philox generator.
+#pragma once
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine/ops.h"
+#include "engine/rng.h"
+
+namespace dg::nn {
+
+using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
+
+class Module {
+ public:
+  virtual ~Module() = default;
+  virtual Tensor forward(const Tensor& x) = 0;
+  Tensor operator()(const Tensor& x) { return forward(x); }
+
+  void train(bool on = true);  // recursive
+  void eval() { train(false); }
+  bool is_training() const { return training_; }
+
+  // Recursive, children prefixed "name." in registration order.
+  NamedTensors named_parameters() const;
+  NamedTensors named_buffers() const;  // BN running statistics
+  std::vector<Tensor> parameters() const;
+  int64_t num_parameters() const;
+  void zero_grad();
+  // Moves every parameter and buffer (keeps requires_grad; gradients are dropped). Build optimizers
+  // after moving: they hold the tensors they were given.
+  void to(Device device);
+  // Converts every parameter and buffer (CPU; float64 lets gradient checks run on whole modules).
+  void to(DType dtype);
+
+ protected:
+  Tensor& register_parameter(const std::string& name, Tensor t);  // sets requires_grad
+  Tensor& register_buffer(const std::string& name, Tensor t);
+  template <class M>
+  std::shared_ptr<M> register_module(const std::string& name, std::shared_ptr<M> m) {
+    children_.emplace_back(name, m);
+    return m;
+  }
+
+ private:
+  bool training_ = true;
+  std::vector<std::pair<std::string, std::unique_ptr<Tensor>>> params_, buffers_;
+  std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
+};
+
+class Linear : public Module {
+ public:
+  Linear(int64_t in, int64_t out, Philox& init, bool bias = true);
+  Tensor forward(const Tensor& x) override;
+  Tensor& weight() { return *w_; }  // (out, in)
+  Tensor* bias() { return b_; }
+
+ private:
+  Tensor* w_;
+  Tensor* b_ = nullptr;
+};
+
+class Conv2d : public Module {
+ public:
+  Conv2d(int64_t in, int64_t out, int64_t kernel, Philox& init, Conv2dArgs args = {}, bool bias = true);
+  Tensor forward(const Tensor& x) override;
+  Tensor& weight() { return *w_; }  // (out, in, k, k)
+
+ private:
+  Conv2dArgs args_;
+  Tensor* w_;
+  Tensor* b_ = nullptr;
+};
+
+class ConvTranspose2d : public Module {
+ public:
+  ConvTranspose2d(int64_t in, int64_t out, int64_t kernel, Philox& init, Conv2dArgs args = {},
+                  bool bias = true);
+  Tensor forward(const Tensor& x) override;
+  Tensor& weight() { return *w_; }  // (in, out, k, k)
+
+ private:
+  Conv2dArgs args_;
+  Tensor* w_;
+  Tensor* b_ = nullptr;
+};
+
+// Batch norm over dim 1 of (N,C) or (N,C,H,W) input; momentum in PyTorch's convention.
+class BatchNorm : public Module {
+ public:
+  explicit BatchNorm(int64_t channels, double momentum = 0.1, double eps = 1e-5, bool affine = true);
+  Tensor forward(const Tensor& x) override;
+
+ private:
+  double momentum_, eps_;
+  Tensor* gamma_ = nullptr;
+  Tensor* beta_ = nullptr;
+  Tensor* mean_;
+  Tensor* var_;
+};
+
+// Draws its masks from a generator shared with the owner (the trainer seeds and checkpoints it).
+class Dropout : public Module {
+ public:
+  Dropout(double p, std::shared_ptr<Philox> rng);
+  Tensor forward(const Tensor& x) override;
+
+ private:
+  double p_;
+  std::shared_ptr<Philox> rng_;
+};
+
+class LeakyReLU : public Module {
+ public:
+  explicit LeakyReLU(double slope) : slope_(slope) {}
+  Tensor forward(const Tensor& x) override { return leaky_relu(x, slope_); }
+
+ private:
+  double slope_;
+};
+
+class ReLU : public Module {
+ public:
+  Tensor forward(const Tensor& x) override { return relu(x); }
+};
+
+class Upsample : public Module {
+ public:
+  explicit Upsample(int64_t scale) : scale_(scale) {}
+  Tensor forward(const Tensor& x) override { return upsample_nearest2d(x, scale_); }
+
+ private:
+  int64_t scale_;
+};
+
+class MaxPool2d : public Module {
+ public:
+  explicit MaxPool2d(int64_t k) : k_(k) {}
+  Tensor forward(const Tensor& x) override { return max_pool2d(x, k_); }
+
+ private:
+  int64_t k_;
+};
+
+class Reshape : public Module {
+ public:
+  explicit Reshape(Shape s) : s_(std::move(s)) {}  // per-sample shape; batch dim is kept
+  Tensor forward(const Tensor& x) override;
+
+ private:
+  Shape s_;
+};
+
+class Sequential : public Module {
+ public:
+  Sequential& add(std::shared_ptr<Module> m);  // named "0", "1", ...
+  Tensor forward(const Tensor& x) override;
+  size_t size() const { return layers_.size(); }
+  Module& operator[](size_t i) { return *layers_.at(i); }
+
+ private:
+  std::vector<std::shared_ptr<Module>> layers_;
+};
+
+}  // namespace dg::nn

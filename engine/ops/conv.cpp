@@ -1,0 +1,179 @@
+// conv2d and conv_transpose2d: shape checks, dispatch, and backward. Both ops are views of one
+// convolution (kernels/cpu/conv.h), so each one's input gradient is the other op.
+#include <string>
+
+#include "engine/ops.h"
+#include "kernels/cpu/conv.h"
+#include "kernels/cuda/runtime.h"
+
+namespace dg {
+
+namespace {
+
+// x, weight (and bias when defined) are 4-D / 4-D / 1-D on one device with one dtype.
+void check_conv_args(const Tensor& x, const Tensor& weight, const Tensor& bias, Conv2dArgs a,
+                     const char* op) {
+  check_defined(x, op, "x");
+  check_defined(weight, op, "weight");
+  DG_CHECK(x.dim() == 4, op << ": x must be 4-D (N,C,H,W), got shape " << shape_str(x.shape()));
+  DG_CHECK(weight.dim() == 4,
+           op << ": weight must be 4-D (" << (std::string(op) == "conv2d" ? "O,C" : "C_in,C_out")
+              << ",kh,kw), got shape " << shape_str(weight.shape()));
+  check_same_device(x, weight, op);
+  check_same_dtype(x, weight, op);
+  if (bias.defined()) {
+    check_same_device(x, bias, op);
+    check_same_dtype(x, bias, op);
+  }
+  DG_CHECK(a.stride >= 1, op << ": stride must be >= 1, got " << a.stride);
+  DG_CHECK(a.padding >= 0, op << ": padding must be >= 0, got " << a.padding);
+  DG_CHECK(weight.size(2) >= 1 && weight.size(3) >= 1,
+           op << ": empty kernel in weight of shape " << shape_str(weight.shape()));
+}
+
+void check_bias(const Tensor& bias, int64_t channels, const char* op) {
+  if (!bias.defined()) return;
+  DG_CHECK(bias.dim() == 1 && bias.size(0) == channels,
+           op << ": bias must have shape (" << channels << ",), got " << shape_str(bias.shape()));
+}
+
+// The convolution y = conv(u, w) with u (N,C,H,W) and w (O,C,kh,kw) at stride s, padding p.
+cpu::ConvGeometry geometry(const Shape& u, const Shape& w, int64_t s, int64_t p) {
+  cpu::ConvGeometry g;
+  g.N = u[0], g.C = u[1], g.H = u[2], g.W = u[3];
+  g.O = w[0], g.kh = w[2], g.kw = w[3];
+  g.stride = s, g.pad = p;
+  g.Ho = (g.H + 2 * p - g.kh) / s + 1;
+  g.Wo = (g.W + 2 * p - g.kw) / s + 1;
+  return g;
+}
+
+Tensor run_forward(const Tensor& u, const Tensor& w, const cpu::ConvGeometry& g, const char* op) {
+  if (u.device() == Device::CUDA) cuda::not_implemented(op);
+  Tensor y = Tensor::empty({g.N, g.O, g.Ho, g.Wo}, u.dtype(), u.device());
+  DG_DISPATCH_FLOAT(u.dtype(), op, [&] {
+    cpu::conv2d_forward<T>(u.data<T>(), w.data<T>(), y.data<T>(), g);
+  });
+  return y;
+}
+
+Tensor run_backward_data(const Tensor& gy, const Tensor& w, const cpu::ConvGeometry& g,
+                         const char* op) {
+  if (gy.device() == Device::CUDA) cuda::not_implemented(op);
+  Tensor gu = Tensor::empty({g.N, g.C, g.H, g.W}, gy.dtype(), gy.device());
+  DG_DISPATCH_FLOAT(gy.dtype(), op, [&] {
+    cpu::conv2d_backward_data<T>(gy.data<T>(), w.data<T>(), gu.data<T>(), g);
+  });
+  return gu;
+}
+
+// dL/dw (O,C,kh,kw) of y = conv(u, w) given u (N,C,H,W) and gy = dL/dy (N,O,Ho,Wo).
+Tensor conv_weight_grad(const Tensor& u, const Tensor& gy, const cpu::ConvGeometry& g,
+                        const char* op) {
+  if (u.device() == Device::CUDA) cuda::not_implemented(op);
+  Tensor gw = Tensor::empty({g.O, g.C, g.kh, g.kw}, u.dtype(), u.device());
+  DG_DISPATCH_FLOAT(u.dtype(), op, [&] {
+    cpu::conv2d_backward_weight<T>(u.data<T>(), gy.data<T>(), gw.data<T>(), g);
+  });
+  return gw;
+}
+
+void add_channel_bias(Tensor& y, const Tensor& bias, const char* op) {
+  if (!bias.defined()) return;
+  DG_DISPATCH_FLOAT(y.dtype(), op, [&] {
+    cpu::channel_bias_forward<T>(bias.data<T>(), y.data<T>(), y.size(0), y.size(1),
+                                 y.size(2) * y.size(3));
+  });
+}
+
+// dL/dbias (C,) from dL/dy (N,C,H,W).
+Tensor channel_bias_grad(const Tensor& gy, const char* op) {
+  if (gy.device() == Device::CUDA) cuda::not_implemented(op);
+  Tensor gb = Tensor::empty({gy.size(1)}, gy.dtype(), gy.device());
+  DG_DISPATCH_FLOAT(gy.dtype(), op, [&] {
+    cpu::channel_bias_backward<T>(gy.data<T>(), gb.data<T>(), gy.size(0), gy.size(1),
+                                  gy.size(2) * gy.size(3));
+  });
+  return gb;
+}
+
+}  // namespace
+
+Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Conv2dArgs args) {
+  const char* op = "conv2d";
+  check_conv_args(x, weight, bias, args, op);
+  DG_CHECK(args.output_padding == 0,
+           op << ": output_padding is for conv_transpose2d only, got " << args.output_padding);
+  DG_CHECK(weight.size(1) == x.size(1), op << ": weight has " << weight.size(1)
+                                           << " input channels, x has " << x.size(1)
+                                           << " (weight " << shape_str(weight.shape()) << ", x "
+                                           << shape_str(x.shape()) << ")");
+  check_bias(bias, weight.size(0), op);
+  const int64_t s = args.stride, p = args.padding, kh = weight.size(2), kw = weight.size(3);
+  DG_CHECK(x.size(2) + 2 * p >= kh && x.size(3) + 2 * p >= kw,
+           op << ": kernel " << kh << "x" << kw << " is larger than the padded input "
+              << x.size(2) + 2 * p << "x" << x.size(3) + 2 * p << " (x " << shape_str(x.shape())
+              << ", padding " << p << ")");
+  cpu::ConvGeometry g = geometry(x.shape(), weight.shape(), s, p);
+  Tensor y = run_forward(x, weight, g, op);
+  add_channel_bias(y, bias, op);
+
+  if (needs_grad({&x, &weight, &bias})) {
+    const bool gx = x.requires_grad(), gw = weight.requires_grad();
+    const bool gb = bias.defined() && bias.requires_grad();
+    // Only what each gradient needs: the weight for dx, the input for dw.
+    Tensor wd = gx ? weight.detach() : Tensor(), xd = gw ? x.detach() : Tensor();
+    record(y, op, {x, weight, bias}, [=](const Tensor& gy) -> std::vector<Tensor> {
+      Tensor dx, dw, db;
+      // The transposed convolution of gy, on the forward's geometry: that fixes the output size
+      // even where rows or columns beyond the last window would need an output_padding per axis.
+      if (gx) dx = run_backward_data(gy, wd, g, op);
+      if (gw) dw = conv_weight_grad(xd, gy, g, op);
+      if (gb) db = channel_bias_grad(gy, op);
+      return {dx, dw, db};
+    });
+  }
+  return y;
+}
+
+Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bias,
+                        Conv2dArgs args) {
+  const char* op = "conv_transpose2d";
+  check_conv_args(x, weight, bias, args, op);
+  DG_CHECK(weight.size(0) == x.size(1), op << ": weight has " << weight.size(0)
+                                           << " input channels (dim 0), x has " << x.size(1)
+                                           << " (weight " << shape_str(weight.shape()) << ", x "
+                                           << shape_str(x.shape()) << ")");
+  check_bias(bias, weight.size(1), op);
+  const int64_t s = args.stride, p = args.padding, op_ = args.output_padding;
+  DG_CHECK(op_ >= 0 && op_ < s, op << ": output_padding must be in [0, stride) = [0, " << s
+                                   << "), got " << op_);
+  const int64_t kh = weight.size(2), kw = weight.size(3);
+  const int64_t Ho = (x.size(2) - 1) * s - 2 * p + kh + op_;
+  const int64_t Wo = (x.size(3) - 1) * s - 2 * p + kw + op_;
+  DG_CHECK(x.size(2) >= 1 && x.size(3) >= 1 && Ho >= 1 && Wo >= 1,
+           op << ": output would be " << Ho << "x" << Wo << " for x " << shape_str(x.shape())
+              << ", kernel " << kh << "x" << kw << ", stride " << s << ", padding " << p
+              << ", output_padding " << op_);
+  // The convolution whose input is this op's output: u (N,C_out,Ho,Wo), w (C_in,C_out,kh,kw).
+  cpu::ConvGeometry g = geometry({x.size(0), weight.size(1), Ho, Wo}, weight.shape(), s, p);
+  Tensor y = run_backward_data(x, weight, g, op);
+  add_channel_bias(y, bias, op);
+
+  if (needs_grad({&x, &weight, &bias})) {
+    const bool gx = x.requires_grad(), gw = weight.requires_grad();
+    const bool gb = bias.defined() && bias.requires_grad();
+    Tensor wd = gx ? weight.detach() : Tensor(), xd = gw ? x.detach() : Tensor();
+    record(y, op, {x, weight, bias}, [=](const Tensor& gy) -> std::vector<Tensor> {
+      Tensor dx, dw, db;
+      // In the convolution view gy sits on the input side and x on the output side.
+      if (gx) dx = run_forward(gy, wd, g, op);
+      if (gw) dw = conv_weight_grad(gy, xd, g, op);
+      if (gb) db = channel_bias_grad(gy, op);
+      return {dx, dw, db};
+    });
+  }
+  return y;
+}
+
+}  // namespace dg

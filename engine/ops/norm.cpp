@@ -1,0 +1,89 @@
+// Batch normalization for (N,C) and (N,C,H,W): batch statistics and running-stat update in
+// training, running statistics in eval; optional affine gamma/beta.
+#include "engine/ops.h"
+#include "kernels/cpu/batch_norm.h"
+#include "kernels/cuda/runtime.h"
+
+namespace dg {
+
+namespace {
+
+void check_channel_vector(const Tensor& t, const Tensor& x, int64_t C, const char* arg) {
+  if (!t.defined()) return;
+  DG_CHECK(t.shape() == Shape{C}, "batch_norm: " << arg << " has shape " << shape_str(t.shape())
+                                                  << ", expected (" << C << ",)");
+  check_same_device(t, x, "batch_norm");
+  check_same_dtype(t, x, "batch_norm");
+}
+
+}  // namespace
+
+Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tensor running_mean,
+                  Tensor running_var, bool training, double momentum, double eps) {
+  check_defined(x, "batch_norm", "x");
+  DG_CHECK(x.dim() == 2 || x.dim() == 4,
+           "batch_norm: x must be (N,C) or (N,C,H,W), got " << shape_str(x.shape()));
+  const int64_t N = x.size(0), C = x.size(1), S = x.dim() == 4 ? x.size(2) * x.size(3) : 1;
+  check_channel_vector(gamma, x, C, "gamma");
+  check_channel_vector(beta, x, C, "beta");
+  check_channel_vector(running_mean, x, C, "running_mean");
+  check_channel_vector(running_var, x, C, "running_var");
+  DG_CHECK(running_mean.defined() == running_var.defined(),
+           "batch_norm: running_mean and running_var must be given together");
+  DG_CHECK(eps >= 0.0, "batch_norm: eps " << eps << " is negative");
+  if (training) {
+    DG_CHECK(N * S > 1, "batch_norm: training needs more than one value per channel, got input "
+                            << shape_str(x.shape()));
+    DG_CHECK(momentum >= 0.0 && momentum <= 1.0,
+             "batch_norm: momentum " << momentum << " outside [0, 1] (PyTorch convention)");
+  } else {
+    DG_CHECK(running_mean.defined(), "batch_norm: eval mode needs running_mean and running_var");
+  }
+  if (x.device() == Device::CUDA) cuda::not_implemented("batch_norm");
+
+  // The (mean, invstd) pair the output is normalized with; the backward reuses it, so it is a
+  // private copy even in eval mode (the running buffers may move before backward runs).
+  Tensor mean = Tensor::empty({C}, x.dtype(), x.device());
+  Tensor invstd = Tensor::empty({C}, x.dtype(), x.device());
+  Tensor out = Tensor::empty(x.shape(), x.dtype(), x.device());
+  DG_DISPATCH_FLOAT(x.dtype(), "batch_norm", [&] {
+    if (training) {
+      Tensor var = Tensor::empty({C}, x.dtype(), x.device());
+      cpu::batch_norm_stats<T>(x.data<T>(), mean.data<T>(), var.data<T>(), N, C, S);
+      cpu::batch_norm_invstd<T>(var.data<T>(), invstd.data<T>(), C, eps);
+      if (running_mean.defined())
+        cpu::batch_norm_update_running<T>(running_mean.data<T>(), running_var.data<T>(),
+                                          mean.data<T>(), var.data<T>(), C, N * S, momentum);
+    } else {
+      mean.copy_(running_mean);
+      cpu::batch_norm_invstd<T>(running_var.data<T>(), invstd.data<T>(), C, eps);
+    }
+    cpu::batch_norm_forward<T>(x.data<T>(), mean.data<T>(), invstd.data<T>(),
+                               gamma.defined() ? gamma.data<T>() : nullptr,
+                               beta.defined() ? beta.data<T>() : nullptr, out.data<T>(), N, C, S);
+  });
+
+  if (needs_grad({&x, &gamma, &beta})) {
+    Tensor xd = x.detach(), gd = gamma.defined() ? gamma.detach() : Tensor();
+    const bool gx = x.requires_grad(), gg = gamma.defined() && gamma.requires_grad(),
+               gb = beta.defined() && beta.requires_grad();
+    record(out, "batch_norm", {x, gamma, beta},
+           [xd, gd, mean, invstd, gx, gg, gb, N, C, S, training](const Tensor& g) {
+             if (g.device() == Device::CUDA) cuda::not_implemented("batch_norm backward");
+             Tensor dx = gx ? Tensor::empty(xd.shape(), xd.dtype(), xd.device()) : Tensor();
+             Tensor dgamma = gg ? Tensor::empty({C}, xd.dtype(), xd.device()) : Tensor();
+             Tensor dbeta = gb ? Tensor::empty({C}, xd.dtype(), xd.device()) : Tensor();
+             DG_DISPATCH_FLOAT(xd.dtype(), "batch_norm backward", [&] {
+               cpu::batch_norm_backward<T>(
+                   g.data<T>(), xd.data<T>(), mean.data<T>(), invstd.data<T>(),
+                   gd.defined() ? gd.data<T>() : nullptr, gx ? dx.data<T>() : nullptr,
+                   gg ? dgamma.data<T>() : nullptr, gb ? dbeta.data<T>() : nullptr, N, C, S,
+                   training);
+             });
+             return std::vector<Tensor>{dx, dgamma, dbeta};
+           });
+  }
+  return out;
+}
+
+}  // namespace dg

@@ -1,0 +1,100 @@
+// Adam / AdamW on the CPU: one pass over each parameter's raw data, no tape.
+#include "engine/optim.h"
+
+#include <cmath>
+
+#include "kernels/cuda/runtime.h"
+
+namespace dg {
+
+namespace {
+
+// Per-step constants, computed once in double so float and double parameters see the same values.
+struct AdamStep {
+  double lr, beta1, beta2, eps;
+  double l2;            // added to the gradient (torch.optim.Adam's weight_decay)
+  double decay_factor;  // p *= decay_factor before the update (AdamW); 1 when not decoupled
+  double step_size;     // lr / (1 - beta1^t)
+  double sqrt_bc2;      // sqrt(1 - beta2^t)
+};
+
+// p, g, m, v: n elements each; m and v are updated in place. Same arithmetic order as PyTorch's
+// single-tensor Adam so that results agree to rounding.
+template <class T>
+void adam_update(T* p, const T* g, T* m, T* v, int64_t n, const AdamStep& s) {
+  const T b1 = static_cast<T>(s.beta1), b2 = static_cast<T>(s.beta2);
+  const T one_b1 = static_cast<T>(1.0 - s.beta1), one_b2 = static_cast<T>(1.0 - s.beta2);
+  const T l2 = static_cast<T>(s.l2), decay = static_cast<T>(s.decay_factor);
+  const T step = static_cast<T>(s.step_size), sqrt_bc2 = static_cast<T>(s.sqrt_bc2);
+  const T eps = static_cast<T>(s.eps);
+  for (int64_t i = 0; i < n; ++i) {
+    T gi = g[i] + l2 * p[i];
+    T pi = p[i] * decay;
+    m[i] = b1 * m[i] + one_b1 * gi;
+    v[i] = b2 * v[i] + one_b2 * gi * gi;
+    T denom = std::sqrt(v[i]) / sqrt_bc2 + eps;
+    p[i] = pi - step * m[i] / denom;
+  }
+}
+
+}  // namespace
+
+Adam::Adam(nn::NamedTensors params, AdamOptions opt) : params_(std::move(params)), opt_(opt) {
+  DG_CHECK(opt_.lr >= 0, "Adam: lr must be non-negative, got " << opt_.lr);
+  DG_CHECK(opt_.beta1 >= 0 && opt_.beta1 < 1, "Adam: beta1 " << opt_.beta1 << " outside [0, 1)");
+  DG_CHECK(opt_.beta2 >= 0 && opt_.beta2 < 1, "Adam: beta2 " << opt_.beta2 << " outside [0, 1)");
+  DG_CHECK(opt_.eps >= 0, "Adam: eps must be non-negative, got " << opt_.eps);
+  DG_CHECK(opt_.weight_decay >= 0, "Adam: weight_decay must be non-negative");
+  // Moments exist from the start so that a checkpoint can be restored into them before step 1.
+  for (auto& [name, p] : params_) {
+    check_defined(p, "Adam", name.c_str());
+    m_.push_back(Tensor::zeros(p.shape(), p.dtype(), p.device()));
+    v_.push_back(Tensor::zeros(p.shape(), p.dtype(), p.device()));
+  }
+}
+
+void Adam::step() {
+  NoGradGuard no_grad;
+  ++t_;
+  AdamStep s;
+  s.lr = opt_.lr;
+  s.beta1 = opt_.beta1;
+  s.beta2 = opt_.beta2;
+  s.eps = opt_.eps;
+  bool decoupled = opt_.decoupled_weight_decay;
+  s.l2 = decoupled ? 0.0 : opt_.weight_decay;
+  s.decay_factor = decoupled ? 1.0 - opt_.lr * opt_.weight_decay : 1.0;
+  double t = static_cast<double>(t_);
+  s.step_size = opt_.lr / (1.0 - std::pow(opt_.beta1, t));
+  s.sqrt_bc2 = std::sqrt(1.0 - std::pow(opt_.beta2, t));
+  for (size_t i = 0; i < params_.size(); ++i) {
+    auto& [name, p] = params_[i];
+    Tensor g = p.grad();
+    if (!g.defined()) continue;
+    DG_CHECK(g.shape() == p.shape() && g.dtype() == p.dtype() && g.device() == p.device(),
+             "Adam: gradient of '" << name << "' is " << shape_str(g.shape()) << " "
+                                   << dtype_name(g.dtype()) << " on " << device_name(g.device())
+                                   << ", parameter is " << shape_str(p.shape()) << " "
+                                   << dtype_name(p.dtype()) << " on " << device_name(p.device()));
+    DG_CHECK(m_[i].device() == p.device(),
+             "Adam: parameter '" << name << "' moved device after the optimizer was built");
+    if (p.device() == Device::CUDA) cuda::not_implemented("Adam::step on cuda");
+    DG_DISPATCH_FLOAT(p.dtype(), "Adam::step", [&] {
+      adam_update<T>(p.data<T>(), g.data<T>(), m_[i].data<T>(), v_[i].data<T>(), p.numel(), s);
+    });
+  }
+}
+
+void Adam::zero_grad() {
+  for (auto& [name, p] : params_) p.zero_grad();
+}
+
+nn::NamedTensors Adam::named_state() const {
+  nn::NamedTensors out;
+  for (size_t i = 0; i < params_.size(); ++i) out.emplace_back("exp_avg." + params_[i].first, m_[i]);
+  for (size_t i = 0; i < params_.size(); ++i)
+    out.emplace_back("exp_avg_sq." + params_[i].first, v_[i]);
+  return out;
+}
+
+}  // namespace dg

@@ -1,0 +1,267 @@
+// Tensor storage, factories, copies and autograd accessors.
+#include "engine/tensor.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <sstream>
+
+#include "engine/autograd.h"
+#include "kernels/cuda/runtime.h"
+
+namespace dg {
+
+namespace {
+thread_local bool g_poison = false;
+}
+
+PoisonGuard::PoisonGuard() : prev(g_poison) { g_poison = true; }
+PoisonGuard::~PoisonGuard() { g_poison = prev; }
+bool poison_enabled() { return g_poison; }
+
+const char* device_name(Device d) { return d == Device::CPU ? "cpu" : "cuda"; }
+const char* dtype_name(DType t) { return t == DType::F32 ? "float32" : "float64"; }
+size_t dtype_size(DType t) { return t == DType::F32 ? 4 : 8; }
+
+std::string shape_str(const Shape& s) {
+  std::ostringstream os;
+  os << "(";
+  for (size_t i = 0; i < s.size(); ++i) os << (i ? ", " : "") << s[i];
+  if (s.size() == 1) os << ",";
+  os << ")";
+  return os.str();
+}
+
+int64_t shape_numel(const Shape& s) {
+  int64_t n = 1;
+  for (int64_t d : s) {
+    DG_CHECK(d >= 0, "negative dimension in shape " << shape_str(s));
+    n *= d;
+  }
+  return n;
+}
+
+Storage::Storage(size_t n, Device dev) : nbytes(n), device(dev) {
+  size_t alloc = std::max<size_t>(64, (n + 63) / 64 * 64);
+  if (dev == Device::CPU) {
+    data = std::aligned_alloc(64, alloc);
+    if (!data) throw Error("out of host memory allocating " + std::to_string(n) + " bytes");
+  } else {
+    data = cuda::device_malloc(alloc);
+  }
+}
+
+Storage::~Storage() {
+  if (device == Device::CPU)
+    std::free(data);
+  else
+    cuda::device_free(data);
+}
+
+Tensor Tensor::empty(const Shape& shape, DType dtype, Device device) {
+  DG_CHECK(device == Device::CPU || dtype == DType::F32,
+           "float64 tensors live on the CPU only (requested on " << device_name(device) << ")");
+  auto impl = std::make_shared<TensorImpl>();
+  impl->shape = shape;
+  impl->dtype = dtype;
+  impl->storage = std::make_shared<Storage>(shape_numel(shape) * dtype_size(dtype), device);
+  Tensor t(impl);
+  if (g_poison) t.fill_(std::numeric_limits<double>::quiet_NaN());
+  return t;
+}
+
+Tensor Tensor::zeros(const Shape& shape, DType dtype, Device device) {
+  return full(shape, 0.0, dtype, device);
+}
+
+Tensor Tensor::full(const Shape& shape, double value, DType dtype, Device device) {
+  Tensor t = empty(shape, dtype, device);
+  t.fill_(value);
+  return t;
+}
+
+Tensor Tensor::from_vector(const std::vector<double>& values, const Shape& shape, DType dtype) {
+  DG_CHECK(static_cast<int64_t>(values.size()) == shape_numel(shape),
+           "from_vector: " << values.size() << " values for shape " << shape_str(shape));
+  Tensor t = empty(shape, dtype);
+  DG_DISPATCH_FLOAT(dtype, "from_vector", [&] {
+    T* p = t.data<T>();
+    for (size_t i = 0; i < values.size(); ++i) p[i] = static_cast<T>(values[i]);
+  });
+  return t;
+}
+
+Tensor Tensor::scalar(double value, DType dtype) { return full({}, value, dtype); }
+
+const Shape& Tensor::shape() const {
+  DG_CHECK(impl_, "use of an undefined tensor");
+  return impl_->shape;
+}
+
+int64_t Tensor::size(int64_t d) const {
+  int64_t n = dim();
+  if (d < 0) d += n;
+  DG_CHECK(d >= 0 && d < n, "dimension " << d << " out of range for shape " << shape_str(shape()));
+  return shape()[d];
+}
+
+int64_t Tensor::numel() const { return shape_numel(shape()); }
+DType Tensor::dtype() const { return impl_->dtype; }
+Device Tensor::device() const { return impl_->storage->device; }
+void* Tensor::raw() { return impl_->storage->data; }
+const void* Tensor::raw() const { return impl_->storage->data; }
+
+template <class T>
+T* Tensor::data() {
+  DG_CHECK(impl_, "data() of an undefined tensor");
+  DG_CHECK((std::is_same_v<T, float> && dtype() == DType::F32) ||
+               (std::is_same_v<T, double> && dtype() == DType::F64),
+           "data<T>() does not match dtype " << dtype_name(dtype()));
+  return static_cast<T*>(impl_->storage->data);
+}
+template <class T>
+const T* Tensor::data() const {
+  return const_cast<Tensor*>(this)->data<T>();
+}
+template float* Tensor::data<float>();
+template double* Tensor::data<double>();
+template const float* Tensor::data<float>() const;
+template const double* Tensor::data<double>() const;
+
+double Tensor::at(int64_t i) const {
+  DG_CHECK(device() == Device::CPU, "at(): tensor is on " << device_name(device()));
+  DG_CHECK(i >= 0 && i < numel(), "at(" << i << ") out of range for " << shape_str(shape()));
+  return dtype() == DType::F32 ? data<float>()[i] : data<double>()[i];
+}
+
+double Tensor::item() const {
+  DG_CHECK(numel() == 1, "item() on a tensor of shape " << shape_str(shape()));
+  if (device() != Device::CPU) return to(Device::CPU).item();
+  return at(0);
+}
+
+std::vector<double> Tensor::to_vector() const {
+  if (device() != Device::CPU) return to(Device::CPU).to_vector();
+  std::vector<double> v(numel());
+  for (int64_t i = 0; i < numel(); ++i) v[i] = at(i);
+  return v;
+}
+
+Tensor Tensor::to(Device dev) const {
+  if (dev == device()) return *this;
+  DG_CHECK(dtype() == DType::F32, "only float32 tensors move to the GPU");
+  Tensor out = empty(shape(), dtype(), dev);
+  if (dev == Device::CUDA)
+    cuda::copy_host_to_device(out.raw(), raw(), nbytes());
+  else
+    cuda::copy_device_to_host(out.raw(), raw(), nbytes());
+  out.impl_->requires_grad = requires_grad();
+  return out;
+}
+
+Tensor Tensor::to(DType t) const {
+  if (t == dtype()) return *this;
+  Tensor out = empty(shape(), t, device());
+  out.copy_(*this);
+  return out;
+}
+
+Tensor Tensor::clone() const {
+  Tensor out = empty(shape(), dtype(), device());
+  out.copy_(*this);
+  return out;
+}
+
+void Tensor::copy_(const Tensor& src) {
+  DG_CHECK(src.numel() == numel(), "copy_: " << shape_str(src.shape()) << " into "
+                                              << shape_str(shape()));
+  if (device() == Device::CUDA || src.device() == Device::CUDA) {
+    DG_CHECK(dtype() == src.dtype(), "copy_ across devices needs equal dtypes");
+    if (device() == Device::CUDA && src.device() == Device::CUDA)
+      cuda::copy_device_to_device(raw(), src.raw(), nbytes());
+    else if (device() == Device::CUDA)
+      cuda::copy_host_to_device(raw(), src.raw(), nbytes());
+    else
+      cuda::copy_device_to_host(raw(), src.raw(), nbytes());
+    return;
+  }
+  if (dtype() == src.dtype()) {
+    if (raw() != src.raw()) std::memcpy(raw(), src.raw(), nbytes());
+    return;
+  }
+  int64_t n = numel();
+  if (dtype() == DType::F32) {
+    const double* s = src.data<double>();
+    float* d = data<float>();
+    for (int64_t i = 0; i < n; ++i) d[i] = static_cast<float>(s[i]);
+  } else {
+    const float* s = src.data<float>();
+    double* d = data<double>();
+    for (int64_t i = 0; i < n; ++i) d[i] = s[i];
+  }
+}
+
+void Tensor::fill_(double value) {
+  if (device() == Device::CUDA) {
+    cuda::fill_f32(data<float>(), static_cast<float>(value), numel());
+    return;
+  }
+  DG_DISPATCH_FLOAT(dtype(), "fill_", [&] {
+    T* p = data<T>();
+    std::fill(p, p + numel(), static_cast<T>(value));
+  });
+}
+
+Tensor Tensor::detach() const {
+  auto impl = std::make_shared<TensorImpl>();
+  impl->shape = shape();
+  impl->dtype = dtype();
+  impl->storage = impl_->storage;
+  return Tensor(impl);
+}
+
+bool Tensor::requires_grad() const { return impl_ && impl_->requires_grad; }
+
+Tensor& Tensor::set_requires_grad(bool on) {
+  DG_CHECK(!impl_->grad_fn || on, "set_requires_grad(false) on a non-leaf tensor");
+  impl_->requires_grad = on;
+  return *this;
+}
+
+Tensor Tensor::grad() const { return Tensor(impl_->grad); }
+
+void Tensor::set_grad(const Tensor& g) {
+  DG_CHECK(!g.defined() || g.shape() == shape(), "set_grad: shape " << shape_str(g.shape())
+                                                     << " != " << shape_str(shape()));
+  impl_->grad = g.impl_ptr();
+}
+
+void Tensor::zero_grad() { impl_->grad.reset(); }
+
+void Tensor::backward(const Tensor& grad_output) const {
+  Tensor seed = grad_output;
+  if (!seed.defined()) {
+    DG_CHECK(numel() == 1, "backward() without a gradient needs a scalar, got shape "
+                               << shape_str(shape()));
+    seed = full(shape(), 1.0, dtype(), device());
+  }
+  run_backward(*this, seed);
+}
+
+const std::shared_ptr<Node>& Tensor::grad_fn() const { return impl_->grad_fn; }
+
+void check_same_device(const Tensor& a, const Tensor& b, const char* op) {
+  DG_CHECK(a.device() == b.device(), op << ": tensors on different devices ("
+                                         << device_name(a.device()) << " and "
+                                         << device_name(b.device()) << ")");
+}
+void check_same_dtype(const Tensor& a, const Tensor& b, const char* op) {
+  DG_CHECK(a.dtype() == b.dtype(), op << ": mixed dtypes (" << dtype_name(a.dtype()) << " and "
+                                       << dtype_name(b.dtype()) << ")");
+}
+void check_defined(const Tensor& a, const char* op, const char* arg) {
+  DG_CHECK(a.defined(), op << ": argument '" << arg << "' is undefined");
+}
+
+}  // namespace dg

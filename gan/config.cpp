@@ -1,0 +1,75 @@
+// TrainConfig validation and JSON round trip.
+#include "gan/config.h"
+
+namespace dg::gan {
+
+void TrainConfig::validate() const {
+  DG_CHECK(dataset == "2d", "dataset '" << dataset << "' is not supported (expected: 2d)");
+  DG_CHECK(lambda < 0 || reg != Regularizer::None || lambda == 0,
+           "lambda " << lambda << " given without a regularizer (use --reg)");
+  DG_CHECK(steps > 0, "steps must be > 0, got " << steps);
+  DG_CHECK(batch > 0, "batch must be > 0, got " << batch);
+  DG_CHECK(lr_g > 0 && lr_d > 0, "learning rates must be > 0");
+  DG_CHECK(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1, "Adam betas must lie in [0, 1)");
+  DG_CHECK(adam_eps > 0, "Adam eps must be > 0");
+  DG_CHECK(latent > 0 && hidden > 0, "latent and hidden sizes must be > 0");
+  DG_CHECK(per_condition > 1, "per_condition must be > 1, got " << per_condition);
+  DG_CHECK(checkpoint_every > 0 && log_every > 0, "checkpoint/log intervals must be > 0");
+  DG_CHECK(reg_opt.divco_negatives > 0 && reg_opt.divco_tau > 0, "DivCo K and tau must be > 0");
+}
+
+nlohmann::json TrainConfig::to_json() const {
+  return {{"dataset", dataset},
+          {"reg", regularizer_name(reg)},
+          {"lambda", effective_lambda()},
+          {"steps", steps},
+          {"batch", batch},
+          {"seed", seed},
+          {"lr_g", lr_g},
+          {"lr_d", lr_d},
+          {"beta1", beta1},
+          {"beta2", beta2},
+          {"adam_eps", adam_eps},
+          {"latent", latent},
+          {"hidden", hidden},
+          {"per_condition", per_condition},
+          {"checkpoint_every", checkpoint_every},
+          {"log_every", log_every},
+          {"ds_tau", reg_opt.ds_tau},
+          {"divco_negatives", reg_opt.divco_negatives},
+          {"divco_tau", reg_opt.divco_tau},
+          {"divco_radius", reg_opt.divco_radius},
+          {"eps", reg_opt.eps}};
+}
+
+TrainConfig TrainConfig::from_json(const nlohmann::json& j) {
+  TrainConfig c;
+  try {
+    c.dataset = j.at("dataset").get<std::string>();
+    c.reg = parse_regularizer(j.at("reg").get<std::string>());
+    c.lambda = j.at("lambda").get<double>();
+    c.steps = j.at("steps").get<int64_t>();
+    c.batch = j.at("batch").get<int64_t>();
+    c.seed = j.at("seed").get<uint64_t>();
+    c.lr_g = j.at("lr_g").get<double>();
+    c.lr_d = j.at("lr_d").get<double>();
+    c.beta1 = j.at("beta1").get<double>();
+    c.beta2 = j.at("beta2").get<double>();
+    c.adam_eps = j.at("adam_eps").get<double>();
+    c.latent = j.at("latent").get<int64_t>();
+    c.hidden = j.at("hidden").get<int64_t>();
+    c.per_condition = j.at("per_condition").get<int64_t>();
+    c.checkpoint_every = j.at("checkpoint_every").get<int64_t>();
+    c.log_every = j.at("log_every").get<int64_t>();
+    c.reg_opt.ds_tau = j.at("ds_tau").get<double>();
+    c.reg_opt.divco_negatives = j.at("divco_negatives").get<int64_t>();
+    c.reg_opt.divco_tau = j.at("divco_tau").get<double>();
+    c.reg_opt.divco_radius = j.at("divco_radius").get<double>();
+    c.reg_opt.eps = j.at("eps").get<double>();
+  } catch (const nlohmann::json::exception& e) {
+    DG_FAIL("training config: " << e.what());
+  }
+  return c;
+}
+
+}  // namespace dg::gan

@@ -1,0 +1,35 @@
+// Training configuration: every knob of a run, saved in checkpoint metadata and run.json.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "gan/regularizers.h"
+
+namespace dg::gan {
+
+struct TrainConfig {
+  std::string dataset = "2d";
+  Regularizer reg = Regularizer::None;
+  double lambda = -1.0;  // < 0: the regularizer's default
+  int64_t steps = 3000;
+  int64_t batch = 128;
+  uint64_t seed = 1;
+  double lr_g = 2e-4, lr_d = 2e-4;
+  double beta1 = 0.5, beta2 = 0.999, adam_eps = 1e-8;
+  int64_t latent = 8;
+  int64_t hidden = 128;
+  int64_t per_condition = 1000;  // 2D: training points per (class, spread)
+  int64_t checkpoint_every = 1000;
+  int64_t log_every = 100;
+  RegularizerOptions reg_opt;
+
+  double effective_lambda() const { return lambda < 0 ? default_lambda(reg) : lambda; }
+  // Throws dg::Error naming the field and the accepted range.
+  void validate() const;
+  nlohmann::json to_json() const;
+  static TrainConfig from_json(const nlohmann::json& j);
+};
+
+}  // namespace dg::gan

@@ -1,0 +1,14 @@
+// Distribution metrics shared by the 2D and ZDC evaluations (DESIGN.md section 6).
+#pragma once
+#include <vector>
+
+namespace dg::gan {
+
+// 1-D Wasserstein-1 distance between two empirical distributions with equal weights per sample:
+// the integral of |F_u - F_v| over the real line (the definition of scipy.stats.wasserstein_distance).
+double wasserstein_1d(std::vector<double> u, std::vector<double> v);
+
+// Sample variance (n - 1 in the denominator); 0 for fewer than two values.
+double sample_variance(const std::vector<double>& v);
+
+}  // namespace dg::gan

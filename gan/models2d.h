@@ -1,0 +1,29 @@
+// MLPs for the 2D benchmark (DESIGN.md section 5): 3 hidden layers of `hidden` units with
+// LeakyReLU(0.2); the discriminator's last hidden layer is the feature vector e.
+#pragma once
+#include "gan/networks.h"
+
+namespace dg::gan {
+
+class Generator2D : public ConditionalGenerator {
+ public:
+  Generator2D(int64_t latent, int64_t cond, int64_t hidden, Philox& init);
+  Tensor generate(const Tensor& z, const Tensor& c) override;
+  int64_t latent_dim() const override { return latent_; }
+
+ private:
+  int64_t latent_;
+  std::shared_ptr<nn::Sequential> net_;
+};
+
+class Discriminator2D : public ConditionalDiscriminator {
+ public:
+  Discriminator2D(int64_t cond, int64_t hidden, Philox& init);
+  DiscriminatorOutput discriminate(const Tensor& x, const Tensor& c) override;
+
+ private:
+  std::shared_ptr<nn::Sequential> body_;
+  std::shared_ptr<nn::Linear> head_;
+};
+
+}  // namespace dg::gan

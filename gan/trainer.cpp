@@ -1,0 +1,234 @@
+// Training step and checkpoints (see trainer.h).
+#include "gan/trainer.h"
+
+#include <cmath>
+
+#include "engine/checkpoint.h"
+#include "gan/models2d.h"
+
+namespace dg::gan {
+
+namespace {
+
+AdamOptions adam_options(const TrainConfig& c, double lr) {
+  AdamOptions o;
+  o.lr = lr;
+  o.beta1 = c.beta1;
+  o.beta2 = c.beta2;
+  o.eps = c.adam_eps;
+  return o;
+}
+
+// Rows of `c` repeated k times each, consecutively: (B,C) -> (B*k,C). Conditions carry no grad.
+Tensor repeat_rows(const Tensor& c, int64_t k) {
+  const int64_t b = c.size(0), w = c.numel() / std::max<int64_t>(b, 1);
+  Tensor host = c.to(Device::CPU);
+  Tensor out = Tensor::empty({b * k, c.size(1)}, c.dtype());
+  const float* s = host.data<float>();
+  float* d = out.data<float>();
+  for (int64_t i = 0; i < b; ++i)
+    for (int64_t r = 0; r < k; ++r) std::copy(s + i * w, s + (i + 1) * w, d + (i * k + r) * w);
+  return out.to(c.device());
+}
+
+void check_finite(double v, const char* what, int64_t step) {
+  DG_CHECK(std::isfinite(v), "training diverged at step " << step << ": " << what << " is " << v
+                                 << " (try a smaller lambda or learning rate; the last checkpoint is intact)");
+}
+
+nn::NamedTensors prefixed(const std::string& p, const nn::NamedTensors& ts) {
+  nn::NamedTensors out;
+  for (auto& [n, t] : ts) out.emplace_back(p + n, t);
+  return out;
+}
+
+nn::NamedTensors state_tensors(const Models& m, const Adam& og, const Adam& od) {
+  nn::NamedTensors all;
+  for (auto& v : {prefixed("G.", m.g->named_parameters()), prefixed("G.", m.g->named_buffers()),
+                  prefixed("D.", m.d->named_parameters()), prefixed("D.", m.d->named_buffers()),
+                  prefixed("optG.", og.named_state()), prefixed("optD.", od.named_state())})
+    all.insert(all.end(), v.begin(), v.end());
+  return all;
+}
+
+}  // namespace
+
+Models make_models(const TrainConfig& cfg) {
+  cfg.validate();
+  Philox init(cfg.seed, 0);
+  Models m;
+  m.dropout_rng = std::make_shared<Philox>(cfg.seed ^ 0x5eedd00dULL, 0);
+  m.g = std::make_shared<Generator2D>(cfg.latent, 10, cfg.hidden, init);
+  m.d = std::make_shared<Discriminator2D>(10, cfg.hidden, init);
+  return m;
+}
+
+Trainer::Trainer(TrainConfig cfg, std::shared_ptr<const data::ConditionalDataset> data, Models models)
+    : cfg_(std::move(cfg)),
+      data_(std::move(data)),
+      m_(std::move(models)),
+      opt_g_(m_.g->named_parameters(), adam_options(cfg_, cfg_.lr_g)),
+      opt_d_(m_.d->named_parameters(), adam_options(cfg_, cfg_.lr_d)),
+      z_rng_(cfg_.seed, 1ULL << 48),
+      data_rng_(cfg_.seed, 2ULL << 48) {
+  cfg_.validate();
+  DG_CHECK(data_->size() > 0, "training set is empty");
+  DG_CHECK(data_->condition_dim() == 10 || cfg_.dataset != "2d", "2D data must have 10 conditions");
+}
+
+StepStats Trainer::step() {
+  const int64_t b = cfg_.batch, k = m_.g->latent_dim();
+  const Regularizer reg = cfg_.reg;
+  const double lambda = cfg_.effective_lambda();
+  m_.g->train();
+  m_.d->train();
+
+  // Batch rows drawn with replacement: a pure function of the data stream, so resume is exact.
+  std::vector<double> u(b);
+  data_rng_.fill_uniform(u.data(), b);
+  std::vector<int64_t> idx(b);
+  for (int64_t i = 0; i < b; ++i)
+    idx[i] = std::min<int64_t>(static_cast<int64_t>(u[i] * data_->size()), data_->size() - 1);
+  data::Batch batch = data_->batch(idx, data_rng_);
+  const Tensor& c = batch.c;
+
+  // Latents of one generator pass: z1 for every variant, z2 for the pairwise regularizers,
+  // the positive and K negatives for DivCo.
+  Tensor z1 = z_rng_.normal({b, k});
+  std::vector<Tensor> zs{z1}, cs{c};
+  Tensor z2;
+  const int64_t kneg = cfg_.reg_opt.divco_negatives;
+  if (needs_second_latent(reg)) {
+    z2 = z_rng_.normal({b, k});
+    zs.push_back(z2);
+    cs.push_back(c);
+  } else if (reg == Regularizer::DivCo) {
+    Tensor jitter = z_rng_.uniform({b, k}, -cfg_.reg_opt.divco_radius, cfg_.reg_opt.divco_radius);
+    zs.push_back(add(z1, jitter));
+    cs.push_back(c);
+    zs.push_back(z_rng_.normal({b * kneg, k}));
+    cs.push_back(repeat_rows(c, kneg));
+  }
+  Tensor z_all = zs.size() == 1 ? z1 : concat(zs, 0);
+  Tensor c_all = cs.size() == 1 ? c : concat(cs, 0);
+  Tensor fake = m_.g->generate(z_all, c_all);
+  Tensor fake1 = zs.size() == 1 ? fake : narrow(fake, 0, b);
+
+  StepStats st;
+  // Discriminator: real -> 1, generated -> 0.
+  opt_d_.zero_grad();
+  {
+    Tensor lr = bce_with_logits(m_.d->discriminate(batch.x, c).logit, 1.0);
+    Tensor lf = bce_with_logits(m_.d->discriminate(fake1.detach(), c).logit, 0.0);
+    Tensor loss_d = add(lr, lf);
+    st.loss_d = loss_d.item();
+    check_finite(st.loss_d, "the discriminator loss", step_);
+    loss_d.backward();
+    opt_d_.step();
+  }
+
+  // Generator: adversarial term on the first B rows, regularizer on the rest.
+  opt_g_.zero_grad();
+  const bool feature_reg = reg == Regularizer::SDI || reg == Regularizer::DivBal || reg == Regularizer::DivCo;
+  DiscriminatorOutput out = m_.d->discriminate(feature_reg ? fake : fake1, feature_reg ? c_all : c);
+  Tensor logit1 = feature_reg ? narrow(out.logit, 0, b) : out.logit;
+  Tensor loss_adv = bce_with_logits(logit1, 1.0);
+  Tensor loss_div;
+  const double eps = cfg_.reg_opt.eps;
+  switch (reg) {
+    case Regularizer::None: break;
+    case Regularizer::MS:
+      loss_div = ms_loss(fake1, narrow(fake, b, b), z1, z2, eps);
+      break;
+    case Regularizer::DS:
+      loss_div = ds_loss(fake1, narrow(fake, b, b), z1, z2, cfg_.reg_opt.ds_tau, eps);
+      break;
+    case Regularizer::SDI:
+      loss_div = sdi_loss(narrow(out.features, 0, b), narrow(out.features, b, b), z1, z2, batch.fdiv, eps);
+      break;
+    case Regularizer::DivBal: {
+      Tensor e1 = narrow(out.features, 0, b), e2 = narrow(out.features, b, b);
+      Tensor w;
+      {
+        NoGradGuard ng;
+        DiscriminatorOutput real = m_.d->discriminate(concat({batch.x, batch.x_pair}, 0), concat({c, c}, 0));
+        w = divbal_weights(narrow(real.features, 0, b), narrow(real.features, b, b), e1, e2);
+      }
+      loss_div = divbal_loss(e1, e2, z1, z2, w, eps);
+      break;
+    }
+    case Regularizer::DivCo:
+      loss_div = divco_loss(narrow(out.features, 0, b), narrow(out.features, b, b),
+                            narrow(out.features, 2 * b, b * kneg), kneg, cfg_.reg_opt.divco_tau);
+      break;
+  }
+  st.loss_g_adv = loss_adv.item();
+  check_finite(st.loss_g_adv, "the generator loss", step_);
+  Tensor loss_g = loss_adv;
+  if (loss_div.defined()) {
+    st.loss_div = loss_div.item();
+    check_finite(st.loss_div, "the diversity loss", step_);
+    loss_g = add(loss_adv, mul(loss_div, lambda));
+  }
+  loss_g.backward();
+  opt_g_.step();
+  ++step_;
+  return st;
+}
+
+void Trainer::save(const std::string& path) const {
+  std::map<std::string, std::string> meta;
+  meta["format"] = "divgan-train-v1";
+  meta["config"] = cfg_.to_json().dump();
+  meta["step"] = std::to_string(step_);
+  meta["optG.steps"] = std::to_string(opt_g_.steps());
+  meta["optD.steps"] = std::to_string(opt_d_.steps());
+  meta["rng.z"] = std::to_string(z_rng_.offset());
+  meta["rng.data"] = std::to_string(data_rng_.offset());
+  meta["rng.dropout"] = std::to_string(m_.dropout_rng->offset());
+  save_safetensors(path, state_tensors(m_, opt_g_, opt_d_), meta);
+}
+
+namespace {
+uint64_t meta_u64(const SafetensorsFile& f, const std::string& path, const std::string& key) {
+  auto it = f.metadata.find(key);
+  DG_CHECK(it != f.metadata.end(), path << ": checkpoint metadata lacks '" << key << "'");
+  try {
+    size_t used = 0;
+    unsigned long long v = std::stoull(it->second, &used);
+    DG_CHECK(used == it->second.size(), "trailing characters");
+    return v;
+  } catch (const std::exception&) {
+    DG_FAIL(path << ": checkpoint metadata '" << key << "' is not an unsigned integer: '" << it->second << "'");
+  }
+}
+}  // namespace
+
+TrainConfig read_checkpoint_config(const std::string& path) {
+  SafetensorsFile f = load_safetensors(path);
+  auto it = f.metadata.find("config");
+  DG_CHECK(it != f.metadata.end(), path << ": not a divgan training checkpoint (no 'config' metadata)");
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(it->second);
+  } catch (const nlohmann::json::exception& e) {
+    DG_FAIL(path << ": checkpoint 'config' metadata is not valid JSON: " << e.what());
+  }
+  return TrainConfig::from_json(j);
+}
+
+void Trainer::load(const std::string& path) {
+  SafetensorsFile f = load_safetensors(path);
+  auto fmt = f.metadata.find("format");
+  DG_CHECK(fmt != f.metadata.end() && fmt->second == "divgan-train-v1",
+           path << ": not a divgan training checkpoint (metadata 'format' missing or unknown)");
+  restore_tensors(f, state_tensors(m_, opt_g_, opt_d_));
+  step_ = static_cast<int64_t>(meta_u64(f, path, "step"));
+  opt_g_.set_steps(static_cast<int64_t>(meta_u64(f, path, "optG.steps")));
+  opt_d_.set_steps(static_cast<int64_t>(meta_u64(f, path, "optD.steps")));
+  z_rng_.set_offset(meta_u64(f, path, "rng.z"));
+  data_rng_.set_offset(meta_u64(f, path, "rng.data"));
+  m_.dropout_rng->set_offset(meta_u64(f, path, "rng.dropout"));
+}
+
+}  // namespace dg::gan

@@ -1,0 +1,27 @@
+// CPU reference kernel for inverted dropout. The keep mask is never stored: element i is kept when
+// element i of the uniform Philox draw starting at counter `offset` is below keep_prob, so the
+// forward and the backward regenerate the identical mask from (seed, offset) alone.
+#pragma once
+#include <cstdint>
+
+#include "kernels/cpu/philox.h"
+
+namespace dg::cpu {
+
+// out[i] = in[i] * scale where kept, 0 elsewhere; assigns every element of out (in == out is fine).
+// Forward passes x, backward passes dL/dout with the same (seed, offset, keep_prob, scale).
+template <class T>
+void dropout_apply(const T* in, T* out, int64_t n, uint64_t seed, uint64_t offset,
+                   double keep_prob, T scale) {
+  // One Philox block serves four consecutive elements (the uniform layout of engine/rng.h).
+  for (int64_t b = 0; b * 4 < n; ++b) {
+    const PhiloxWords w = philox_block(seed, offset + static_cast<uint64_t>(b));
+    const int64_t end = n - b * 4 < 4 ? n - b * 4 : 4;
+    for (int64_t k = 0; k < end; ++k) {
+      const int64_t i = b * 4 + k;
+      out[i] = philox_word_to_unit(w.w[k]) < keep_prob ? in[i] * scale : T(0);
+    }
+  }
+}
+
+}  // namespace dg::cpu

@@ -1,0 +1,99 @@
+// CPU reference kernels for nearest-neighbour upsampling and max pooling, contiguous NCHW.
+// Templated on the scalar type. Images and channels are independent, so every kernel works on
+// planes = N*C planes of H x W.
+#pragma once
+#include <algorithm>
+#include <cstdint>
+
+namespace dg::cpu {
+
+// y (planes, H*s, W*s) <- x (planes, H, W): each input pixel becomes an s x s block.
+// Assigns every element of y.
+template <class T>
+void upsample_nearest2d_forward(const T* x, T* y, int64_t planes, int64_t H, int64_t W, int64_t s) {
+  const int64_t Wo = W * s;
+  for (int64_t pl = 0; pl < planes; ++pl) {
+    const T* xp = x + pl * H * W;
+    T* yp = y + pl * H * s * Wo;
+    for (int64_t i = 0; i < H; ++i) {
+      T* first = yp + i * s * Wo;
+      for (int64_t j = 0; j < W; ++j) std::fill(first + j * s, first + (j + 1) * s, xp[i * W + j]);
+      // The other s-1 rows of the block repeat the first one.
+      for (int64_t r = 1; r < s; ++r) std::copy(first, first + Wo, first + r * Wo);
+    }
+  }
+}
+
+// gx (planes, H, W) = sum of gy (planes, H*s, W*s) over each s x s block. Assigns every element.
+template <class T>
+void upsample_nearest2d_backward(const T* gy, T* gx, int64_t planes, int64_t H, int64_t W,
+                                 int64_t s) {
+  const int64_t Wo = W * s;
+  for (int64_t pl = 0; pl < planes; ++pl) {
+    const T* gp = gy + pl * H * s * Wo;
+    T* xp = gx + pl * H * W;
+    for (int64_t i = 0; i < H; ++i)
+      for (int64_t j = 0; j < W; ++j) {
+        T acc = T(0);
+        for (int64_t r = 0; r < s; ++r) {
+          const T* row = gp + (i * s + r) * Wo + j * s;
+          for (int64_t c = 0; c < s; ++c) acc += row[c];
+        }
+        xp[i * W + j] = acc;
+      }
+  }
+}
+
+struct PoolGeometry {
+  int64_t planes = 0, H = 0, W = 0;
+  int64_t kernel = 1, stride = 1;  // square window, no padding, floor mode
+  int64_t Ho = 0, Wo = 0;          // (H - kernel) / stride + 1
+};
+
+// Offset within the plane of the first maximum of the window at output (oh, ow), scanning the window
+// row by row. A NaN wins over numbers (the first NaN), so a diverged activation shows downstream
+// instead of being hidden by the pool.
+template <class T>
+int64_t window_argmax(const T* xp, const PoolGeometry& g, int64_t oh, int64_t ow) {
+  const int64_t h0 = oh * g.stride, w0 = ow * g.stride;
+  int64_t best = h0 * g.W + w0;
+  T bv = xp[best];
+  for (int64_t i = 0; i < g.kernel; ++i)
+    for (int64_t j = 0; j < g.kernel; ++j) {
+      const int64_t k = (h0 + i) * g.W + w0 + j;
+      const T v = xp[k];
+      if (v > bv || (v != v && bv == bv)) {
+        bv = v;
+        best = k;
+      }
+    }
+  return best;
+}
+
+// y (planes, Ho, Wo) = max over each window of x (planes, H, W). Assigns every element of y.
+template <class T>
+void max_pool2d_forward(const T* x, T* y, const PoolGeometry& g) {
+  for (int64_t pl = 0; pl < g.planes; ++pl) {
+    const T* xp = x + pl * g.H * g.W;
+    T* yp = y + pl * g.Ho * g.Wo;
+    for (int64_t oh = 0; oh < g.Ho; ++oh)
+      for (int64_t ow = 0; ow < g.Wo; ++ow) yp[oh * g.Wo + ow] = xp[window_argmax(xp, g, oh, ow)];
+  }
+}
+
+// gx (planes, H, W) = gradient of max_pool2d_forward given gy (planes, Ho, Wo): each window's
+// gradient goes to its first maximum in x, found again here rather than stored by the forward.
+// Assigns every element of gx (overlapping windows add up on a shared maximum).
+template <class T>
+void max_pool2d_backward(const T* x, const T* gy, T* gx, const PoolGeometry& g) {
+  for (int64_t pl = 0; pl < g.planes; ++pl) {
+    const T* xp = x + pl * g.H * g.W;
+    const T* gp = gy + pl * g.Ho * g.Wo;
+    T* gxp = gx + pl * g.H * g.W;
+    std::fill(gxp, gxp + g.H * g.W, T(0));
+    for (int64_t oh = 0; oh < g.Ho; ++oh)
+      for (int64_t ow = 0; ow < g.Wo; ++ow) gxp[window_argmax(xp, g, oh, ow)] += gp[oh * g.Wo + ow];
+  }
+}
+
+}  // namespace dg::cpu

@@ -1,0 +1,229 @@
+// `divgan study2d`: the README's 2D benchmark table. Every regularizer is trained with the same
+// budget over a lambda grid and several seeds; the lambda of each variant is chosen on a separate
+// validation draw (mean over seeds of W(spread 0) + W(spread 1)); the test figures of that lambda
+// are reported as mean ± std over seeds beside the SDI-GAN paper's Table 1.
+#include <atomic>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "tools/commands.h"
+#include "tools/run2d.h"
+
+namespace dg::tools {
+
+namespace {
+
+struct Job {
+  gan::TrainConfig cfg;
+  std::string dir;
+  Run2DResult result;
+  bool done = false;
+};
+
+struct Stat {
+  double mean = 0, sd = 0;
+};
+Stat stat(const std::vector<double>& v) {
+  Stat s;
+  for (double x : v) s.mean += x;
+  s.mean /= static_cast<double>(v.size());
+  for (double x : v) s.sd += (x - s.mean) * (x - s.mean);
+  s.sd = v.size() > 1 ? std::sqrt(s.sd / static_cast<double>(v.size() - 1)) : 0.0;
+  return s;
+}
+
+std::string fmt(const Stat& s, int prec) {
+  char b[64];
+  std::snprintf(b, sizeof b, "%.*f ± %.*f", prec, s.mean, prec, s.sd);
+  return b;
+}
+
+// Reuses a finished run's eval.json when its config matches (so an interrupted study resumes).
+bool load_finished(Job& j) {
+  std::ifstream in(std::filesystem::path(j.dir) / "eval.json");
+  if (!in) return false;
+  try {
+    nlohmann::json e = nlohmann::json::parse(in);
+    if (e.at("config") != j.cfg.to_json() || e.at("steps").get<int64_t>() != j.cfg.steps) return false;
+    auto get = [](const nlohmann::json& t, gan::Eval2D& r) {
+      r.variance = {t.at("variance_spread0"), t.at("variance_spread1")};
+      r.real_variance = {t.at("real_variance_spread0"), t.at("real_variance_spread1")};
+      r.wasserstein = {t.at("wasserstein_spread0"), t.at("wasserstein_spread1")};
+    };
+    get(e.at("test"), j.result.test);
+    get(e.at("validation"), j.result.validation);
+    j.result.seconds = e.at("train_seconds");
+    return true;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+std::vector<double> parse_list(const std::string& s) {
+  std::vector<double> v;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    try {
+      v.push_back(std::stod(item));
+    } catch (const std::exception&) {
+      DG_FAIL("--lambdas: '" << item << "' is not a number (expected a comma-separated list like 0.1,1)");
+    }
+    DG_CHECK(v.back() > 0, "--lambdas: values must be > 0, got " << v.back());
+  }
+  DG_CHECK(!v.empty(), "--lambdas: empty list");
+  return v;
+}
+
+}  // namespace
+
+void add_study2d_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand("study2d", "Train every regularizer over a lambda grid and seeds on the 2D "
+                                            "benchmark; print the README table");
+  auto base = std::make_shared<gan::TrainConfig>();
+  base->steps = 4000;
+  auto out = std::make_shared<std::string>("runs/study2d");
+  auto seeds = std::make_shared<int64_t>(3);
+  auto jobs = std::make_shared<int64_t>(2);
+  auto lambdas = std::make_shared<std::string>("0.03,0.1,0.3,1,3");
+  auto regs = std::make_shared<std::string>("none,ms,ds,divco,sdi,divbal");
+  cmd->add_option("--steps", base->steps, "Training steps per run")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--batch", base->batch, "Batch size")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--seeds", *seeds, "Seeds per configuration (1..seeds)")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--lambdas", *lambdas, "Lambda grid for every regularizer")->capture_default_str();
+  cmd->add_option("--regs", *regs, "Regularizers to include")->capture_default_str();
+  cmd->add_option("--jobs", *jobs, "Runs in parallel (threads)")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--out", *out, "Output directory (one folder per run, study.json, table.md)")->capture_default_str();
+  cmd->callback([=] {
+    ensure_output_dir(*out);
+    std::vector<double> grid = parse_list(*lambdas);
+    std::vector<gan::Regularizer> rs;
+    {
+      std::stringstream ss(*regs);
+      std::string item;
+      while (std::getline(ss, item, ',')) rs.push_back(gan::parse_regularizer(item));
+    }
+    std::vector<Job> all;
+    for (gan::Regularizer r : rs) {
+      std::vector<double> ls = r == gan::Regularizer::None ? std::vector<double>{0.0} : grid;
+      for (double l : ls)
+        for (int64_t s = 1; s <= *seeds; ++s) {
+          Job j;
+          j.cfg = *base;
+          j.cfg.reg = r;
+          j.cfg.lambda = l;
+          j.cfg.seed = static_cast<uint64_t>(s);
+          j.cfg.checkpoint_every = j.cfg.steps;
+          char name[128];
+          std::snprintf(name, sizeof name, "%s/lambda_%g/seed_%lld", gan::regularizer_name(r).c_str(), l,
+                        static_cast<long long>(s));
+          j.dir = (std::filesystem::path(*out) / name).string();
+          all.push_back(j);
+        }
+    }
+    std::atomic<size_t> next{0};
+    std::atomic<size_t> finished{0};
+    std::mutex print;
+    std::vector<std::string> failures;
+    auto worker = [&] {
+      for (size_t i = next++; i < all.size(); i = next++) {
+        Job& j = all[i];
+        std::string what = "reused";
+        if (!load_finished(j)) {
+          try {
+            j.result = run_2d(j.cfg, j.dir, false, false);
+            what = "trained";
+          } catch (const Error& e) {
+            std::lock_guard<std::mutex> l(print);
+            failures.push_back(j.dir + ": " + e.what());
+            what = "FAILED";
+          }
+        }
+        j.done = what != "FAILED";
+        std::lock_guard<std::mutex> l(print);
+        std::fprintf(stderr, "[%zu/%zu] %s %s (%.0f s)\n", ++finished, all.size(), what.c_str(), j.dir.c_str(),
+                     j.result.seconds);
+      }
+    };
+    std::vector<std::thread> pool;
+    for (int64_t t = 0; t < *jobs; ++t) pool.emplace_back(worker);
+    for (auto& t : pool) t.join();
+
+    // Pick lambda per regularizer on validation; report its test figures.
+    nlohmann::json report = {{"steps", base->steps}, {"batch", base->batch}, {"seeds", *seeds},
+                             {"lambdas", grid}, {"selection", "min mean over seeds of validation W0 + W1"},
+                             {"runs", nlohmann::json::array()}, {"best", nlohmann::json::object()}};
+    for (const Job& j : all)
+      report["runs"].push_back({{"dir", j.dir}, {"reg", gan::regularizer_name(j.cfg.reg)}, {"lambda", j.cfg.lambda},
+                                {"seed", j.cfg.seed}, {"ok", j.done},
+                                {"test", j.result.test.to_json()}, {"validation", j.result.validation.to_json()}});
+    const std::map<gan::Regularizer, std::string> paper = {
+        {gan::Regularizer::None, "0.2 / 2.3 / 0.7 / 7.4"},   {gan::Regularizer::MS, "115.5 / 280.7 / 9.0 / 6.7"},
+        {gan::Regularizer::DivCo, "163.3 / 3.7 / 1.1 / 7.0"}, {gan::Regularizer::SDI, "3.3 / 127.4 / 1.2 / 2.1"},
+        {gan::Regularizer::DS, "-"},                          {gan::Regularizer::DivBal, "-"}};
+    std::string table =
+        "| Model | best λ | Variance spread 0 | Variance spread 1 | Wasserstein spread 0 | Wasserstein spread 1 | "
+        "failed runs | paper (Var0 / Var1 / W0 / W1) |\n|---|---|---|---|---|---|---|---|\n";
+    bool real_row = false;
+    for (gan::Regularizer r : rs) {
+      double best_score = INFINITY, best_l = 0;
+      std::map<double, std::vector<const Job*>> by_l;
+      std::map<double, int> failed;
+      for (const Job& j : all)
+        if (j.cfg.reg == r) {
+          if (j.done)
+            by_l[j.cfg.lambda].push_back(&j);
+          else
+            failed[j.cfg.lambda]++;
+        }
+      for (auto& [l, js] : by_l) {
+        if (failed[l] > 0) continue;  // a lambda that destabilizes any seed is not eligible
+        double score = 0;
+        for (const Job* j : js) score += j->result.validation.wasserstein[0] + j->result.validation.wasserstein[1];
+        score /= static_cast<double>(js.size());
+        if (score < best_score) best_score = score, best_l = l;
+      }
+      if (!std::isfinite(best_score)) {
+        table += "| " + gan::regularizer_title(r) + " | - | every lambda failed | | | | | " + paper.at(r) + " |\n";
+        continue;
+      }
+      std::vector<double> v0, v1, w0, w1, rv0, rv1;
+      for (const Job* j : by_l[best_l]) {
+        v0.push_back(j->result.test.variance[0]);
+        v1.push_back(j->result.test.variance[1]);
+        w0.push_back(j->result.test.wasserstein[0]);
+        w1.push_back(j->result.test.wasserstein[1]);
+        rv0.push_back(j->result.test.real_variance[0]);
+        rv1.push_back(j->result.test.real_variance[1]);
+      }
+      if (!real_row) {
+        table += "| Real (test split) | | " + fmt(stat(rv0), 2) + " | " + fmt(stat(rv1), 1) + " | - | - | | 1 / 100 / - / - |\n";
+        real_row = true;
+      }
+      int nfail = 0;
+      for (auto& [l, n] : failed) nfail += n;
+      char lb[32];
+      std::snprintf(lb, sizeof lb, "%g", best_l);
+      table += "| " + gan::regularizer_title(r) + " | " + (r == gan::Regularizer::None ? "-" : lb) + " | " +
+               fmt(stat(v0), 2) + " | " + fmt(stat(v1), 1) + " | " + fmt(stat(w0), 2) + " | " + fmt(stat(w1), 2) +
+               " | " + std::to_string(nfail) + " | " + paper.at(r) + " |\n";
+      report["best"][gan::regularizer_name(r)] = {
+          {"lambda", best_l}, {"variance_spread0", {stat(v0).mean, stat(v0).sd}},
+          {"variance_spread1", {stat(v1).mean, stat(v1).sd}}, {"wasserstein_spread0", {stat(w0).mean, stat(w0).sd}},
+          {"wasserstein_spread1", {stat(w1).mean, stat(w1).sd}}, {"failed_runs", nfail}};
+    }
+    report["failures"] = failures;
+    write_file_atomic((std::filesystem::path(*out) / "study.json").string(), report.dump(2) + "\n");
+    write_file_atomic((std::filesystem::path(*out) / "table.md").string(), table);
+    std::printf("%s", table.c_str());
+    for (const auto& f : failures) std::fprintf(stderr, "failed: %s\n", f.c_str());
+  });
+}
+
+}  // namespace dg::tools
