@@ -9,8 +9,10 @@ void TrainConfig::validate() const {
            "lambda " << lambda << " given without a regularizer (use --reg)");
   DG_CHECK(steps > 0, "steps must be > 0, got " << steps);
   DG_CHECK(batch > 0, "batch must be > 0, got " << batch);
-  DG_CHECK(lr_g > 0 && lr_d > 0, "learning rates must be > 0");
-  DG_CHECK(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1, "Adam betas must lie in [0, 1)");
+  DG_CHECK(lr_g > 0, "lr_g must be > 0, got " << lr_g);
+  DG_CHECK(lr_d > 0, "lr_d must be > 0, got " << lr_d);
+  DG_CHECK(beta1 >= 0 && beta1 < 1, "beta1 must lie in [0, 1), got " << beta1);
+  DG_CHECK(beta2 >= 0 && beta2 < 1, "beta2 must lie in [0, 1), got " << beta2);
   DG_CHECK(adam_eps > 0, "Adam eps must be > 0");
   DG_CHECK(latent > 0 && hidden > 0, "latent and hidden sizes must be > 0");
   DG_CHECK(per_condition > 1, "per_condition must be > 1, got " << per_condition);

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "tools/commands.h"
+#include "tools/validators.h"
 #include "tools/run2d.h"
 
 namespace dg::tools {
@@ -87,18 +88,18 @@ void add_study2d_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("study2d", "Train every regularizer over a lambda grid and seeds on the 2D "
                                             "benchmark; print the README table");
   auto base = std::make_shared<gan::TrainConfig>();
-  base->steps = 4000;
+  base->steps = 3000;
   auto out = std::make_shared<std::string>("runs/study2d");
   auto seeds = std::make_shared<int64_t>(3);
   auto jobs = std::make_shared<int64_t>(2);
-  auto lambdas = std::make_shared<std::string>("0.03,0.1,0.3,1,3");
+  auto lambdas = std::make_shared<std::string>("0.0001,0.001,0.01,0.1,1");
   auto regs = std::make_shared<std::string>("none,ms,ds,divco,sdi,divbal");
-  cmd->add_option("--steps", base->steps, "Training steps per run")->check(CLI::PositiveNumber)->capture_default_str();
-  cmd->add_option("--batch", base->batch, "Batch size")->check(CLI::PositiveNumber)->capture_default_str();
-  cmd->add_option("--seeds", *seeds, "Seeds per configuration (1..seeds)")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--steps", base->steps, "Training steps per run")->check(positive())->capture_default_str();
+  cmd->add_option("--batch", base->batch, "Batch size")->check(positive())->capture_default_str();
+  cmd->add_option("--seeds", *seeds, "Seeds per configuration (1..seeds)")->check(positive())->capture_default_str();
   cmd->add_option("--lambdas", *lambdas, "Lambda grid for every regularizer")->capture_default_str();
   cmd->add_option("--regs", *regs, "Regularizers to include")->capture_default_str();
-  cmd->add_option("--jobs", *jobs, "Runs in parallel (threads)")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--jobs", *jobs, "Runs in parallel (threads)")->check(positive())->capture_default_str();
   cmd->add_option("--out", *out, "Output directory (one folder per run, study.json, table.md)")->capture_default_str();
   cmd->callback([=] {
     ensure_output_dir(*out);

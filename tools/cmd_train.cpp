@@ -2,6 +2,7 @@
 #include <cstdio>
 
 #include "tools/commands.h"
+#include "tools/validators.h"
 #include "tools/format.h"
 #include "tools/run2d.h"
 
@@ -19,21 +20,21 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--reg", *reg, "Diversity regularizer: none, ms, ds, divco, sdi, divbal")
       ->capture_default_str();
   cmd->add_option("--lambda", cfg->lambda, "Regularizer weight (default: 0.1 for sdi/divbal, 1 otherwise)")
-      ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--steps", cfg->steps, "Training steps (batches)")->check(CLI::PositiveNumber)->capture_default_str();
-  cmd->add_option("--batch", cfg->batch, "Batch size")->check(CLI::PositiveNumber)->capture_default_str();
+      ->check(non_negative());
+  cmd->add_option("--steps", cfg->steps, "Training steps (batches)")->check(positive())->capture_default_str();
+  cmd->add_option("--batch", cfg->batch, "Batch size")->check(positive())->capture_default_str();
   cmd->add_option("--seed", cfg->seed, "Seed of data, initialization and sampling")->capture_default_str();
-  cmd->add_option("--lr-g", cfg->lr_g, "Generator Adam learning rate")->check(CLI::PositiveNumber)->capture_default_str();
-  cmd->add_option("--lr-d", cfg->lr_d, "Discriminator Adam learning rate")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--lr-g", cfg->lr_g, "Generator Adam learning rate")->check(positive())->capture_default_str();
+  cmd->add_option("--lr-d", cfg->lr_d, "Discriminator Adam learning rate")->check(positive())->capture_default_str();
   cmd->add_option("--beta1", cfg->beta1, "Adam beta1")->check(CLI::Range(0.0, 0.999999))->capture_default_str();
   cmd->add_option("--beta2", cfg->beta2, "Adam beta2")->check(CLI::Range(0.0, 0.999999))->capture_default_str();
-  cmd->add_option("--adam-eps", cfg->adam_eps, "Adam epsilon (Keras uses 1e-7)")->check(CLI::PositiveNumber)->capture_default_str();
-  cmd->add_option("--latent", cfg->latent, "Latent dimension")->check(CLI::PositiveNumber)->capture_default_str();
-  cmd->add_option("--hidden", cfg->hidden, "Hidden units of the MLPs")->check(CLI::PositiveNumber)->capture_default_str();
-  cmd->add_option("--ds-tau", cfg->reg_opt.ds_tau, "DS-GAN clamp of the ratio (0: none)")->check(CLI::NonNegativeNumber)->capture_default_str();
-  cmd->add_option("--divco-negatives", cfg->reg_opt.divco_negatives, "DivCo negatives per query")->check(CLI::PositiveNumber)->capture_default_str();
-  cmd->add_option("--checkpoint-every", cfg->checkpoint_every, "Steps between checkpoints")->check(CLI::PositiveNumber)->capture_default_str();
-  cmd->add_option("--log-every", cfg->log_every, "Steps between metrics.jsonl lines")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--adam-eps", cfg->adam_eps, "Adam epsilon (Keras uses 1e-7)")->check(positive())->capture_default_str();
+  cmd->add_option("--latent", cfg->latent, "Latent dimension")->check(positive())->capture_default_str();
+  cmd->add_option("--hidden", cfg->hidden, "Hidden units of the MLPs")->check(positive())->capture_default_str();
+  cmd->add_option("--ds-tau", cfg->reg_opt.ds_tau, "DS-GAN clamp of the ratio (0: none)")->check(non_negative())->capture_default_str();
+  cmd->add_option("--divco-negatives", cfg->reg_opt.divco_negatives, "DivCo negatives per query")->check(positive())->capture_default_str();
+  cmd->add_option("--checkpoint-every", cfg->checkpoint_every, "Steps between checkpoints")->check(positive())->capture_default_str();
+  cmd->add_option("--log-every", cfg->log_every, "Steps between metrics.jsonl lines")->check(positive())->capture_default_str();
   cmd->add_option("--out", *out, "Output directory (run.json, metrics.jsonl, checkpoint.safetensors, eval.json)")->required();
   cmd->add_flag("--resume", *resume, "Continue from <out>/checkpoint.safetensors when it exists");
   cmd->add_flag("--quiet", *quiet, "No progress bar");

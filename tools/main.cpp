@@ -6,12 +6,26 @@
 #include "engine/error.h"
 #include "tools/commands.h"
 
+namespace {
+bool is_subcommand(CLI::App& app, const char* name) {
+  for (const CLI::App* s : app.get_subcommands({}))
+    if (s->get_name() == name) return true;
+  return false;
+}
+}  // namespace
+
 int main(int argc, char** argv) {
   CLI::App app{"divgan: diversity-regularized conditional GANs (ALICE ZDC fast simulation)"};
   app.require_subcommand(1);
   dg::tools::add_train_command(app);
   dg::tools::add_eval_command(app);
   dg::tools::add_study2d_command(app);
+  // CLI11 reports an unknown first word as a missing subcommand; say what it is instead.
+  if (argc > 1 && argv[1][0] != '-' && !is_subcommand(app, argv[1])) {
+    std::fprintf(stderr, "divgan: error: unknown subcommand '%s' (expected train, eval or study2d; see divgan --help)\n",
+                 argv[1]);
+    return 2;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# Checks of the divgan command line: bad input fails with a non-zero exit and a one-line
+# "divgan: error:" message and leaves no checkpoint behind; a short train / eval / resume round
+# trip writes its files; --help works everywhere.
+# Usage: bash tests/test_cli.sh build/divgan
+set -u
+
+if [ $# -ne 1 ] || [ ! -x "$1" ]; then
+  echo "usage: $0 <path-to-divgan>" >&2
+  exit 2
+fi
+DIVGAN="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/divgan_cli.XXXXXX")"
+trap 'rm -rf "$WORK"' EXIT
+cd "$WORK" || exit 2
+
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); echo "ok   $1"; }
+bad() {
+  failed=$((failed + 1))
+  echo "FAIL $1"
+  shift
+  for line in "$@"; do echo "     $line"; done
+}
+
+# The output directory of a failed command holds no checkpoint, complete or partial.
+no_checkpoint_in() {
+  [ ! -d "$1" ] && return 0
+  [ -z "$(find "$1" -name 'checkpoint.safetensors*' -print -quit)" ]
+}
+
+# expect_error NAME OUTDIR -- ARGS...: non-zero exit, stderr is exactly one line starting with
+# "divgan: error:", and OUTDIR (if not "-") has no checkpoint.
+expect_error() {
+  local name="$1" outdir="$2"
+  shift 3
+  "$DIVGAN" "$@" >"$WORK/stdout" 2>"$WORK/stderr"
+  local rc=$?
+  local lines first
+  lines=$(wc -l <"$WORK/stderr")
+  first=$(head -n 1 "$WORK/stderr")
+  if [ "$rc" -eq 0 ]; then
+    bad "$name" "exit status 0, expected non-zero"
+  elif [ "$lines" -ne 1 ] || [[ "$first" != "divgan: error:"* ]]; then
+    bad "$name" "exit $rc but stderr is not one 'divgan: error:' line ($lines lines):" "$(head -c 400 "$WORK/stderr")"
+  elif [ "$outdir" != "-" ] && ! no_checkpoint_in "$outdir"; then
+    bad "$name" "a checkpoint was left in $outdir"
+  else
+    ok "$name (exit $rc: ${first:0:100})"
+  fi
+}
+
+# ---- bad input ---------------------------------------------------------------------------------
+expect_error "no subcommand" - --
+expect_error "unknown subcommand" - -- frobnicate
+expect_error "unknown flag" out_flag -- train --steps 5 --bogus-flag --out out_flag
+expect_error "--lambda -1" out_lambda -- train --reg sdi --lambda -1 --steps 5 --out out_lambda
+expect_error "--lambda without a regularizer" out_lambda0 -- train --lambda 0.5 --steps 5 --out out_lambda0
+expect_error "--batch 0" out_batch -- train --batch 0 --steps 5 --out out_batch
+expect_error "--steps 0" out_steps -- train --steps 0 --out out_steps
+expect_error "--steps not a number" out_steps2 -- train --steps many --out out_steps2
+expect_error "unknown regularizer" out_reg -- train --reg bogus --steps 5 --out out_reg
+expect_error "train without --out" - -- train --steps 5
+expect_error "--out under /proc" - -- train --steps 5 --quiet --out /proc/divgan_cli_test
+echo "plain file" >afile
+expect_error "--out under a regular file" - -- train --steps 5 --quiet --out afile/sub
+expect_error "--out is a regular file" - -- train --steps 5 --quiet --out afile
+# Permission bits do not stop root, so this one only means something for other users.
+if [ "$(id -u)" -ne 0 ]; then
+  mkdir -p readonly && chmod 555 readonly
+  expect_error "--out in a read-only folder" - -- train --steps 5 --quiet --out readonly/sub
+  expect_error "--out is a read-only folder" readonly -- train --steps 5 --quiet --out readonly
+  chmod 755 readonly
+fi
+expect_error "eval of a missing file" - -- eval --checkpoint "$WORK/does_not_exist.safetensors"
+head -c 4096 /dev/urandom >garbage.safetensors
+expect_error "eval of random bytes" - -- eval --checkpoint garbage.safetensors
+printf 'not a checkpoint\n' >text.safetensors
+expect_error "eval of a text file" - -- eval --checkpoint text.safetensors
+: >empty.safetensors
+expect_error "eval of an empty file" - -- eval --checkpoint empty.safetensors
+expect_error "eval without --checkpoint" - -- eval
+expect_error "study2d with a bad lambda list" out_study -- study2d --lambdas 0.1,abc --steps 5 --out out_study
+expect_error "study2d with an unknown regularizer" out_study2 -- study2d --regs sdi,bogus --steps 5 --out out_study2
+
+# ---- a short run, its evaluation and a resume ----------------------------------------------------
+run="$WORK/run"
+if "$DIVGAN" train --steps 50 --quiet --out "$run" >"$WORK/train.out" 2>"$WORK/train.err"; then
+  ok "train --steps 50"
+else
+  bad "train --steps 50" "$(tail -n 3 "$WORK/train.err")"
+fi
+for f in run.json metrics.jsonl checkpoint.safetensors eval.json; do
+  if [ -s "$run/$f" ]; then ok "train wrote $f"; else bad "train wrote $f" "missing or empty"; fi
+done
+if [ -z "$(find "$run" -name '*.tmp.*' -print -quit)" ]; then
+  ok "no temporary files left"
+else
+  bad "no temporary files left" "$(find "$run" -name '*.tmp.*')"
+fi
+if tail -n 1 "$run/metrics.jsonl" 2>/dev/null | grep -q '"step":50[,}]'; then
+  ok "metrics.jsonl ends at step 50"
+else
+  bad "metrics.jsonl ends at step 50" "$(tail -n 1 "$run/metrics.jsonl" 2>&1)"
+fi
+
+if "$DIVGAN" eval --checkpoint "$run/checkpoint.safetensors" --json "$WORK/x.json" >"$WORK/eval.out" 2>"$WORK/eval.err"; then
+  ok "eval --checkpoint --json"
+else
+  bad "eval --checkpoint --json" "$(tail -n 3 "$WORK/eval.err")"
+fi
+if [ -s "$WORK/x.json" ] && grep -Eq '^  "steps": 50,?$' "$WORK/x.json" && grep -q '"wasserstein_spread0"' "$WORK/x.json"; then
+  ok "eval JSON has the step count and the figures"
+else
+  bad "eval JSON has the step count and the figures" "$(head -c 400 "$WORK/x.json" 2>&1)"
+fi
+if grep -q 'Wasserstein spread 0' "$WORK/eval.out"; then ok "eval prints the table"; else bad "eval prints the table"; fi
+expect_error "eval --json into a missing folder" - -- eval --checkpoint "$run/checkpoint.safetensors" --json "$WORK/nodir/x.json"
+
+if "$DIVGAN" train --resume --steps 80 --quiet --out "$run" >"$WORK/resume.out" 2>"$WORK/resume.err"; then
+  ok "train --resume --steps 80"
+else
+  bad "train --resume --steps 80" "$(tail -n 3 "$WORK/resume.err")"
+fi
+if grep -Eq '^  "steps": 80,?$' "$run/eval.json"; then
+  ok "resume reached 80 steps (eval.json)"
+else
+  bad "resume reached 80 steps (eval.json)" "$(grep '"steps"' "$run/eval.json" 2>&1)"
+fi
+if [ "$(grep -c '"step":50[,}]' "$run/metrics.jsonl")" -eq 1 ] && tail -n 1 "$run/metrics.jsonl" | grep -q '"step":80[,}]'; then
+  ok "metrics.jsonl was appended to, not restarted"
+else
+  bad "metrics.jsonl was appended to, not restarted" "$(cat "$run/metrics.jsonl")"
+fi
+
+# A run killed at a random moment while checkpointing every step leaves either no checkpoint or a
+# complete one (writes go to a temporary file renamed into place).
+killed="$WORK/killed"
+# The subshell keeps the shell's "Killed" notice out of the report.
+(timeout -s KILL 2 "$DIVGAN" train --steps 1000000 --checkpoint-every 1 --quiet --out "$killed" >/dev/null 2>&1; :) 2>/dev/null
+if [ ! -e "$killed/checkpoint.safetensors" ]; then
+  ok "killed run left no checkpoint (it had not written one yet)"
+elif "$DIVGAN" eval --checkpoint "$killed/checkpoint.safetensors" >/dev/null 2>"$WORK/killed.err"; then
+  ok "killed run left a complete checkpoint"
+else
+  bad "killed run left a complete checkpoint" "$(cat "$WORK/killed.err")"
+fi
+
+# ---- help ----------------------------------------------------------------------------------------
+for sub in "" train eval study2d; do
+  # shellcheck disable=SC2086
+  if "$DIVGAN" $sub --help >"$WORK/help.out" 2>&1 && grep -qi "usage" "$WORK/help.out"; then
+    ok "divgan${sub:+ $sub} --help"
+  else
+    bad "divgan${sub:+ $sub} --help" "$(head -n 3 "$WORK/help.out")"
+  fi
+done
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
