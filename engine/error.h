@@ -21,13 +21,14 @@ class Error : public std::runtime_error {
 
 }  // namespace dg
 
-// DG_CHECK(cond, msg) throws dg::Error with the condition text; msg may use << chaining.
+// DG_CHECK(cond, msg) throws dg::Error with msg (which may use << chaining) and file:line; msg
+// itself says what was expected, so the condition text is not repeated to the user.
 #define DG_CHECK(cond, msg)                                                            \
   do {                                                                                 \
     if (!(cond)) {                                                                     \
       std::ostringstream dg_os_;                                                       \
       dg_os_ << msg;                                                                   \
-      ::dg::throw_error(__FILE__, __LINE__, dg_os_.str(), "check failed: " #cond);     \
+      ::dg::throw_error(__FILE__, __LINE__, dg_os_.str());                             \
     }                                                                                  \
   } while (0)
 

@@ -92,7 +92,7 @@ void add_study2d_command(CLI::App& app) {
   auto out = std::make_shared<std::string>("runs/study2d");
   auto seeds = std::make_shared<int64_t>(3);
   auto jobs = std::make_shared<int64_t>(2);
-  auto lambdas = std::make_shared<std::string>("0.0001,0.001,0.01,0.1,1");
+  auto lambdas = std::make_shared<std::string>("0.00001,0.0001,0.001,0.01,0.1,1");
   auto regs = std::make_shared<std::string>("none,ms,ds,divco,sdi,divbal");
   cmd->add_option("--steps", base->steps, "Training steps per run")->check(positive())->capture_default_str();
   cmd->add_option("--batch", base->batch, "Batch size")->check(positive())->capture_default_str();
@@ -218,6 +218,40 @@ void add_study2d_command(CLI::App& app) {
           {"lambda", best_l}, {"variance_spread0", {stat(v0).mean, stat(v0).sd}},
           {"variance_spread1", {stat(v1).mean, stat(v1).sd}}, {"wasserstein_spread0", {stat(w0).mean, stat(w0).sd}},
           {"wasserstein_spread1", {stat(w1).mean, stat(w1).sd}}, {"failed_runs", nfail}};
+    }
+    // Every lambda, to show where a regularizer is inert and where it destabilizes training.
+    table += "\n| Model | λ | Variance spread 0 | Variance spread 1 | Wasserstein spread 0 | Wasserstein spread 1 | "
+             "validation W0 + W1 | failed runs |\n|---|---|---|---|---|---|---|---|\n";
+    for (gan::Regularizer r : rs) {
+      std::map<double, std::vector<const Job*>> by_l;
+      std::map<double, int> failed;
+      for (const Job& j : all)
+        if (j.cfg.reg == r) {
+          if (j.done) by_l[j.cfg.lambda].push_back(&j);
+          else failed[j.cfg.lambda]++;
+        }
+      for (auto& [l, js] : by_l) {
+        std::vector<double> v0, v1, w0, w1, val;
+        for (const Job* j : js) {
+          v0.push_back(j->result.test.variance[0]);
+          v1.push_back(j->result.test.variance[1]);
+          w0.push_back(j->result.test.wasserstein[0]);
+          w1.push_back(j->result.test.wasserstein[1]);
+          val.push_back(j->result.validation.wasserstein[0] + j->result.validation.wasserstein[1]);
+        }
+        char lb[32];
+        std::snprintf(lb, sizeof lb, "%g", l);
+        table += "| " + gan::regularizer_title(r) + " | " + lb + " | " + fmt(stat(v0), 2) + " | " + fmt(stat(v1), 1) +
+                 " | " + fmt(stat(w0), 2) + " | " + fmt(stat(w1), 2) + " | " + fmt(stat(val), 2) + " | " +
+                 std::to_string(failed[l]) + " |\n";
+      }
+      for (auto& [l, n] : failed)
+        if (!by_l.count(l)) {
+          char lb[32];
+          std::snprintf(lb, sizeof lb, "%g", l);
+          table += "| " + gan::regularizer_title(r) + " | " + lb + " | diverged in every seed | | | | | " +
+                   std::to_string(n) + " |\n";
+        }
     }
     report["failures"] = failures;
     write_file_atomic((std::filesystem::path(*out) / "study.json").string(), report.dump(2) + "\n");
