@@ -66,6 +66,14 @@ Run2DResult run_2d(const gan::TrainConfig& cfg_in, const std::string& dir, bool 
   cfg_in.validate();
   ensure_output_dir(dir);
   const std::string ckpt = (fs::path(dir) / "checkpoint.safetensors").string();
+  // A run killed mid-write leaves only its temporary file (the checkpoint itself is intact): drop it.
+  for (const auto& e : fs::directory_iterator(dir)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind("checkpoint.safetensors.tmp.", 0) == 0) {
+      std::error_code ec;
+      fs::remove(e.path(), ec);
+    }
+  }
   gan::TrainConfig cfg = cfg_in;
   const bool resuming = resume && fs::exists(ckpt);
   if (resuming) {
