@@ -82,6 +82,23 @@ std::vector<double> parse_list(const std::string& s) {
   return v;
 }
 
+// Finished runs of one regularizer by lambda, and the number of failed runs per lambda.
+struct ByLambda {
+  std::map<double, std::vector<const Job*>> ok;
+  std::map<double, int> failed;
+};
+ByLambda group_runs(const std::vector<Job>& all, gan::Regularizer r) {
+  ByLambda g;
+  for (const Job& j : all)
+    if (j.cfg.reg == r) {
+      if (j.done)
+        g.ok[j.cfg.lambda].push_back(&j);
+      else
+        g.failed[j.cfg.lambda]++;
+    }
+  return g;
+}
+
 }  // namespace
 
 void add_study2d_command(CLI::App& app) {
@@ -174,15 +191,9 @@ void add_study2d_command(CLI::App& app) {
     bool real_row = false;
     for (gan::Regularizer r : rs) {
       double best_score = INFINITY, best_l = 0;
-      std::map<double, std::vector<const Job*>> by_l;
-      std::map<double, int> failed;
-      for (const Job& j : all)
-        if (j.cfg.reg == r) {
-          if (j.done)
-            by_l[j.cfg.lambda].push_back(&j);
-          else
-            failed[j.cfg.lambda]++;
-        }
+      ByLambda runs = group_runs(all, r);
+      auto& by_l = runs.ok;
+      auto& failed = runs.failed;
       for (auto& [l, js] : by_l) {
         if (failed[l] > 0) continue;  // a lambda that destabilizes any seed is not eligible
         double score = 0;
@@ -223,13 +234,9 @@ void add_study2d_command(CLI::App& app) {
     table += "\n| Model | λ | Variance spread 0 | Variance spread 1 | Wasserstein spread 0 | Wasserstein spread 1 | "
              "validation W0 + W1 | failed runs |\n|---|---|---|---|---|---|---|---|\n";
     for (gan::Regularizer r : rs) {
-      std::map<double, std::vector<const Job*>> by_l;
-      std::map<double, int> failed;
-      for (const Job& j : all)
-        if (j.cfg.reg == r) {
-          if (j.done) by_l[j.cfg.lambda].push_back(&j);
-          else failed[j.cfg.lambda]++;
-        }
+      ByLambda runs = group_runs(all, r);
+      auto& by_l = runs.ok;
+      auto& failed = runs.failed;
       for (auto& [l, js] : by_l) {
         std::vector<double> v0, v1, w0, w1, val;
         for (const Job* j : js) {
