@@ -1,0 +1,293 @@
+// .npy parsing by hand: the header is a Python dict literal, and only the subset numpy itself
+// writes is accepted, with every read bounds-checked so garbage input ends in dg::Error.
+#include "datasets/npy.h"
+
+#include <bit>
+#include <cctype>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <sstream>
+#include <unistd.h>
+
+#include "engine/error.h"
+
+namespace dg::data {
+
+static_assert(std::endian::native == std::endian::little,
+              "npy/npz I/O copies little-endian payloads directly into host memory");
+
+namespace {
+
+constexpr char kMagic[] = "\x93NUMPY";
+constexpr size_t kMagicLen = 6;
+
+// Minimal recursive-descent reader for the header dict; errors quote the header text.
+class HeaderParser {
+ public:
+  HeaderParser(const std::string& text, const std::string& origin) : s_(text), origin_(origin) {}
+
+  void skip_ws() {
+    while (i_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[i_]))) ++i_;
+  }
+  bool peek(char c) {
+    skip_ws();
+    return i_ < s_.size() && s_[i_] == c;
+  }
+  void expect(char c, const char* where) {
+    skip_ws();
+    if (i_ >= s_.size() || s_[i_] != c) fail(std::string("expected '") + c + "' " + where);
+    ++i_;
+  }
+  std::string string_lit(const char* where) {
+    skip_ws();
+    if (i_ >= s_.size() || (s_[i_] != '\'' && s_[i_] != '"'))
+      fail(std::string("expected a quoted string ") + where);
+    char q = s_[i_++];
+    size_t start = i_;
+    while (i_ < s_.size() && s_[i_] != q) ++i_;
+    if (i_ >= s_.size()) fail(std::string("unterminated string ") + where);
+    return s_.substr(start, i_++ - start);
+  }
+  bool bool_lit() {
+    skip_ws();
+    if (s_.compare(i_, 4, "True") == 0) { i_ += 4; return true; }
+    if (s_.compare(i_, 5, "False") == 0) { i_ += 5; return false; }
+    fail("'fortran_order': expected True or False");
+  }
+  Shape tuple_lit() {
+    expect('(', "to open 'shape' (a tuple of integers)");
+    Shape shape;
+    while (!peek(')')) {
+      skip_ws();
+      size_t start = i_;
+      while (i_ < s_.size() && std::isdigit(static_cast<unsigned char>(s_[i_]))) ++i_;
+      // Python 2 era files may carry an 'L' suffix on dimensions.
+      std::string digits = s_.substr(start, i_ - start);
+      if (i_ < s_.size() && s_[i_] == 'L') ++i_;
+      if (digits.empty() || digits.size() > 18) fail("'shape': expected non-negative integers");
+      shape.push_back(std::stoll(digits));
+      if (peek(',')) ++i_;
+      else if (!peek(')')) fail("'shape': expected ',' or ')' after a dimension");
+    }
+    ++i_;
+    return shape;
+  }
+  [[noreturn]] void fail(const std::string& what) const {
+    DG_FAIL(origin_ << ": npy header not parseable: " << what << " at offset " << i_ << " in header "
+                    << s_);
+  }
+
+ private:
+  const std::string& s_;
+  const std::string& origin_;
+  size_t i_ = 0;
+};
+
+struct DtypeInfo {
+  size_t size;
+  char kind;  // 'f' float, 'i' signed int
+};
+
+DtypeInfo dtype_info(const std::string& descr, const std::string& origin) {
+  if (descr == "<f8") return {8, 'f'};
+  if (descr == "<f4") return {4, 'f'};
+  if (descr == "<i8") return {8, 'i'};
+  if (descr == "<i4") return {4, 'i'};
+  DG_FAIL(origin << ": unsupported dtype '" << descr
+                 << "' in npy header 'descr' (expected little-endian '<f8', '<f4', '<i8' or '<i4')");
+}
+
+std::string shape_tuple(const Shape& shape) {
+  std::ostringstream os;
+  os << "(";
+  for (size_t k = 0; k < shape.size(); ++k) os << (k ? ", " : "") << shape[k];
+  if (shape.size() == 1) os << ",";
+  os << ")";
+  return os.str();
+}
+
+}  // namespace
+
+NpyArray parse_npy(const std::string& bytes, const std::string& origin) {
+  DG_CHECK(!bytes.empty(), origin << ": empty file (0 bytes), expected an npy array");
+  DG_CHECK(bytes.size() >= kMagicLen && std::memcmp(bytes.data(), kMagic, kMagicLen) == 0,
+           origin << ": bad magic, expected the npy signature \\x93NUMPY at offset 0");
+  DG_CHECK(bytes.size() >= 10, origin << ": truncated file (" << bytes.size()
+                                      << " bytes), expected at least 10 for the npy preamble");
+  auto major = static_cast<unsigned char>(bytes[6]);
+  auto minor = static_cast<unsigned char>(bytes[7]);
+  DG_CHECK(major >= 1 && major <= 3, origin << ": unsupported npy format version " << int(major) << "."
+                                            << int(minor) << " (expected 1.0, 2.0 or 3.0)");
+  size_t header_len = 0, header_start = 0;
+  if (major == 1) {
+    uint16_t n;
+    std::memcpy(&n, bytes.data() + 8, 2);
+    header_len = n;
+    header_start = 10;
+  } else {
+    DG_CHECK(bytes.size() >= 12, origin << ": truncated file (" << bytes.size()
+                                        << " bytes), expected at least 12 for the npy v2/v3 preamble");
+    uint32_t n;
+    std::memcpy(&n, bytes.data() + 8, 4);
+    header_len = n;
+    header_start = 12;
+  }
+  DG_CHECK(header_len <= bytes.size() - header_start,
+           origin << ": truncated file: npy header length field says " << header_len << " bytes but only "
+                  << bytes.size() - header_start << " follow");
+  const std::string header = bytes.substr(header_start, header_len);
+
+  HeaderParser p(header, origin);
+  bool have_descr = false, have_order = false, have_shape = false, fortran = false;
+  NpyArray out;
+  p.expect('{', "at the start of the header dict");
+  while (!p.peek('}')) {
+    std::string key = p.string_lit("as a header dict key");
+    p.expect(':', "after a header dict key");
+    if (key == "descr") {
+      if (!p.peek('\'') && !p.peek('"'))
+        DG_FAIL(origin << ": unsupported dtype in npy header 'descr' (structured dtypes are not supported;"
+                          " expected '<f8', '<f4', '<i8' or '<i4')");
+      out.dtype = p.string_lit("for 'descr'");
+      have_descr = true;
+    } else if (key == "fortran_order") {
+      fortran = p.bool_lit();
+      have_order = true;
+    } else if (key == "shape") {
+      out.shape = p.tuple_lit();
+      have_shape = true;
+    } else {
+      p.fail("unknown key '" + key + "' (expected 'descr', 'fortran_order', 'shape')");
+    }
+    if (p.peek(',')) p.expect(',', "");
+    else if (!p.peek('}')) p.fail("expected ',' or '}' after a header value");
+  }
+  if (!have_descr || !have_order || !have_shape)
+    p.fail(std::string("missing key '") + (!have_descr ? "descr" : !have_order ? "fortran_order" : "shape") +
+           "'");
+  DG_CHECK(!fortran, origin << ": fortran_order is True; only C-order arrays are supported"
+                            << " (save with np.ascontiguousarray)");
+  DtypeInfo info = dtype_info(out.dtype, origin);
+
+  uint64_t count = 1;
+  for (int64_t d : out.shape) {
+    DG_CHECK(d == 0 || count <= std::numeric_limits<uint64_t>::max() / 16 / static_cast<uint64_t>(d),
+             origin << ": 'shape' " << shape_tuple(out.shape) << " is too large");
+    count *= static_cast<uint64_t>(d);
+  }
+  const size_t data_start = header_start + header_len;
+  const uint64_t have = bytes.size() - data_start, need = count * info.size;
+  DG_CHECK(have >= need, origin << ": data shorter than shape implies: shape " << shape_tuple(out.shape)
+                                << " of " << out.dtype << " needs " << need << " bytes, file has " << have);
+  DG_CHECK(have == need, origin << ": " << have - need << " unexpected trailing bytes after the data of shape "
+                                << shape_tuple(out.shape) << " " << out.dtype);
+
+  out.data.resize(count);
+  const char* src = bytes.data() + data_start;
+  for (uint64_t k = 0; k < count; ++k, src += info.size) {
+    if (info.kind == 'f' && info.size == 8) {
+      std::memcpy(&out.data[k], src, 8);
+    } else if (info.kind == 'f') {
+      float v;
+      std::memcpy(&v, src, 4);
+      out.data[k] = v;
+    } else if (info.size == 8) {
+      int64_t v;
+      std::memcpy(&v, src, 8);
+      out.data[k] = static_cast<double>(v);
+    } else {
+      int32_t v;
+      std::memcpy(&v, src, 4);
+      out.data[k] = v;
+    }
+  }
+  return out;
+}
+
+std::string read_file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  DG_CHECK(in, path << ": cannot open for reading");
+  in.seekg(0, std::ios::end);
+  std::streamoff size = in.tellg();
+  DG_CHECK(size >= 0, path << ": cannot determine the file size");
+  std::string bytes(static_cast<size_t>(size), '\0');
+  in.seekg(0);
+  in.read(bytes.data(), size);
+  DG_CHECK(in.gcount() == size, path << ": read " << in.gcount() << " of " << size << " bytes");
+  return bytes;
+}
+
+void write_file_atomic(const std::string& path, const std::string& bytes) {
+  namespace fs = std::filesystem;
+  const std::string tmp = path + ".tmp" + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    DG_CHECK(out, tmp << ": cannot open for writing");
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    out.flush();
+    if (!out) {
+      std::error_code ec;
+      fs::remove(tmp, ec);
+      DG_FAIL(tmp << ": write failed (disk full?)");
+    }
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) {
+    std::error_code ec2;
+    fs::remove(tmp, ec2);
+    DG_FAIL(path << ": cannot rename " << tmp << " into place: " << ec.message());
+  }
+}
+
+NpyArray read_npy(const std::string& path) { return parse_npy(read_file_bytes(path), path); }
+
+std::string encode_npy(const std::vector<double>& data, const Shape& shape, const std::string& dtype) {
+  DG_CHECK(dtype == "<f8" || dtype == "<f4",
+           "encode_npy: unsupported dtype '" << dtype << "' (expected '<f8' or '<f4')");
+  DG_CHECK(static_cast<int64_t>(data.size()) == shape_numel(shape),
+           "encode_npy: " << data.size() << " values do not fill shape " << shape_tuple(shape));
+  std::string dict = "{'descr': '" + dtype + "', 'fortran_order': False, 'shape': " + shape_tuple(shape) + ", }";
+  // numpy pads so the data starts 64-byte aligned, which lets readers memory-map it.
+  size_t preamble = 10;
+  size_t total = preamble + dict.size() + 1;
+  if (total + (64 - total % 64) % 64 - preamble > 0xFFFF) preamble = 12;
+  total = preamble + dict.size() + 1;
+  dict.append((64 - total % 64) % 64, ' ');
+  dict.push_back('\n');
+
+  const size_t item = dtype == "<f8" ? 8 : 4;
+  std::string out;
+  out.reserve(preamble + dict.size() + data.size() * item);
+  out.append(kMagic, kMagicLen);
+  if (preamble == 10) {
+    out.push_back('\x01');
+    out.push_back('\x00');
+    uint16_t n = static_cast<uint16_t>(dict.size());
+    out.append(reinterpret_cast<const char*>(&n), 2);
+  } else {
+    out.push_back('\x02');
+    out.push_back('\x00');
+    uint32_t n = static_cast<uint32_t>(dict.size());
+    out.append(reinterpret_cast<const char*>(&n), 4);
+  }
+  out += dict;
+  if (item == 8) {
+    out.append(reinterpret_cast<const char*>(data.data()), data.size() * 8);
+  } else {
+    for (double v : data) {
+      float f = static_cast<float>(v);
+      out.append(reinterpret_cast<const char*>(&f), 4);
+    }
+  }
+  return out;
+}
+
+void write_npy(const std::string& path, const std::vector<double>& data, const Shape& shape,
+               const std::string& dtype) {
+  write_file_atomic(path, encode_npy(data, shape, dtype));
+}
+
+}  // namespace dg::data
