@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-pkgs=(cmake ninja-build g++ libeigen3-dev doctest-dev libcli11-dev nlohmann-json3-dev zlib1g-dev)
+pkgs=(cmake ninja-build g++ libeigen3-dev doctest-dev libcli11-dev nlohmann-json3-dev zlib1g-dev libhdf5-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,0 +1,275 @@
+// Loading, validation, split, standardization and batches of ZDC data (see zdc_dataset.h).
+#include "datasets/zdc_dataset.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <sstream>
+
+#include "datasets/npy.h"
+#include "datasets/npz.h"
+#include "engine/error.h"
+
+namespace dg::data {
+
+namespace {
+
+std::string shape_str(const Shape& s) {
+  std::ostringstream os;
+  os << "(";
+  for (size_t i = 0; i < s.size(); ++i) os << (i ? ", " : "") << s[i];
+  os << (s.size() == 1 ? ",)" : ")");
+  return os.str();
+}
+
+std::string lower_ext(const std::string& path) {
+  std::string e = std::filesystem::path(path).extension().string();
+  std::transform(e.begin(), e.end(), e.begin(), [](unsigned char ch) { return std::tolower(ch); });
+  return e;
+}
+
+// The array and the name errors should use for it ("'arr_0'" for npz, "array" for npy).
+NpyArray read_array(const std::string& path, std::string* field) {
+  DG_CHECK(std::filesystem::exists(path), path << ": file not found (expected a .npz with key 'arr_0' or a .npy)");
+  const std::string ext = lower_ext(path);
+  if (ext == ".npz") {
+    *field = "'arr_0'";
+    const auto keys = npz_keys(path);
+    DG_CHECK(std::find(keys.begin(), keys.end(), "arr_0") != keys.end(),
+             path << ": no member 'arr_0' (found " << keys.size() << " member(s)); expected the array saved by np.savez");
+    return read_npz(path, "arr_0");
+  }
+  DG_CHECK(ext == ".npy", path << ": unsupported extension '" << ext << "'; expected .npz or .npy");
+  *field = "array";
+  return read_npy(path);
+}
+
+}  // namespace
+
+void validate_zdc(const ZdcRaw& raw, const std::string& origin) {
+  DG_CHECK(raw.n > 0, origin << ": no samples; expected N > 0");
+  DG_CHECK(static_cast<int64_t>(raw.responses.size()) == raw.n * kZdcPixels,
+           origin << ": responses hold " << raw.responses.size() << " values; expected N*44*44 = " << raw.n * kZdcPixels);
+  DG_CHECK(static_cast<int64_t>(raw.particles.size()) == raw.n * kZdcCondDim,
+           origin << ": particles hold " << raw.particles.size() << " values; expected N*9 = " << raw.n * kZdcCondDim);
+  for (int64_t i = 0; i < raw.n * kZdcPixels; ++i) {
+    const double v = raw.responses[i];
+    DG_CHECK(std::isfinite(v), origin << ": responses has a non-finite value (" << v << ") at index (" << i / kZdcPixels
+                                      << ", " << (i % kZdcPixels) / kZdcSide << ", " << i % kZdcSide
+                                      << "); expected finite photon counts");
+    DG_CHECK(v >= 0, origin << ": responses has a negative count (" << v << ") at index (" << i / kZdcPixels << ", "
+                            << (i % kZdcPixels) / kZdcSide << ", " << i % kZdcSide << "); expected counts >= 0");
+  }
+  for (int64_t i = 0; i < raw.n * kZdcCondDim; ++i)
+    DG_CHECK(std::isfinite(raw.particles[i]), origin << ": particles has a non-finite value (" << raw.particles[i]
+                                                      << ") at index (" << i / kZdcCondDim << ", " << i % kZdcCondDim
+                                                      << "); expected finite attributes");
+}
+
+ZdcRaw load_zdc(const std::string& responses_path, const std::string& particles_path) {
+  std::string rf, pf;
+  NpyArray r = read_array(responses_path, &rf);
+  DG_CHECK(r.shape.size() == 3 && r.shape[1] == kZdcSide && r.shape[2] == kZdcSide,
+           responses_path << ": " << rf << " has shape " << shape_str(r.shape) << "; expected (N, 44, 44) photon counts");
+  NpyArray p = read_array(particles_path, &pf);
+  DG_CHECK(p.shape.size() == 2 && (p.shape[1] == 9 || p.shape[1] == 10),
+           particles_path << ": " << pf << " has shape " << shape_str(p.shape)
+                          << "; expected (N, 9) or (N, 10) (Energy, Vx, Vy, Vz, Px, Py, Pz, mass, charge[, PDG id])");
+  const int64_t n = r.shape[0];
+  DG_CHECK(n > 0, responses_path << ": " << rf << " has no samples (shape " << shape_str(r.shape) << "); expected N > 0");
+  DG_CHECK(p.shape[0] == n, particles_path << ": " << pf << " has " << p.shape[0] << " rows but " << responses_path
+                                           << " has " << n << " responses; expected equal N");
+  ZdcRaw raw;
+  raw.n = n;
+  raw.responses = std::move(r.data);
+  const int64_t cols = p.shape[1];
+  if (cols == kZdcCondDim) {
+    raw.particles = std::move(p.data);
+  } else {
+    // The trailing PDG id identifies the species, which mass and charge already encode.
+    raw.particles.resize(n * kZdcCondDim);
+    for (int64_t i = 0; i < n; ++i)
+      std::copy_n(p.data.begin() + i * cols, kZdcCondDim, raw.particles.begin() + i * kZdcCondDim);
+  }
+  // Per-field checks so the error names the offending file.
+  for (int64_t i = 0; i < n * kZdcPixels; ++i) {
+    const double v = raw.responses[i];
+    if (std::isfinite(v) && v >= 0) continue;
+    DG_FAIL(responses_path << ": " << rf << " has " << (std::isfinite(v) ? "a negative count" : "a non-finite value")
+                           << " (" << v << ") at index (" << i / kZdcPixels << ", " << (i % kZdcPixels) / kZdcSide
+                           << ", " << i % kZdcSide << "); expected finite photon counts >= 0");
+  }
+  for (int64_t i = 0; i < n * kZdcCondDim; ++i)
+    DG_CHECK(std::isfinite(raw.particles[i]), particles_path << ": " << pf << " has a non-finite value ("
+                                                             << raw.particles[i] << ") at index (" << i / kZdcCondDim
+                                                             << ", " << i % kZdcCondDim << "); expected finite attributes");
+  return raw;
+}
+
+ZdcSplit split_80_20(int64_t n, uint64_t seed) {
+  DG_CHECK(n > 0, "split_80_20: n = " << n << "; expected n > 0");
+  Philox rng(seed);
+  std::vector<int64_t> perm = rng.permutation(n);
+  const int64_t n_test = n / 5;
+  ZdcSplit s;
+  s.test.assign(perm.begin(), perm.begin() + n_test);
+  s.train.assign(perm.begin() + n_test, perm.end());
+  // Ascending order keeps memory access sequential; membership is what the seed decides.
+  std::sort(s.train.begin(), s.train.end());
+  std::sort(s.test.begin(), s.test.end());
+  return s;
+}
+
+void Standardizer::fit(const std::vector<double>& particles, const std::vector<int64_t>& rows) {
+  DG_CHECK(!rows.empty(), "Standardizer::fit: no rows; expected the training split");
+  const int64_t n = static_cast<int64_t>(particles.size()) / kZdcCondDim;
+  DG_CHECK(static_cast<int64_t>(particles.size()) == n * kZdcCondDim,
+           "Standardizer::fit: particles hold " << particles.size() << " values; expected a multiple of 9");
+  for (int64_t j = 0; j < kZdcCondDim; ++j) {
+    double m = 0;
+    for (int64_t i : rows) {
+      DG_CHECK(i >= 0 && i < n, "Standardizer::fit: row " << i << " out of range [0, " << n << ")");
+      m += particles[i * kZdcCondDim + j];
+    }
+    m /= static_cast<double>(rows.size());
+    double v = 0;
+    for (int64_t i : rows) v += (particles[i * kZdcCondDim + j] - m) * (particles[i * kZdcCondDim + j] - m);
+    const double sd = std::sqrt(v / static_cast<double>(rows.size()));
+    mean[j] = m;
+    // A constant column (e.g. a single species in the training rows) is only centred.
+    scale[j] = sd > 0 ? sd : 1.0;
+  }
+}
+
+void Standardizer::apply_row(const double* in, double* out) const {
+  for (int64_t j = 0; j < kZdcCondDim; ++j) out[j] = (in[j] - mean[j]) / scale[j];
+}
+
+std::vector<double> Standardizer::apply(const std::vector<double>& particles) const {
+  DG_CHECK(particles.size() % kZdcCondDim == 0,
+           "Standardizer::apply: " << particles.size() << " values; expected rows of 9");
+  std::vector<double> out(particles.size());
+  for (size_t i = 0; i < particles.size(); i += kZdcCondDim) apply_row(&particles[i], &out[i]);
+  return out;
+}
+
+nlohmann::json Standardizer::to_json() const {
+  return nlohmann::json{{"mean", std::vector<double>(mean.begin(), mean.end())},
+                        {"scale", std::vector<double>(scale.begin(), scale.end())}};
+}
+
+Standardizer Standardizer::from_json(const nlohmann::json& j) {
+  Standardizer s;
+  for (const char* key : {"mean", "scale"}) {
+    DG_CHECK(j.is_object() && j.contains(key) && j[key].is_array() && j[key].size() == kZdcCondDim,
+             "standardizer: '" << key << "' missing or not an array of 9 numbers");
+    for (int64_t k = 0; k < kZdcCondDim; ++k) {
+      const auto& v = j[key][k];
+      DG_CHECK(v.is_number() && std::isfinite(v.get<double>()),
+               "standardizer: '" << key << "'[" << k << "] is not a finite number");
+      (std::string(key) == "mean" ? s.mean : s.scale)[k] = v.get<double>();
+    }
+  }
+  for (int64_t k = 0; k < kZdcCondDim; ++k)
+    DG_CHECK(s.scale[k] > 0, "standardizer: 'scale'[" << k << "] = " << s.scale[k] << "; expected > 0");
+  return s;
+}
+
+ZdcDataset::ZdcDataset(const ZdcRaw& raw, const std::vector<int64_t>& rows, const Standardizer& st)
+    : rows_(rows), st_(st) {
+  DG_CHECK(!rows.empty(), "ZdcDataset: no rows; expected the indices of a non-empty split");
+  DG_CHECK(static_cast<int64_t>(raw.responses.size()) == raw.n * kZdcPixels &&
+               static_cast<int64_t>(raw.particles.size()) == raw.n * kZdcCondDim,
+           "ZdcDataset: raw data sizes do not match n = " << raw.n);
+  const int64_t n = size();
+  log_images_.resize(n * kZdcPixels);
+  counts_.resize(n * kZdcPixels);
+  raw_cond_.resize(n * kZdcCondDim);
+  cond_.resize(n * kZdcCondDim);
+  std::vector<double> log_d(n * kZdcPixels);  // double copy only for the group statistics
+  for (int64_t r = 0; r < n; ++r) {
+    const int64_t i = rows[r];
+    DG_CHECK(i >= 0 && i < raw.n, "ZdcDataset: row " << i << " out of range [0, " << raw.n << ")");
+    for (int64_t p = 0; p < kZdcPixels; ++p) {
+      const double v = raw.responses[i * kZdcPixels + p];
+      log_d[r * kZdcPixels + p] = std::log1p(v);
+      log_images_[r * kZdcPixels + p] = static_cast<float>(log_d[r * kZdcPixels + p]);
+      counts_[r * kZdcPixels + p] = static_cast<float>(v);
+    }
+    std::copy_n(raw.particles.begin() + i * kZdcCondDim, kZdcCondDim, raw_cond_.begin() + r * kZdcCondDim);
+    double z[kZdcCondDim];
+    st_.apply_row(&raw_cond_[r * kZdcCondDim], z);
+    for (int64_t j = 0; j < kZdcCondDim; ++j) cond_[r * kZdcCondDim + j] = static_cast<float>(z[j]);
+  }
+  // Identity of particles is exact equality of the raw attributes; standardization could merge or
+  // split rows through rounding, so groups never look at the standardized values.
+  groups_ = group_by_condition(raw_cond_, n, kZdcCondDim, log_d, kZdcPixels);
+}
+
+void ZdcDataset::check_index(int64_t i, const char* who) const {
+  DG_CHECK(i >= 0 && i < size(), "ZdcDataset::" << who << ": index " << i << " out of range [0, " << size() << ")");
+}
+
+Batch ZdcDataset::batch(const std::vector<int64_t>& idx, Philox& rng) const {
+  const int64_t b = static_cast<int64_t>(idx.size());
+  Batch out;
+  out.x = Tensor::empty({b, 1, kZdcSide, kZdcSide});
+  out.x_pair = Tensor::empty({b, 1, kZdcSide, kZdcSide});
+  out.c = Tensor::empty({b, kZdcCondDim});
+  out.fdiv = Tensor::empty({b});
+  std::vector<double> u(b);
+  rng.fill_uniform(u.data(), b);
+  float* x = out.x.data<float>();
+  float* xp = out.x_pair.data<float>();
+  float* c = out.c.data<float>();
+  float* f = out.fdiv.data<float>();
+  for (int64_t r = 0; r < b; ++r) {
+    const int64_t i = idx[r];
+    check_index(i, "batch");
+    const int64_t g = groups_.group_of[i];
+    const auto& m = groups_.members[g];
+    // Uniform over the other members: draw among m.size()-1 slots, and a draw of the sample itself
+    // is remapped to the last member, which the slot range excludes.
+    int64_t j = i;
+    if (m.size() > 1) {
+      const int64_t k = std::min<int64_t>(static_cast<int64_t>(u[r] * (m.size() - 1)), m.size() - 2);
+      j = m[k];
+      if (j == i) j = m.back();
+    }
+    std::copy_n(log_images_.begin() + i * kZdcPixels, kZdcPixels, x + r * kZdcPixels);
+    std::copy_n(log_images_.begin() + j * kZdcPixels, kZdcPixels, xp + r * kZdcPixels);
+    std::copy_n(cond_.begin() + i * kZdcCondDim, kZdcCondDim, c + r * kZdcCondDim);
+    f[r] = static_cast<float>(groups_.fdiv[g]);
+  }
+  return out;
+}
+
+std::vector<double> ZdcDataset::raw_responses(const std::vector<int64_t>& idx) const {
+  std::vector<double> out(idx.size() * kZdcPixels);
+  for (size_t r = 0; r < idx.size(); ++r) {
+    check_index(idx[r], "raw_responses");
+    std::copy_n(counts_.begin() + idx[r] * kZdcPixels, kZdcPixels, out.begin() + r * kZdcPixels);
+  }
+  return out;
+}
+
+std::vector<double> ZdcDataset::raw_conditions(const std::vector<int64_t>& idx) const {
+  std::vector<double> out(idx.size() * kZdcCondDim);
+  for (size_t r = 0; r < idx.size(); ++r) {
+    check_index(idx[r], "raw_conditions");
+    std::copy_n(raw_cond_.begin() + idx[r] * kZdcCondDim, kZdcCondDim, out.begin() + r * kZdcCondDim);
+  }
+  return out;
+}
+
+Tensor ZdcDataset::conditions(const std::vector<int64_t>& idx) const {
+  Tensor t = Tensor::empty({static_cast<int64_t>(idx.size()), kZdcCondDim});
+  float* c = t.data<float>();
+  for (size_t r = 0; r < idx.size(); ++r) {
+    check_index(idx[r], "conditions");
+    std::copy_n(cond_.begin() + idx[r] * kZdcCondDim, kZdcCondDim, c + r * kZdcCondDim);
+  }
+  return t;
+}
+
+}  // namespace dg::data

@@ -1,0 +1,84 @@
+// ZDC data as the GAN sees it (DESIGN.md section 4): the responses/particles files, the seeded
+// 80/20 split, condition standardization fitted on the training rows, and a ConditionalDataset
+// over one split with log1p images, groups of identical particles and their f_div.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "datasets/conditional.h"
+
+namespace dg::data {
+
+constexpr int64_t kZdcSide = 44;
+constexpr int64_t kZdcPixels = kZdcSide * kZdcSide;
+constexpr int64_t kZdcCondDim = 9;  // Energy, Vx, Vy, Vz, Px, Py, Pz, mass [MeV], charge [e]
+
+struct ZdcRaw {
+  int64_t n = 0;
+  std::vector<double> responses;  // (n, 44, 44) photon counts
+  std::vector<double> particles;  // (n, 9) raw attributes
+};
+
+// Reads .npz (key "arr_0") or .npy, chosen by extension; particles may carry a trailing PDG id
+// column, which is dropped. Every inconsistency is a dg::Error naming the file and the field.
+ZdcRaw load_zdc(const std::string& responses_path, const std::string& particles_path);
+// The same checks for data already in memory (e.g. from the simulator); `origin` prefixes errors.
+void validate_zdc(const ZdcRaw& raw, const std::string& origin);
+
+struct ZdcSplit {
+  std::vector<int64_t> train, test;  // ascending row indices
+};
+// Membership decided by a seeded Philox permutation; the test split gets floor(n / 5) rows.
+ZdcSplit split_80_20(int64_t n, uint64_t seed);
+
+struct Standardizer {
+  std::array<double, kZdcCondDim> mean{};
+  std::array<double, kZdcCondDim> scale{};  // population std, 1 where the std is 0
+
+  // Fits on `rows` of `particles` (n, 9).
+  void fit(const std::vector<double>& particles, const std::vector<int64_t>& rows);
+  // Standardizes rows (k, 9) -> (k, 9).
+  std::vector<double> apply(const std::vector<double>& particles) const;
+  void apply_row(const double* in, double* out) const;
+  nlohmann::json to_json() const;
+  static Standardizer from_json(const nlohmann::json& j);
+};
+
+class ZdcDataset : public ConditionalDataset {
+ public:
+  // Rows `rows` of `raw`; conditions standardized with `st` (fitted on the training split).
+  ZdcDataset(const ZdcRaw& raw, const std::vector<int64_t>& rows, const Standardizer& st);
+
+  int64_t size() const override { return static_cast<int64_t>(rows_.size()); }
+  Shape sample_shape() const override { return {1, kZdcSide, kZdcSide}; }
+  int64_t condition_dim() const override { return kZdcCondDim; }
+  // x and x_pair (B, 1, 44, 44) log1p counts, c (B, 9) standardized, fdiv (B); all float32.
+  Batch batch(const std::vector<int64_t>& idx, Philox& rng) const override;
+
+  const Groups& groups() const { return groups_; }
+  const Standardizer& standardizer() const { return st_; }
+  // Indices into the ZdcRaw this data set was built from, one per sample.
+  const std::vector<int64_t>& rows() const { return rows_; }
+  // Photon counts (k, 44, 44) and raw attributes (k, 9) of samples `idx` (0..size()-1).
+  std::vector<double> raw_responses(const std::vector<int64_t>& idx) const;
+  std::vector<double> raw_conditions(const std::vector<int64_t>& idx) const;
+  // Standardized conditions (k, 9) of samples `idx`, as fed to the networks.
+  Tensor conditions(const std::vector<int64_t>& idx) const;
+
+ private:
+  void check_index(int64_t i, const char* who) const;
+
+  std::vector<int64_t> rows_;
+  Standardizer st_;
+  std::vector<float> log_images_;   // (n, 1936) log1p(counts)
+  std::vector<float> counts_;       // (n, 1936); integer counts are exact in float32
+  std::vector<double> raw_cond_;    // (n, 9)
+  std::vector<float> cond_;         // (n, 9) standardized
+  Groups groups_;
+};
+
+}  // namespace dg::data
