@@ -70,14 +70,7 @@ Batch Benchmark2D::batch(const std::vector<int64_t>& idx, Philox& rng) const {
     const int64_t i = idx[r];
     DG_CHECK(i >= 0 && i < size(), "Benchmark2D::batch: index " << i << " out of range");
     const int64_t g = groups_.group_of[i];
-    const auto& m = groups_.members[g];
-    // Another member of the group, uniformly; the sample itself only for singletons.
-    int64_t j = i;
-    if (m.size() > 1) {
-      int64_t k = std::min<int64_t>(static_cast<int64_t>(u[r] * (m.size() - 1)), m.size() - 2);
-      j = m[k];
-      if (j == i) j = m.back();
-    }
+    const int64_t j = real_pair(groups_, i, u[r]);
     for (int d = 0; d < 2; ++d) {
       x[2 * r + d] = static_cast<float>(pts_.xy[2 * i + d] * kScale2D);
       xp[2 * r + d] = static_cast<float>(pts_.xy[2 * j + d] * kScale2D);

@@ -39,4 +39,8 @@ struct Groups {
 Groups group_by_condition(const std::vector<double>& conditions, int64_t n, int64_t c_dim,
                           const std::vector<double>& samples, int64_t d);
 
+// The real pair of sample i: another member of its group chosen by u in [0, 1), uniformly over
+// the other members; i itself for singletons.
+int64_t real_pair(const Groups& g, int64_t i, double u);
+
 }  // namespace dg::data

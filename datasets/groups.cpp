@@ -45,4 +45,13 @@ Groups group_by_condition(const std::vector<double>& cond, int64_t n, int64_t c_
   return g;
 }
 
+int64_t real_pair(const Groups& g, int64_t i, double u) {
+  const auto& m = g.members[g.group_of[i]];
+  if (m.size() < 2) return i;
+  // Draw among m.size()-1 slots; a draw of the sample itself is remapped to the last member,
+  // which the slot range excludes.
+  const int64_t k = std::min<int64_t>(static_cast<int64_t>(u * (m.size() - 1)), m.size() - 2);
+  return m[k] == i ? m.back() : m[k];
+}
+
 }  // namespace dg::data

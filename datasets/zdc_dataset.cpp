@@ -227,15 +227,7 @@ Batch ZdcDataset::batch(const std::vector<int64_t>& idx, Philox& rng) const {
     const int64_t i = idx[r];
     check_index(i, "batch");
     const int64_t g = groups_.group_of[i];
-    const auto& m = groups_.members[g];
-    // Uniform over the other members: draw among m.size()-1 slots, and a draw of the sample itself
-    // is remapped to the last member, which the slot range excludes.
-    int64_t j = i;
-    if (m.size() > 1) {
-      const int64_t k = std::min<int64_t>(static_cast<int64_t>(u[r] * (m.size() - 1)), m.size() - 2);
-      j = m[k];
-      if (j == i) j = m.back();
-    }
+    const int64_t j = real_pair(groups_, i, u[r]);
     std::copy_n(log_images_.begin() + i * kZdcPixels, kZdcPixels, x + r * kZdcPixels);
     std::copy_n(log_images_.begin() + j * kZdcPixels, kZdcPixels, xp + r * kZdcPixels);
     std::copy_n(cond_.begin() + i * kZdcCondDim, kZdcCondDim, c + r * kZdcCondDim);
