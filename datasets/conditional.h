@@ -31,6 +31,7 @@ struct Groups {
   std::vector<int64_t> group_of;             // (N) group index of each sample
   std::vector<std::vector<int64_t>> members; // per group, sample indices
   std::vector<double> fdiv;                  // per group, in [0, 1]
+  double max_diversity = 0;                  // the f_div normalizer: largest un-normalized group diversity
 };
 
 // Groups samples whose condition rows (N, C) are exactly equal; f_div per group is the sum over

@@ -40,6 +40,7 @@ Groups group_by_condition(const std::vector<double>& cond, int64_t n, int64_t c_
     g.fdiv[k] = total;
     max_div = std::max(max_div, total);
   }
+  g.max_diversity = max_div;
   if (max_div > 0)
     for (double& f : g.fdiv) f /= max_div;
   return g;

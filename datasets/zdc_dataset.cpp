@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "datasets/npy.h"
+#include "datasets/hdf5_io.h"
 #include "datasets/npz.h"
 #include "engine/error.h"
 
@@ -28,9 +29,14 @@ std::string lower_ext(const std::string& path) {
   return e;
 }
 
-// The array and the name errors should use for it ("'arr_0'" for npz, "array" for npy).
-NpyArray read_array(const std::string& path, std::string* field) {
-  DG_CHECK(std::filesystem::exists(path), path << ": file not found (expected a .npz with key 'arr_0' or a .npy)");
+bool is_h5(const std::string& ext) { return ext == ".h5" || ext == ".hdf5"; }
+
+// The array and the name errors should use for it ("'arr_0'" for npz, "array" for npy, the
+// dataset name for HDF5, where `h5_name` is the dataset DESIGN.md section 4 fixes).
+NpyArray read_array(const std::string& path, const char* h5_name, std::string* field) {
+  DG_CHECK(std::filesystem::exists(path),
+           path << ": file not found (expected a .npz with key 'arr_0', a .npy, or an HDF5 file with dataset '"
+                << h5_name << "')");
   const std::string ext = lower_ext(path);
   if (ext == ".npz") {
     *field = "'arr_0'";
@@ -39,9 +45,34 @@ NpyArray read_array(const std::string& path, std::string* field) {
              path << ": no member 'arr_0' (found " << keys.size() << " member(s)); expected the array saved by np.savez");
     return read_npz(path, "arr_0");
   }
-  DG_CHECK(ext == ".npy", path << ": unsupported extension '" << ext << "'; expected .npz or .npy");
+  if (is_h5(ext)) {
+    *field = std::string("dataset '") + h5_name + "'";
+    return read_h5_dataset(path, h5_name);
+  }
+  DG_CHECK(ext == ".npy", path << ": unsupported extension '" << ext << "'; expected .npz, .npy, .h5 or .hdf5");
   *field = "array";
   return read_npy(path);
+}
+
+// Checks a particles array (N, 9) or (N, 10) and returns its first 9 columns.
+std::vector<double> particle_columns(NpyArray& p, const std::string& path, const std::string& field) {
+  DG_CHECK(p.shape.size() == 2 && (p.shape[1] == 9 || p.shape[1] == 10),
+           path << ": " << field << " has shape " << shape_str(p.shape)
+                << "; expected (N, 9) or (N, 10) (Energy, Vx, Vy, Vz, Px, Py, Pz, mass, charge[, PDG id])");
+  const int64_t n = p.shape[0], cols = p.shape[1];
+  DG_CHECK(n > 0, path << ": " << field << " has no rows (shape " << shape_str(p.shape) << "); expected N > 0");
+  std::vector<double> out;
+  if (cols == kZdcCondDim) {
+    out = std::move(p.data);
+  } else {
+    // The trailing PDG id identifies the species, which mass and charge already encode.
+    out.resize(n * kZdcCondDim);
+    for (int64_t i = 0; i < n; ++i) std::copy_n(p.data.begin() + i * cols, kZdcCondDim, out.begin() + i * kZdcCondDim);
+  }
+  for (int64_t i = 0; i < n * kZdcCondDim; ++i)
+    DG_CHECK(std::isfinite(out[i]), path << ": " << field << " has a non-finite value (" << out[i] << ") at index ("
+                                         << i / kZdcCondDim << ", " << i % kZdcCondDim << "); expected finite attributes");
+  return out;
 }
 
 }  // namespace
@@ -68,29 +99,19 @@ void validate_zdc(const ZdcRaw& raw, const std::string& origin) {
 
 ZdcRaw load_zdc(const std::string& responses_path, const std::string& particles_path) {
   std::string rf, pf;
-  NpyArray r = read_array(responses_path, &rf);
+  NpyArray r = read_array(responses_path, "responses", &rf);
   DG_CHECK(r.shape.size() == 3 && r.shape[1] == kZdcSide && r.shape[2] == kZdcSide,
            responses_path << ": " << rf << " has shape " << shape_str(r.shape) << "; expected (N, 44, 44) photon counts");
-  NpyArray p = read_array(particles_path, &pf);
-  DG_CHECK(p.shape.size() == 2 && (p.shape[1] == 9 || p.shape[1] == 10),
-           particles_path << ": " << pf << " has shape " << shape_str(p.shape)
-                          << "; expected (N, 9) or (N, 10) (Energy, Vx, Vy, Vz, Px, Py, Pz, mass, charge[, PDG id])");
   const int64_t n = r.shape[0];
   DG_CHECK(n > 0, responses_path << ": " << rf << " has no samples (shape " << shape_str(r.shape) << "); expected N > 0");
-  DG_CHECK(p.shape[0] == n, particles_path << ": " << pf << " has " << p.shape[0] << " rows but " << responses_path
-                                           << " has " << n << " responses; expected equal N");
+  NpyArray p = read_array(particles_path, "particles", &pf);
+  DG_CHECK(p.shape.size() != 2 || p.shape[0] == n,
+           particles_path << ": " << pf << " has " << p.shape[0] << " rows but " << responses_path << " has " << n
+                          << " responses; expected equal N");
   ZdcRaw raw;
   raw.n = n;
+  raw.particles = particle_columns(p, particles_path, pf);
   raw.responses = std::move(r.data);
-  const int64_t cols = p.shape[1];
-  if (cols == kZdcCondDim) {
-    raw.particles = std::move(p.data);
-  } else {
-    // The trailing PDG id identifies the species, which mass and charge already encode.
-    raw.particles.resize(n * kZdcCondDim);
-    for (int64_t i = 0; i < n; ++i)
-      std::copy_n(p.data.begin() + i * cols, kZdcCondDim, raw.particles.begin() + i * kZdcCondDim);
-  }
   // Per-field checks so the error names the offending file.
   for (int64_t i = 0; i < n * kZdcPixels; ++i) {
     const double v = raw.responses[i];
@@ -99,11 +120,33 @@ ZdcRaw load_zdc(const std::string& responses_path, const std::string& particles_
                            << " (" << v << ") at index (" << i / kZdcPixels << ", " << (i % kZdcPixels) / kZdcSide
                            << ", " << i % kZdcSide << "); expected finite photon counts >= 0");
   }
-  for (int64_t i = 0; i < n * kZdcCondDim; ++i)
-    DG_CHECK(std::isfinite(raw.particles[i]), particles_path << ": " << pf << " has a non-finite value ("
-                                                             << raw.particles[i] << ") at index (" << i / kZdcCondDim
-                                                             << ", " << i % kZdcCondDim << "); expected finite attributes");
   return raw;
+}
+
+NpyArray read_zdc_array_unchecked(const std::string& path, const char* h5_name) {
+  std::string field;
+  return read_array(path, h5_name, &field);
+}
+
+std::vector<double> load_zdc_particles(const std::string& path) {
+  std::string field;
+  NpyArray p = read_array(path, "particles", &field);
+  return particle_columns(p, path, field);
+}
+
+void write_zdc_array(const std::string& path, const std::vector<double>& data, const Shape& shape,
+                     const std::string& dtype, const char* h5_name) {
+  DG_CHECK(dtype == "<f4" || dtype == "<f8", path << ": dtype '" << dtype << "' unsupported; expected <f4 or <f8");
+  const std::string ext = lower_ext(path);
+  if (ext == ".npz") {
+    write_npz(path, {NpzMember{"arr_0", shape, data, dtype}});
+  } else if (ext == ".npy") {
+    write_npy(path, data, shape, dtype);
+  } else if (is_h5(ext)) {
+    write_h5(path, {{h5_name, NpyArray{dtype, shape, data}}});
+  } else {
+    DG_FAIL(path << ": unsupported extension '" << ext << "'; expected .npz, .npy, .h5 or .hdf5");
+  }
 }
 
 ZdcSplit split_80_20(int64_t n, uint64_t seed) {

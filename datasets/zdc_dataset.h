@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "datasets/conditional.h"
+#include "datasets/npy.h"
 
 namespace dg::data {
 
@@ -23,9 +24,19 @@ struct ZdcRaw {
   std::vector<double> particles;  // (n, 9) raw attributes
 };
 
-// Reads .npz (key "arr_0") or .npy, chosen by extension; particles may carry a trailing PDG id
-// column, which is dropped. Every inconsistency is a dg::Error naming the file and the field.
+// Reads .npz (key "arr_0"), .npy, or HDF5 (.h5/.hdf5: datasets "responses" and "particles", which
+// may be the same file), chosen by extension; particles may carry a trailing PDG id column, which is
+// dropped. Every inconsistency is a dg::Error naming the file and the field.
 ZdcRaw load_zdc(const std::string& responses_path, const std::string& particles_path);
+// One array of a ZDC file (.npz key "arr_0", .npy, or HDF5 dataset `h5_name`) with no shape or
+// value checks: for generated showers, which may legitimately hold inf/NaN to be counted.
+NpyArray read_zdc_array_unchecked(const std::string& path, const char* h5_name);
+// A conditions file alone (same formats and checks): raw attributes (N, 9).
+std::vector<double> load_zdc_particles(const std::string& path);
+// Writes an array in the format the extension names: .npz (key "arr_0"), .npy, or HDF5 with the
+// dataset `h5_name`; dtype "<f4" or "<f8". Atomic: a failure never leaves a partial file.
+void write_zdc_array(const std::string& path, const std::vector<double>& data, const Shape& shape,
+                     const std::string& dtype, const char* h5_name);
 // The same checks for data already in memory (e.g. from the simulator); `origin` prefixes errors.
 void validate_zdc(const ZdcRaw& raw, const std::string& origin);
 

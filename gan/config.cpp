@@ -4,7 +4,15 @@
 namespace dg::gan {
 
 void TrainConfig::validate() const {
-  DG_CHECK(dataset == "2d", "dataset '" << dataset << "' is not supported (expected: 2d)");
+  DG_CHECK(dataset == "2d" || dataset == "zdc", "dataset '" << dataset << "' is not supported (expected: 2d or zdc)");
+  DG_CHECK(generator == "original" || generator == "dcgan",
+           "generator '" << generator << "' is not supported (expected: original or dcgan)");
+  DG_CHECK(responses.empty() == particles.empty(),
+           "ZDC data needs both a responses and a particles file (or neither, for the built-in simulator)");
+  DG_CHECK(dataset != "zdc" || latent == 10, "the ZDC networks take a 10-d latent; got latent " << latent);
+  DG_CHECK(sim_particles >= 10, "sim_particles must be >= 10, got " << sim_particles);
+  DG_CHECK(eval_every >= 0, "eval_every must be >= 0, got " << eval_every);
+  DG_CHECK(eval_regenerations > 0, "eval_regenerations must be > 0, got " << eval_regenerations);
   DG_CHECK(lambda < 0 || reg != Regularizer::None || lambda == 0,
            "lambda " << lambda << " given without a regularizer (use --reg)");
   DG_CHECK(steps > 0, "steps must be > 0, got " << steps);
@@ -41,7 +49,14 @@ nlohmann::json TrainConfig::to_json() const {
           {"divco_negatives", reg_opt.divco_negatives},
           {"divco_tau", reg_opt.divco_tau},
           {"divco_radius", reg_opt.divco_radius},
-          {"eps", reg_opt.eps}};
+          {"eps", reg_opt.eps},
+          {"generator", generator},
+          {"responses", responses},
+          {"particles", particles},
+          {"sim_particles", sim_particles},
+          {"data_seed", data_seed},
+          {"eval_every", eval_every},
+          {"eval_regenerations", eval_regenerations}};
 }
 
 TrainConfig TrainConfig::from_json(const nlohmann::json& j) {
@@ -68,6 +83,14 @@ TrainConfig TrainConfig::from_json(const nlohmann::json& j) {
     c.reg_opt.divco_tau = j.at("divco_tau").get<double>();
     c.reg_opt.divco_radius = j.at("divco_radius").get<double>();
     c.reg_opt.eps = j.at("eps").get<double>();
+    // Fields added with the ZDC data set; absent from 2D-only configs.
+    c.generator = j.value("generator", c.generator);
+    c.responses = j.value("responses", c.responses);
+    c.particles = j.value("particles", c.particles);
+    c.sim_particles = j.value("sim_particles", c.sim_particles);
+    c.data_seed = j.value("data_seed", c.data_seed);
+    c.eval_every = j.value("eval_every", c.eval_every);
+    c.eval_regenerations = j.value("eval_regenerations", c.eval_regenerations);
   } catch (const nlohmann::json::exception& e) {
     DG_FAIL("training config: " << e.what());
   }

@@ -21,6 +21,14 @@ struct TrainConfig {
   int64_t latent = 8;
   int64_t hidden = 128;
   int64_t per_condition = 1000;  // 2D: training points per (class, spread)
+  // ZDC (dataset "zdc"): the generator architecture, the data (files, or the built-in simulator
+  // when both paths are empty) and the periodic evaluation on the test split.
+  std::string generator = "original";  // original | dcgan
+  std::string responses, particles;    // .npz/.npy/.h5 paths; empty: simulator
+  int64_t sim_particles = 1000;        // simulated particles (each showered 3-8 times)
+  uint64_t data_seed = 1;              // simulator draw and 80/20 split; `seed` is init + latents
+  int64_t eval_every = 0;              // steps between test-split evaluations (0: only at the end)
+  int64_t eval_regenerations = 5;
   int64_t checkpoint_every = 1000;
   int64_t log_every = 100;
   RegularizerOptions reg_opt;

@@ -2,9 +2,11 @@
 #include "gan/trainer.h"
 
 #include <cmath>
+#include <limits>
 
 #include "engine/checkpoint.h"
 #include "gan/models2d.h"
+#include "gan/models_zdc.h"
 
 namespace dg::gan {
 
@@ -30,6 +32,9 @@ Tensor repeat_rows(const Tensor& c, int64_t k) {
     for (int64_t r = 0; r < k; ++r) std::copy(s + i * w, s + (i + 1) * w, d + (i * k + r) * w);
   return out.to(c.device());
 }
+
+// ZDC images live in log1p space: above log(FLT_MAX) their counts (expm1) overflow to inf.
+constexpr double kLog1pCountLimit = 88.72;
 
 void check_finite(double v, const char* what, int64_t step) {
   DG_CHECK(std::isfinite(v), "training diverged at step " << step << ": " << what << " is " << v
@@ -58,6 +63,14 @@ Models make_models(const TrainConfig& cfg) {
   Philox init(cfg.seed, 0);
   Models m;
   m.dropout_rng = std::make_shared<Philox>(cfg.seed ^ 0x5eedd00dULL, 0);
+  if (cfg.dataset == "zdc") {
+    if (cfg.generator == "dcgan")
+      m.g = std::make_shared<ZdcDcganGenerator>(init, m.dropout_rng);
+    else
+      m.g = std::make_shared<ZdcGenerator>(init, m.dropout_rng);
+    m.d = std::make_shared<ZdcDiscriminator>(init, m.dropout_rng);
+    return m;
+  }
   m.g = std::make_shared<Generator2D>(cfg.latent, 10, cfg.hidden, init);
   m.d = std::make_shared<Discriminator2D>(10, cfg.hidden, init);
   return m;
@@ -113,6 +126,7 @@ StepStats Trainer::step() {
   Tensor c_all = cs.size() == 1 ? c : concat(cs, 0);
   Tensor fake = m_.g->generate(z_all, c_all);
   Tensor fake1 = zs.size() == 1 ? fake : narrow(fake, 0, b);
+  check_outputs(fake);
 
   StepStats st;
   // Discriminator: real -> 1, generated -> 0.
@@ -176,8 +190,45 @@ StepStats Trainer::step() {
   return st;
 }
 
+void Trainer::check_outputs(const Tensor& fake) const {
+  // Image-space diversity rewards can push a ReLU-output generator up until expm1 overflows; stop
+  // while the last checkpoint still holds a usable model.
+  const double limit = cfg_.dataset == "zdc" ? kLog1pCountLimit : std::numeric_limits<double>::infinity();
+  Tensor host = fake.to(Device::CPU);
+  const float* p = host.data<float>();
+  const int64_t n = host.numel();
+  int64_t bad = 0;
+  double worst = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const double v = p[i];
+    if (!std::isfinite(v) || std::fabs(v) > limit) {
+      if (bad++ == 0) worst = v;
+    }
+  }
+  DG_CHECK(bad == 0, "training diverged at step " << step_ << ": " << bad << " generated values are "
+                         << (cfg_.dataset == "zdc" ? "non-finite or beyond log1p(count) 88.72 (counts overflow float32)"
+                                                   : "non-finite")
+                         << ", e.g. " << worst
+                         << " (try a smaller lambda or learning rate; the last checkpoint is intact)");
+}
+
+bool Trainer::state_finite() const {
+  for (auto& [name, t] : state_tensors(m_, opt_g_, opt_d_)) {
+    Tensor host = t.to(Device::CPU);
+    if (host.dtype() != DType::F32) continue;
+    const float* p = host.data<float>();
+    for (int64_t i = 0; i < host.numel(); ++i)
+      if (!std::isfinite(p[i])) return false;
+  }
+  return true;
+}
+
 void Trainer::save(const std::string& path) const {
-  std::map<std::string, std::string> meta;
+  // A checkpoint must stay a usable model: never overwrite a good one with a diverged state.
+  DG_CHECK(state_finite(), "training diverged at step " << step_
+                               << ": a parameter or optimizer state is non-finite; not writing " << path
+                               << " (the last checkpoint is intact; try a smaller lambda or learning rate)");
+  std::map<std::string, std::string> meta = extra_meta_;
   meta["format"] = "divgan-train-v1";
   meta["config"] = cfg_.to_json().dump();
   meta["step"] = std::to_string(step_);

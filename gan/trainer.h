@@ -2,6 +2,7 @@
 // checkpoints that restore everything (parameters, BN statistics, Adam moments, RNG offsets, step)
 // and a divergence guard.
 #pragma once
+#include <map>
 #include <memory>
 #include <string>
 
@@ -40,6 +41,11 @@ class Trainer {
   void save(const std::string& path) const;
   // Restores a checkpoint written by save() for the same architecture.
   void load(const std::string& path);
+  // Metadata written into every checkpoint besides the training state (e.g. the ZDC condition
+  // standardization, which generation needs).
+  void set_extra_metadata(std::map<std::string, std::string> meta) { extra_meta_ = std::move(meta); }
+  // True when every parameter, buffer and optimizer moment is finite.
+  bool state_finite() const;
 
  private:
   TrainConfig cfg_;
@@ -48,6 +54,10 @@ class Trainer {
   Adam opt_g_, opt_d_;
   Philox z_rng_, data_rng_;
   int64_t step_ = 0;
+  std::map<std::string, std::string> extra_meta_;
+
+  // Throws when generated samples are non-finite (or, for ZDC, overflow counts).
+  void check_outputs(const Tensor& fake) const;
 };
 
 // Reads only the config stored in a checkpoint (to rebuild models before load()).

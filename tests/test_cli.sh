@@ -10,6 +10,7 @@ if [ $# -ne 1 ] || [ ! -x "$1" ]; then
   exit 2
 fi
 DIVGAN="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
+FIX="$(cd "$(dirname "$0")" && pwd)/fixtures"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/divgan_cli.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
 cd "$WORK" || exit 2
@@ -147,8 +148,66 @@ else
   bad "killed run left a complete checkpoint" "$(cat "$WORK/killed.err")"
 fi
 
+# ---- ZDC: train, resume, eval, generate, bad input ----------------------------------------------
+zrun="$WORK/zdc"
+zargs=(--data zdc --generator dcgan --sim-particles 40 --batch 8 --checkpoint-every 2 --quiet --out "$zrun")
+if "$DIVGAN" train "${zargs[@]}" --reg divbal --steps 4 --eval-every 2 >"$WORK/z.out" 2>"$WORK/z.err" \
+   && [ -f "$zrun/checkpoint.safetensors" ] && grep -q '"ws_mean"' "$zrun/eval.json" \
+   && grep -q '"eval"' "$zrun/metrics.jsonl" && grep -q "| DivBal-GAN |" "$WORK/z.out"; then
+  ok "zdc train writes checkpoint, eval.json, periodic evaluation and the channel table"
+else
+  bad "zdc train writes checkpoint, eval.json, periodic evaluation and the channel table" "$(tail -n 3 "$WORK/z.err")"
+fi
+if "$DIVGAN" train "${zargs[@]}" --reg divbal --steps 6 --resume >/dev/null 2>"$WORK/z.err" \
+   && grep -q '"steps": 6' "$zrun/eval.json"; then
+  ok "zdc --resume extends the run to 6 steps"
+else
+  bad "zdc --resume extends the run to 6 steps" "$(tail -n 3 "$WORK/z.err")"
+fi
+if "$DIVGAN" eval --checkpoint "$zrun/checkpoint.safetensors" --regenerations 2 --json "$WORK/ze.json" >"$WORK/ze.out" 2>&1 \
+   && grep -q "Mean WS" "$WORK/ze.out" && grep -q '"ws_mean"' "$WORK/ze.json"; then
+  ok "zdc eval of a checkpoint prints the table and writes JSON"
+else
+  bad "zdc eval of a checkpoint prints the table and writes JSON" "$(tail -n 3 "$WORK/ze.out")"
+fi
+for ext in npz h5 npy; do
+  if "$DIVGAN" generate --checkpoint "$zrun/checkpoint.safetensors" --test-split --regenerations 2 \
+       --out "$WORK/gen.$ext" --real-out "$WORK/real.$ext" >"$WORK/zg.out" 2>&1 \
+     && "$DIVGAN" eval --showers "$WORK/gen.$ext" --real "$WORK/real.$ext" >"$WORK/zs.out" 2>&1 \
+     && grep -q "Mean WS" "$WORK/zs.out"; then
+    ok "zdc generate --test-split to .$ext, then eval --showers"
+  else
+    bad "zdc generate --test-split to .$ext, then eval --showers" "$(tail -n 3 "$WORK/zg.out")" "$(tail -n 3 "$WORK/zs.out")"
+  fi
+done
+for cond in particles9_f8.npy particles10_f4.npy particles_deflated.npz; do
+  if "$DIVGAN" generate --checkpoint "$zrun/checkpoint.safetensors" --conditions "$FIX/$cond" --out "$WORK/c.h5" \
+       >"$WORK/zc.out" 2>&1 && grep -q "wrote .*c.h5: 3 showers" "$WORK/zc.out"; then
+    ok "zdc generate --conditions $cond"
+  else
+    bad "zdc generate --conditions $cond" "$(tail -n 3 "$WORK/zc.out")"
+  fi
+done
+if "$DIVGAN" eval --showers "$FIX/showers_nonfinite.npy" --real "$FIX/real3_f4.npy" >"$WORK/zn.out" 2>&1 \
+   && grep -qE "\| 2 \|$" "$WORK/zn.out"; then
+  ok "eval --showers with inf/NaN images counts them and evaluates the rest"
+else
+  bad "eval --showers with inf/NaN images counts them and evaluates the rest" "$(cat "$WORK/zn.out")"
+fi
+expect_error "zdc conditions with 8 columns" - -- generate --checkpoint "$zrun/checkpoint.safetensors" --conditions "$FIX/particles8_f8.npy" --out "$WORK/x.npz"
+expect_error "zdc --responses without --particles" out_zr -- train --data zdc --responses "$FIX/responses_f8.npy" --out out_zr
+expect_error "zdc responses with the wrong shape" out_zs -- train --data zdc --responses "$FIX/particles9_f8.npy" --particles "$FIX/particles9_f8.npy" --out out_zs
+head -c 300 "$FIX/zdc_deflated.npz" >"$WORK/trunc.npz"
+expect_error "zdc truncated npz" out_zt -- train --data zdc --responses "$WORK/trunc.npz" --particles "$FIX/particles9_f8.npy" --out out_zt
+: >"$WORK/empty.npy"
+expect_error "zdc empty conditions file" - -- generate --checkpoint "$zrun/checkpoint.safetensors" --conditions "$WORK/empty.npy" --out "$WORK/x.npz"
+expect_error "zdc generate from a 2D checkpoint" - -- generate --checkpoint "$run/checkpoint.safetensors" --test-split --out "$WORK/x.npz"
+expect_error "zdc generate to an unknown extension" - -- generate --checkpoint "$zrun/checkpoint.safetensors" --test-split --out "$WORK/x.txt"
+expect_error "zdc eval --showers of the wrong shape" - -- eval --showers "$FIX/particles9_f8.npy" --real "$FIX/responses_f8.npy"
+expect_error "zdc --latent 8" out_zl -- train --data zdc --latent 8 --out out_zl
+
 # ---- help ----------------------------------------------------------------------------------------
-for sub in "" train eval study2d; do
+for sub in "" train eval generate study2d; do
   # shellcheck disable=SC2086
   if "$DIVGAN" $sub --help >"$WORK/help.out" 2>&1 && grep -qi "usage" "$WORK/help.out"; then
     ok "divgan${sub:+ $sub} --help"

@@ -277,7 +277,7 @@ TEST_CASE("gan2d: TrainConfig::validate names the field") {
   c.lambda = 0.3;  // with reg none
   rejects(c, "lambda");
   c = ok;
-  c.dataset = "zdc";
+  c.dataset = "mnist";
   rejects(c, "dataset");
   // The trainer and model factory validate too.
   c = ok;

@@ -10,11 +10,11 @@
 #include <map>
 #include <mutex>
 #include <sstream>
-#include <thread>
 
 #include "tools/commands.h"
 #include "tools/validators.h"
 #include "tools/run2d.h"
+#include "tools/study_util.h"
 
 namespace dg::tools {
 
@@ -26,24 +26,6 @@ struct Job {
   Run2DResult result;
   bool done = false;
 };
-
-struct Stat {
-  double mean = 0, sd = 0;
-};
-Stat stat(const std::vector<double>& v) {
-  Stat s;
-  for (double x : v) s.mean += x;
-  s.mean /= static_cast<double>(v.size());
-  for (double x : v) s.sd += (x - s.mean) * (x - s.mean);
-  s.sd = v.size() > 1 ? std::sqrt(s.sd / static_cast<double>(v.size() - 1)) : 0.0;
-  return s;
-}
-
-std::string fmt(const Stat& s, int prec) {
-  char b[64];
-  std::snprintf(b, sizeof b, "%.*f ± %.*f", prec, s.mean, prec, s.sd);
-  return b;
-}
 
 // Reuses a finished run's eval.json when its config matches (so an interrupted study resumes).
 bool load_finished(Job& j) {
@@ -64,22 +46,6 @@ bool load_finished(Job& j) {
   } catch (const std::exception&) {
     return false;
   }
-}
-
-std::vector<double> parse_list(const std::string& s) {
-  std::vector<double> v;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    try {
-      v.push_back(std::stod(item));
-    } catch (const std::exception&) {
-      DG_FAIL("--lambdas: '" << item << "' is not a number (expected a comma-separated list like 0.1,1)");
-    }
-    DG_CHECK(v.back() > 0, "--lambdas: values must be > 0, got " << v.back());
-  }
-  DG_CHECK(!v.empty(), "--lambdas: empty list");
-  return v;
 }
 
 // Finished runs of one regularizer by lambda, and the number of failed runs per lambda.
@@ -120,7 +86,7 @@ void add_study2d_command(CLI::App& app) {
   cmd->add_option("--out", *out, "Output directory (one folder per run, study.json, table.md)")->capture_default_str();
   cmd->callback([=] {
     ensure_output_dir(*out);
-    std::vector<double> grid = parse_list(*lambdas);
+    std::vector<double> grid = parse_list(*lambdas, "--lambdas");
     std::vector<gan::Regularizer> rs;
     {
       std::stringstream ss(*regs);
@@ -145,33 +111,27 @@ void add_study2d_command(CLI::App& app) {
           all.push_back(j);
         }
     }
-    std::atomic<size_t> next{0};
     std::atomic<size_t> finished{0};
     std::mutex print;
     std::vector<std::string> failures;
-    auto worker = [&] {
-      for (size_t i = next++; i < all.size(); i = next++) {
-        Job& j = all[i];
-        std::string what = "reused";
-        if (!load_finished(j)) {
-          try {
-            j.result = run_2d(j.cfg, j.dir, false, false);
-            what = "trained";
-          } catch (const Error& e) {
-            std::lock_guard<std::mutex> l(print);
-            failures.push_back(j.dir + ": " + e.what());
-            what = "FAILED";
-          }
+    run_parallel(static_cast<int64_t>(all.size()), *jobs, [&](int64_t i) {
+      Job& j = all[i];
+      std::string what = "reused";
+      if (!load_finished(j)) {
+        try {
+          j.result = run_2d(j.cfg, j.dir, false, false);
+          what = "trained";
+        } catch (const Error& e) {
+          std::lock_guard<std::mutex> l(print);
+          failures.push_back(j.dir + ": " + e.what());
+          what = "FAILED";
         }
-        j.done = what != "FAILED";
-        std::lock_guard<std::mutex> l(print);
-        std::fprintf(stderr, "[%zu/%zu] %s %s (%.0f s)\n", ++finished, all.size(), what.c_str(), j.dir.c_str(),
-                     j.result.seconds);
       }
-    };
-    std::vector<std::thread> pool;
-    for (int64_t t = 0; t < *jobs; ++t) pool.emplace_back(worker);
-    for (auto& t : pool) t.join();
+      j.done = what != "FAILED";
+      std::lock_guard<std::mutex> l(print);
+      std::fprintf(stderr, "[%zu/%zu] %s %s (%.0f s)\n", ++finished, all.size(), what.c_str(), j.dir.c_str(),
+                   j.result.seconds);
+    });
 
     // Pick lambda per regularizer on validation; report its test figures.
     nlohmann::json report = {{"steps", base->steps}, {"batch", base->batch}, {"seeds", *seeds},

@@ -1,10 +1,12 @@
-// `divgan train`: one training run on the 2D benchmark, evaluated at the end.
+// `divgan train`: one training run (2D benchmark or ZDC), evaluated on the test split at the end.
 #include <cstdio>
 
 #include "tools/commands.h"
 #include "tools/validators.h"
 #include "tools/format.h"
 #include "tools/run2d.h"
+#include "tools/run_zdc.h"
+#include "gan/models_zdc.h"
 
 namespace dg::tools {
 
@@ -15,8 +17,19 @@ void add_train_command(CLI::App& app) {
   auto out = std::make_shared<std::string>();
   auto resume = std::make_shared<bool>(false);
   auto quiet = std::make_shared<bool>(false);
-  cmd->add_option("--data", cfg->dataset, "Data set: 2d (the SDI-GAN synthetic benchmark)")
-      ->check(CLI::IsMember({"2d"}))->capture_default_str();
+  cmd->add_option("--data", cfg->dataset, "Data set: 2d (the SDI-GAN synthetic benchmark) or zdc")
+      ->check(CLI::IsMember({"2d", "zdc"}))->capture_default_str();
+  cmd->add_option("--generator", cfg->generator, "ZDC generator: original (upsample+conv, 5.8M) or dcgan (transposed conv)")
+      ->check(CLI::IsMember({"original", "dcgan"}))->capture_default_str();
+  cmd->add_option("--responses", cfg->responses, "ZDC responses file (.npz key arr_0, .npy, or .h5 dataset 'responses'); default: the built-in simulator");
+  cmd->add_option("--particles", cfg->particles, "ZDC particles file (.npz/.npy/.h5 dataset 'particles'), (N,9) or (N,10)");
+  cmd->add_option("--sim-particles", cfg->sim_particles, "Built-in simulator: particles to simulate (each showered 3-8 times)")
+      ->check(CLI::Range(int64_t{10}, int64_t{100000000}))->capture_default_str();
+  cmd->add_option("--data-seed", cfg->data_seed, "ZDC: seed of the simulator draw and of the 80/20 split")->capture_default_str();
+  cmd->add_option("--eval-every", cfg->eval_every, "ZDC: steps between test-split evaluations written to metrics.jsonl (0: only at the end)")
+      ->check(non_negative())->capture_default_str();
+  cmd->add_option("--eval-regenerations", cfg->eval_regenerations, "ZDC: regenerations of the periodic evaluation")
+      ->check(positive())->capture_default_str();
   cmd->add_option("--reg", *reg, "Diversity regularizer: none, ms, ds, divco, sdi, divbal")
       ->capture_default_str();
   cmd->add_option("--lambda", cfg->lambda, "Regularizer weight (default: 0.1 for sdi/divbal, 1 otherwise)")
@@ -41,6 +54,13 @@ void add_train_command(CLI::App& app) {
   cmd->callback([=] {
     gan::TrainConfig c = *cfg;
     c.reg = gan::parse_regularizer(*reg);
+    if (c.dataset == "zdc") {
+      if (cmd->count("--latent") == 0) c.latent = gan::kZdcLatent;
+      ZdcRunResult r = run_zdc(c, *out, *resume, !*quiet);
+      std::printf("%s", gan::zdc_eval_markdown({{gan::regularizer_title(c.reg), r.test}}).c_str());
+      std::printf("\nwrote %s/eval.json (%lld steps, %.1f s)\n", out->c_str(), static_cast<long long>(r.steps), r.seconds);
+      return;
+    }
     Run2DResult r = run_2d(c, *out, *resume, !*quiet);
     std::printf("%s", eval2d_markdown({{gan::regularizer_title(c.reg), r.test}}).c_str());
     std::printf("\nwrote %s/eval.json (%lld steps, %.1f s)\n", out->c_str(), static_cast<long long>(r.steps), r.seconds);

@@ -7,5 +7,6 @@ namespace dg::tools {
 void add_train_command(CLI::App& app);
 void add_eval_command(CLI::App& app);
 void add_study2d_command(CLI::App& app);
+void add_generate_command(CLI::App& app);
 
 }  // namespace dg::tools

@@ -1,0 +1,271 @@
+// ZDC evaluation: channel Wasserstein distances and the diversity error (see eval_zdc.h).
+#include "gan/eval_zdc.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+
+#include "engine/autograd.h"
+#include "engine/error.h"
+#include "gan/metrics.h"
+#include "gan/zdc_channels.h"
+
+namespace dg::gan {
+
+namespace {
+
+constexpr int64_t kPixels = kZdcSide * kZdcSide;
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// Channel values of the finite images of one set (the real split or one regeneration).
+struct ChannelSamples {
+  std::array<std::vector<double>, 5> v;
+  int64_t empty = 0, nonfinite = 0;
+
+  void add(const double* counts, int64_t m) {  // (m, 44, 44) photon counts
+    for (int64_t i = 0; i < m; ++i) {
+      const double* im = counts + i * kPixels;
+      const ZdcChannels ch = zdc_channels(im);
+      // Pixels are checked as well: +inf and -inf pixels could cancel into a finite-looking sum.
+      bool finite = std::all_of(ch.begin(), ch.end(), [](double x) { return std::isfinite(x); });
+      for (int64_t p = 0; finite && p < kPixels; ++p) finite = std::isfinite(im[p]);
+      if (!finite) {
+        ++nonfinite;
+        continue;
+      }
+      double total = 0;
+      for (double x : ch) total += x;
+      if (total < 0.5) ++empty;
+      for (int k = 0; k < 5; ++k) v[k].push_back(ch[k]);
+    }
+  }
+};
+
+ZdcEval summarize(const ChannelSamples& real, const std::vector<ChannelSamples>& gen) {
+  DG_CHECK(real.nonfinite == 0, "zdc eval: " << real.nonfinite << " real image(s) hold non-finite counts");
+  ZdcEval e;
+  e.n_test = static_cast<int64_t>(real.v[0].size());
+  e.regenerations = static_cast<int64_t>(gen.size());
+  e.empty_real = real.empty;
+  const double r = static_cast<double>(gen.size());
+  for (int k = 0; k < 5; ++k) {
+    std::vector<double> per(gen.size());
+    for (size_t j = 0; j < gen.size(); ++j)
+      per[j] = gen[j].v[k].empty() ? kNaN : wasserstein_1d(real.v[k], gen[j].v[k]);
+    double m = 0, s = 0;
+    for (double x : per) m += x;
+    m /= r;
+    for (double x : per) s += (x - m) * (x - m);
+    e.ws[k] = m;
+    e.ws_std[k] = std::sqrt(s / r);
+    e.ws_mean += m / 5.0;
+  }
+  for (const auto& g : gen) {
+    e.empty_generated += static_cast<double>(g.empty) / r;
+    e.nonfinite_generated += g.nonfinite;
+  }
+  return e;
+}
+
+// Sum over pixels of the population std of m log1p images (m, 1936).
+double group_diversity(const std::vector<double>& logs, int64_t m) {
+  double total = 0;
+  for (int64_t p = 0; p < kPixels; ++p) {
+    double mean = 0, var = 0;
+    for (int64_t i = 0; i < m; ++i) mean += logs[i * kPixels + p];
+    mean /= static_cast<double>(m);
+    for (int64_t i = 0; i < m; ++i) var += (logs[i * kPixels + p] - mean) * (logs[i * kPixels + p] - mean);
+    total += std::sqrt(var / static_cast<double>(m));
+  }
+  return total;
+}
+
+std::vector<double> log1p_all(std::vector<double> counts) {
+  for (double& v : counts) v = std::log1p(v);
+  return counts;
+}
+
+// Puts the generator in eval mode for the scope and restores the mode it had.
+class EvalMode {
+ public:
+  explicit EvalMode(ConditionalGenerator& g) : g_(g), was_(g.is_training()) { g_.eval(); }
+  ~EvalMode() { g_.train(was_); }
+
+ private:
+  ConditionalGenerator& g_;
+  bool was_;
+};
+
+// Generated log1p images (B, 1936) on the host for the conditions c (B, 9) on the host.
+std::vector<double> generate_logs(ConditionalGenerator& g, Device dev, Philox& rng, const Tensor& c) {
+  const int64_t b = c.size(0);
+  Tensor z = rng.normal({b, g.latent_dim()});
+  Tensor x = g.generate(z.to(dev), c.to(dev)).to(Device::CPU);
+  DG_CHECK(x.numel() == b * kPixels, "evaluate_zdc: the generator returned shape " << shape_str(x.shape()) << " for "
+                                         << b << " conditions; expected (" << b << ", 1, 44, 44)");
+  return x.to_vector();
+}
+
+std::vector<int64_t> iota(int64_t lo, int64_t hi) {
+  std::vector<int64_t> v;
+  for (int64_t i = lo; i < hi; ++i) v.push_back(i);
+  return v;
+}
+
+// Fills diversity_error, div_groups and div_nonfinite (see eval_zdc.h for the definition).
+void diversity(ConditionalGenerator& g, Device dev, const data::ZdcDataset& test, const data::ZdcDataset& train,
+               const ZdcEvalOptions& opt, Philox& rng, ZdcEval& e) {
+  const data::Groups& tg = test.groups();
+  const data::Groups& trg = train.groups();
+  const double norm = trg.max_diversity;
+  if (norm <= 0) return;  // no training group has any spread: f_div is undefined
+  std::map<std::vector<double>, int64_t> train_group;  // raw attributes -> training group
+  for (size_t k = 0; k < trg.members.size(); ++k) train_group.emplace(train.raw_conditions({trg.members[k][0]}), k);
+  auto train_members = [&](int64_t k) -> std::vector<int64_t> {
+    auto it = train_group.find(test.raw_conditions({tg.members[k][0]}));
+    return it == train_group.end() ? std::vector<int64_t>{} : trg.members[it->second];
+  };
+
+  std::vector<int64_t> chosen;
+  for (size_t k = 0; k < tg.members.size(); ++k)
+    if (tg.members[k].size() + train_members(k).size() >= 2) chosen.push_back(static_cast<int64_t>(k));
+  if (static_cast<int64_t>(chosen.size()) > opt.max_div_groups) {
+    // A counter far beyond anything the latents use gives a stream independent of them.
+    Philox sel(opt.seed, uint64_t{1} << 62);
+    const auto perm = sel.permutation(static_cast<int64_t>(chosen.size()));
+    std::vector<int64_t> pick;
+    for (int64_t i = 0; i < opt.max_div_groups; ++i) pick.push_back(chosen[perm[i]]);
+    std::sort(pick.begin(), pick.end());
+    chosen = std::move(pick);
+  }
+  if (chosen.empty()) return;
+
+  // All generations at once, in batches: row j*G + t is generation t of chosen group j.
+  const int64_t gens = opt.div_generations, rows = static_cast<int64_t>(chosen.size()) * gens;
+  std::vector<int64_t> first(rows);
+  for (int64_t r = 0; r < rows; ++r) first[r] = tg.members[chosen[r / gens]][0];
+  std::vector<double> logs;
+  logs.reserve(rows * kPixels);
+  for (int64_t s = 0; s < rows; s += opt.batch) {
+    std::vector<int64_t> idx(first.begin() + s, first.begin() + std::min(rows, s + opt.batch));
+    const auto x = generate_logs(g, dev, rng, test.conditions(idx));
+    logs.insert(logs.end(), x.begin(), x.end());
+  }
+
+  double err = 0;
+  for (size_t j = 0; j < chosen.size(); ++j) {
+    std::vector<double> fin;
+    int64_t m = 0;
+    for (int64_t t = 0; t < gens; ++t) {
+      const auto im = logs.begin() + (j * gens + t) * kPixels;
+      if (!std::all_of(im, im + kPixels, [](double v) { return std::isfinite(v); })) {
+        ++e.div_nonfinite;
+        continue;
+      }
+      fin.insert(fin.end(), im, im + kPixels);
+      ++m;
+    }
+    if (m < 2) continue;
+    auto real = log1p_all(test.raw_responses(tg.members[chosen[j]]));
+    const auto more = log1p_all(train.raw_responses(train_members(chosen[j])));
+    real.insert(real.end(), more.begin(), more.end());
+    const double f_real = group_diversity(real, static_cast<int64_t>(real.size()) / kPixels) / norm;
+    err += std::abs(group_diversity(fin, m) / norm - f_real);
+    ++e.div_groups;
+  }
+  if (e.div_groups > 0) e.diversity_error = err / static_cast<double>(e.div_groups);
+}
+
+}  // namespace
+
+ZdcEval evaluate_zdc(ConditionalGenerator& g, const data::ZdcDataset& test, const ZdcEvalOptions& opt,
+                     const data::ZdcDataset* train) {
+  DG_CHECK(opt.regenerations >= 1, "evaluate_zdc: regenerations = " << opt.regenerations << "; expected >= 1");
+  DG_CHECK(opt.batch >= 1, "evaluate_zdc: batch = " << opt.batch << "; expected >= 1");
+  DG_CHECK(opt.max_div_groups >= 0, "evaluate_zdc: max_div_groups = " << opt.max_div_groups << "; expected >= 0");
+  const int64_t n = test.size();
+  NoGradGuard ng;
+  EvalMode em(g);
+  const auto params = g.parameters();
+  const Device dev = params.empty() ? Device::CPU : params.front().device();
+  Philox rng(opt.seed);
+
+  ChannelSamples real;
+  std::vector<ChannelSamples> gen(opt.regenerations);
+  for (int64_t s = 0; s < n; s += opt.batch) {
+    const auto counts = test.raw_responses(iota(s, std::min(n, s + opt.batch)));
+    real.add(counts.data(), static_cast<int64_t>(counts.size()) / kPixels);
+  }
+  for (auto& reg : gen)
+    for (int64_t s = 0; s < n; s += opt.batch) {
+      const auto idx = iota(s, std::min(n, s + opt.batch));
+      auto x = generate_logs(g, dev, rng, test.conditions(idx));
+      for (double& v : x) v = std::expm1(v);
+      reg.add(x.data(), static_cast<int64_t>(idx.size()));
+    }
+  ZdcEval e = summarize(real, gen);
+  if (train && opt.div_generations >= 2 && opt.max_div_groups > 0) diversity(g, dev, test, *train, opt, rng, e);
+  return e;
+}
+
+ZdcEval evaluate_zdc_counts(const std::vector<double>& real, const std::vector<double>& generated, int64_t n,
+                            int64_t regenerations) {
+  DG_CHECK(n >= 1 && regenerations >= 1,
+           "evaluate_zdc_counts: n = " << n << ", regenerations = " << regenerations << "; expected both >= 1");
+  DG_CHECK(static_cast<int64_t>(real.size()) == n * kPixels,
+           "evaluate_zdc_counts: real holds " << real.size() << " values; expected n*44*44 = " << n * kPixels);
+  DG_CHECK(static_cast<int64_t>(generated.size()) == regenerations * n * kPixels,
+           "evaluate_zdc_counts: generated holds " << generated.size() << " values; expected regenerations*n*44*44 = "
+                                                   << regenerations * n * kPixels);
+  ChannelSamples r;
+  r.add(real.data(), n);
+  std::vector<ChannelSamples> gen(regenerations);
+  for (int64_t j = 0; j < regenerations; ++j) gen[j].add(generated.data() + j * n * kPixels, n);
+  return summarize(r, gen);
+}
+
+nlohmann::json ZdcEval::to_json() const {
+  auto num = [](double x) { return std::isnan(x) ? nlohmann::json(nullptr) : nlohmann::json(x); };
+  nlohmann::json w = nlohmann::json::array(), s = nlohmann::json::array();
+  for (int k = 0; k < 5; ++k) {
+    w.push_back(num(ws[k]));
+    s.push_back(num(ws_std[k]));
+  }
+  return {{"ws", w},
+          {"ws_std", s},
+          {"ws_mean", num(ws_mean)},
+          {"diversity_error", num(diversity_error)},
+          {"div_groups", div_groups},
+          {"div_nonfinite", div_nonfinite},
+          {"n_test", n_test},
+          {"regenerations", regenerations},
+          {"empty_real", empty_real},
+          {"empty_generated", empty_generated},
+          {"nonfinite_generated", nonfinite_generated}};
+}
+
+std::string zdc_eval_markdown(const std::vector<std::pair<std::string, ZdcEval>>& rows) {
+  std::string s =
+      "| Model | ch1 WS | ch2 WS | ch3 WS | ch4 WS | ch5 WS | Mean WS | Diversity error | Empty (real / gen) | "
+      "Non-finite |\n"
+      "|---|---|---|---|---|---|---|---|---|---|\n";
+  char buf[128];
+  auto cell = [&](double x, const char* fmt, const char* missing) {
+    if (std::isnan(x)) return std::string(missing);
+    std::snprintf(buf, sizeof buf, fmt, x);
+    return std::string(buf);
+  };
+  for (const auto& [name, r] : rows) {
+    std::string line = "| ";
+    for (char ch : name) line += ch == '|' ? std::string("\\|") : std::string(1, ch);  // keep the columns intact
+    for (double w : r.ws) line += " | " + cell(w, "%.2f", "NaN");
+    line += " | " + cell(r.ws_mean, "%.2f", "NaN") + " | " + cell(r.diversity_error, "%.4f", "-");
+    std::snprintf(buf, sizeof buf, " | %lld / %.1f | %lld |\n", static_cast<long long>(r.empty_real),
+                  r.empty_generated, static_cast<long long>(r.nonfinite_generated));
+    s += line + buf;
+  }
+  return s;
+}
+
+}  // namespace dg::gan

@@ -1,0 +1,160 @@
+// One ZDC run: data, models, training with periodic evaluation, checkpoints, final evaluation;
+// evaluation and generation from a checkpoint.
+#include "tools/run_zdc.h"
+
+#include <cmath>
+#include <filesystem>
+
+#include "datasets/zdc_simulator.h"
+#include "engine/autograd.h"
+#include "engine/checkpoint.h"
+#include "gan/trainer.h"
+#include "tools/train_loop.h"
+
+namespace dg::tools {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const char* kStandardizerKey = "zdc.standardizer";
+
+// A cheaper protocol while training: fewer diversity groups; the final evaluation is the full one.
+gan::ZdcEvalOptions periodic_eval_options(const gan::TrainConfig& cfg) {
+  gan::ZdcEvalOptions o = final_eval_options(cfg.seed);
+  o.regenerations = static_cast<int>(cfg.eval_regenerations);
+  o.max_div_groups = 50;
+  return o;
+}
+
+gan::ZdcEval evaluate(gan::ConditionalGenerator& g, const ZdcData& d, const gan::ZdcEvalOptions& opt) {
+  return gan::evaluate_zdc(g, *d.test, opt, d.train.get());
+}
+
+std::string summary(const nlohmann::json& ev) {
+  char b[160];
+  std::snprintf(b, sizeof b, "test WS mean %.3f, diversity error %.3f, non-finite %lld",
+                ev.value("ws_mean", NAN), ev.value("diversity_error", NAN),
+                static_cast<long long>(ev.value("nonfinite_generated", 0)));
+  return b;
+}
+
+}  // namespace
+
+nlohmann::json ZdcData::describe() const {
+  return {{"source", source}, {"samples", raw.n}, {"train", split.train.size()}, {"test", split.test.size()},
+          {"train_groups", train->groups().members.size()}, {"standardizer", standardizer.to_json()}};
+}
+
+ZdcData load_zdc_data(const gan::TrainConfig& cfg) {
+  ZdcData d;
+  if (cfg.responses.empty()) {
+    data::ZdcSimConfig sc;
+    sc.seed = cfg.data_seed;
+    sc.particles = cfg.sim_particles;
+    data::ZdcSample s = data::simulate_zdc(sc);
+    d.raw.n = s.n;
+    d.raw.responses = std::move(s.responses);
+    d.raw.particles = std::move(s.particles);
+    d.source = "simulator (seed " + std::to_string(cfg.data_seed) + ", " + std::to_string(cfg.sim_particles) +
+               " particles)";
+  } else {
+    d.raw = data::load_zdc(cfg.responses, cfg.particles);
+    d.source = cfg.responses + " + " + cfg.particles;
+  }
+  d.split = data::split_80_20(d.raw.n, cfg.data_seed);
+  DG_CHECK(d.split.test.size() > 0, d.source << ": " << d.raw.n << " samples leave no test split; expected >= 5");
+  d.standardizer.fit(d.raw.particles, d.split.train);
+  d.train = std::make_shared<data::ZdcDataset>(d.raw, d.split.train, d.standardizer);
+  d.test = std::make_shared<data::ZdcDataset>(d.raw, d.split.test, d.standardizer);
+  return d;
+}
+
+gan::ZdcEvalOptions final_eval_options(uint64_t seed) {
+  gan::ZdcEvalOptions o;
+  o.seed = seed;
+  return o;
+}
+
+ZdcRunResult run_zdc(const gan::TrainConfig& cfg_in, const std::string& dir, bool resume, bool progress) {
+  cfg_in.validate();
+  ensure_output_dir(dir);
+  const std::string ckpt = checkpoint_path(dir);
+  bool resuming = false;
+  const gan::TrainConfig cfg = resume_config(cfg_in, ckpt, resume, &resuming);
+  ZdcData d = load_zdc_data(cfg);
+  gan::Trainer trainer(cfg, d.train, gan::make_models(cfg));
+  trainer.set_extra_metadata({{kStandardizerKey, d.standardizer.to_json().dump()}});
+  if (resuming) trainer.load(ckpt);
+  write_file_atomic((fs::path(dir) / "run.json").string(),
+                    nlohmann::json{{"config", cfg.to_json()}, {"data", d.describe()}}.dump(2) + "\n");
+  LoopOptions lo;
+  lo.progress = progress;
+  lo.resuming = resuming;
+  lo.eval_every = cfg.eval_every;
+  lo.evaluate = [&](int64_t) { return evaluate(*trainer.models().g, d, periodic_eval_options(cfg)).to_json(); };
+  lo.summarize = summary;
+  ZdcRunResult r;
+  r.seconds = train_loop(trainer, dir, lo);
+  r.steps = trainer.steps_done();
+  r.test = evaluate(*trainer.models().g, d, final_eval_options(cfg.seed));
+  nlohmann::json ev = {{"config", cfg.to_json()}, {"data", d.describe()}, {"steps", r.steps},
+                       {"train_seconds", r.seconds}, {"test", r.test.to_json()}};
+  write_file_atomic((fs::path(dir) / "eval.json").string(), ev.dump(2) + "\n");
+  return r;
+}
+
+ZdcModel load_zdc_model(const std::string& checkpoint) {
+  ZdcModel m;
+  m.cfg = gan::read_checkpoint_config(checkpoint);
+  DG_CHECK(m.cfg.dataset == "zdc", checkpoint << ": a '" << m.cfg.dataset << "' checkpoint; expected a ZDC model");
+  SafetensorsFile f = load_safetensors(checkpoint);
+  auto it = f.metadata.find(kStandardizerKey);
+  DG_CHECK(it != f.metadata.end(), checkpoint << ": metadata lacks '" << kStandardizerKey
+                                              << "' (the condition standardization); expected a divgan ZDC checkpoint");
+  try {
+    m.standardizer = data::Standardizer::from_json(nlohmann::json::parse(it->second));
+  } catch (const nlohmann::json::exception& e) {
+    DG_FAIL(checkpoint << ": metadata '" << kStandardizerKey << "' is not valid JSON: " << e.what());
+  }
+  gan::Models models = gan::make_models(m.cfg);
+  nn::NamedTensors g_state = models.g->named_parameters();
+  for (auto& b : models.g->named_buffers()) g_state.push_back(b);
+  restore_tensors(f, g_state, "G.");
+  m.g = models.g;
+  m.g->eval();
+  return m;
+}
+
+std::vector<double> generate_counts(ZdcModel& m, const std::vector<double>& raw_conditions, int64_t regenerations,
+                                    int64_t batch, uint64_t seed) {
+  const int64_t n = static_cast<int64_t>(raw_conditions.size()) / data::kZdcCondDim;
+  DG_CHECK(n > 0 && regenerations > 0 && batch > 0, "generate: nothing to generate (n = " << n << ")");
+  const std::vector<double> std_cond = m.standardizer.apply(raw_conditions);
+  std::vector<double> out(static_cast<size_t>(regenerations * n * data::kZdcPixels));
+  Philox rng(seed, 4ULL << 48);
+  NoGradGuard ng;
+  m.g->eval();
+  const int64_t k = m.g->latent_dim();
+  for (int64_t r = 0; r < regenerations; ++r)
+    for (int64_t s = 0; s < n; s += batch) {
+      const int64_t b = std::min(batch, n - s);
+      std::vector<double> c(std_cond.begin() + s * data::kZdcCondDim, std_cond.begin() + (s + b) * data::kZdcCondDim);
+      Tensor img = m.g->generate(rng.normal({b, k}), Tensor::from_vector(c, {b, data::kZdcCondDim}));
+      const float* p = img.data<float>();
+      double* o = out.data() + (r * n + s) * data::kZdcPixels;
+      for (int64_t i = 0; i < b * data::kZdcPixels; ++i) o[i] = std::expm1(static_cast<double>(p[i]));
+    }
+  return out;
+}
+
+ZdcRunResult evaluate_checkpoint_zdc(const std::string& checkpoint, const gan::ZdcEvalOptions& opt) {
+  ZdcModel m = load_zdc_model(checkpoint);
+  ZdcData d = load_zdc_data(m.cfg);
+  ZdcRunResult r;
+  r.test = evaluate(*m.g, d, opt);
+  r.steps = static_cast<int64_t>(std::stoll(load_safetensors(checkpoint).metadata.at("step")));
+  return r;
+}
+
+}  // namespace dg::tools

@@ -1,0 +1,55 @@
+// ZDC runs: the data a config names (files, or the built-in simulator), training into an output
+// folder with periodic test-split evaluation, evaluation of a checkpoint, and generation.
+#pragma once
+#include <memory>
+#include <string>
+
+#include "datasets/zdc_dataset.h"
+#include "gan/config.h"
+#include "gan/eval_zdc.h"
+
+namespace dg::tools {
+
+struct ZdcData {
+  data::ZdcRaw raw;
+  data::ZdcSplit split;
+  data::Standardizer standardizer;  // fitted on the training split
+  std::shared_ptr<data::ZdcDataset> train, test;
+  std::string source;               // "simulator (seed S, P particles)" or the two paths
+  nlohmann::json describe() const;  // source, sizes and split, for run.json / eval.json
+};
+
+// Simulator (cfg.data_seed, cfg.sim_particles) or cfg.responses/cfg.particles; split 80/20 by
+// cfg.data_seed; conditions standardized on the training split.
+ZdcData load_zdc_data(const gan::TrainConfig& cfg);
+
+struct ZdcRunResult {
+  gan::ZdcEval test;
+  int64_t steps = 0;
+  double seconds = 0;
+};
+
+// Options of the final (and `eval`) evaluation: the DESIGN.md section 6 protocol.
+gan::ZdcEvalOptions final_eval_options(uint64_t seed);
+
+// Trains cfg into `dir` (run.json, metrics.jsonl, checkpoint.safetensors, eval.json). With
+// `resume`, continues from dir/checkpoint.safetensors when it exists.
+ZdcRunResult run_zdc(const gan::TrainConfig& cfg, const std::string& dir, bool resume, bool progress);
+
+// Evaluates a ZDC checkpoint's generator on the test split of its data.
+ZdcRunResult evaluate_checkpoint_zdc(const std::string& checkpoint, const gan::ZdcEvalOptions& opt);
+
+// The generator of a ZDC checkpoint in eval mode, with the condition standardization saved in it.
+struct ZdcModel {
+  gan::TrainConfig cfg;
+  std::shared_ptr<gan::ConditionalGenerator> g;
+  data::Standardizer standardizer;
+};
+ZdcModel load_zdc_model(const std::string& checkpoint);
+
+// Photon counts (regenerations * n, 44, 44), regeneration-major, for raw attributes (n, 9); batches
+// of `batch` rows, latents from Philox(seed).
+std::vector<double> generate_counts(ZdcModel& m, const std::vector<double>& raw_conditions, int64_t regenerations,
+                                    int64_t batch, uint64_t seed);
+
+}  // namespace dg::tools

@@ -1,0 +1,103 @@
+// The shared training loop (see train_loop.h).
+#include "tools/train_loop.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "tools/progress.h"
+
+namespace dg::tools {
+
+namespace fs = std::filesystem;
+
+void ensure_output_dir(const std::string& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  DG_CHECK(!ec, "cannot create output directory '" << dir << "': " << ec.message());
+  std::string probe = (fs::path(dir) / (".write-test." + std::to_string(getpid()))).string();
+  FILE* f = std::fopen(probe.c_str(), "w");
+  DG_CHECK(f, "output directory '" << dir << "' is not writable: " << std::strerror(errno));
+  std::fclose(f);
+  fs::remove(probe, ec);
+}
+
+void write_file_atomic(const std::string& path, const std::string& text) {
+  std::string tmp = path + ".tmp." + std::to_string(getpid());
+  {
+    std::ofstream o(tmp, std::ios::binary | std::ios::trunc);
+    DG_CHECK(o, "cannot write '" << tmp << "': " << std::strerror(errno));
+    o << text;
+    o.flush();
+    if (!o) {
+      std::error_code ec;
+      fs::remove(tmp, ec);
+      DG_FAIL("write to '" << tmp << "' failed");
+    }
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) {
+    fs::remove(tmp, ec);
+    DG_FAIL("cannot rename '" << tmp << "' to '" << path << "'");
+  }
+}
+
+std::string checkpoint_path(const std::string& dir) {
+  for (const auto& e : fs::directory_iterator(dir)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind("checkpoint.safetensors.tmp.", 0) == 0) {
+      std::error_code ec;
+      fs::remove(e.path(), ec);
+    }
+  }
+  return (fs::path(dir) / "checkpoint.safetensors").string();
+}
+
+gan::TrainConfig resume_config(const gan::TrainConfig& requested, const std::string& ckpt, bool resume,
+                               bool* resuming) {
+  *resuming = resume && fs::exists(ckpt);
+  if (!*resuming) return requested;
+  gan::TrainConfig saved = gan::read_checkpoint_config(ckpt);
+  saved.steps = requested.steps;
+  return saved;
+}
+
+double train_loop(gan::Trainer& trainer, const std::string& dir, const LoopOptions& opt) {
+  const gan::TrainConfig& cfg = trainer.config();
+  const std::string ckpt = (fs::path(dir) / "checkpoint.safetensors").string();
+  std::ofstream log((fs::path(dir) / "metrics.jsonl").string(), opt.resuming ? std::ios::app : std::ios::trunc);
+  DG_CHECK(log, "cannot write metrics.jsonl in '" << dir << "'");
+
+  auto t0 = std::chrono::steady_clock::now();
+  ProgressBar bar(trainer.steps_done(), cfg.steps, gan::regularizer_title(cfg.reg), opt.progress);
+  gan::StepStats st;
+  char extra[96] = "";
+  while (trainer.steps_done() < cfg.steps) {
+    st = trainer.step();
+    const int64_t s = trainer.steps_done();
+    std::snprintf(extra, sizeof extra, "D %.3f G %.3f div %.3g", st.loss_d, st.loss_g_adv, st.loss_div);
+    bar.update(s, extra);
+    nlohmann::json line;
+    if (s % cfg.log_every == 0 || s == cfg.steps)
+      line = {{"step", s}, {"loss_d", st.loss_d}, {"loss_g_adv", st.loss_g_adv}, {"loss_div", st.loss_div}};
+    if (opt.evaluate && opt.eval_every > 0 && s % opt.eval_every == 0 && s < cfg.steps) {
+      nlohmann::json ev = opt.evaluate(s);
+      if (line.is_null()) line = {{"step", s}};
+      line["eval"] = ev;
+      if (opt.summarize && opt.progress) std::fprintf(stderr, "\n  step %lld: %s\n", static_cast<long long>(s),
+                                                      opt.summarize(ev).c_str());
+    }
+    if (!line.is_null()) log << line.dump() << "\n" << std::flush;
+    if (s % cfg.checkpoint_every == 0 || s == cfg.steps) trainer.save(ckpt);
+  }
+  bar.finish(extra);
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace dg::tools
