@@ -204,10 +204,17 @@ expect_error "zdc empty conditions file" - -- generate --checkpoint "$zrun/check
 expect_error "zdc generate from a 2D checkpoint" - -- generate --checkpoint "$run/checkpoint.safetensors" --test-split --out "$WORK/x.npz"
 expect_error "zdc generate to an unknown extension" - -- generate --checkpoint "$zrun/checkpoint.safetensors" --test-split --out "$WORK/x.txt"
 expect_error "zdc eval --showers of the wrong shape" - -- eval --showers "$FIX/particles9_f8.npy" --real "$FIX/responses_f8.npy"
+if "$DIVGAN" studyzdc --steps 2 --seeds 2 --lambdas 1 --regs none,divbal --sim-particles 20 --out "$WORK/sz" \
+     >"$WORK/sz.out" 2>"$WORK/sz.err" && grep -q "| DivBal-GAN | 1 |" "$WORK/sz.out" && [ -f "$WORK/sz/study.json" ] \
+   && [ -f "$WORK/sz/divbal/lambda_1/seed_2/eval.json" ]; then
+  ok "studyzdc trains every configuration and prints the table"
+else
+  bad "studyzdc trains every configuration and prints the table" "$(tail -n 3 "$WORK/sz.err")"
+fi
 expect_error "zdc --latent 8" out_zl -- train --data zdc --latent 8 --out out_zl
 
 # ---- help ----------------------------------------------------------------------------------------
-for sub in "" train eval generate study2d; do
+for sub in "" train eval generate study2d studyzdc; do
   # shellcheck disable=SC2086
   if "$DIVGAN" $sub --help >"$WORK/help.out" 2>&1 && grep -qi "usage" "$WORK/help.out"; then
     ok "divgan${sub:+ $sub} --help"

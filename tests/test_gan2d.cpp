@@ -18,6 +18,7 @@
 #include "engine/checkpoint.h"
 #include "gan/eval2d.h"
 #include "gan/trainer.h"
+#include "tests/test_support.h"
 
 using namespace dg;
 using namespace dg::gan;
@@ -25,35 +26,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A private scratch folder, removed with everything in it.
-struct TempDir {
-  fs::path path;
-  explicit TempDir(const std::string& tag) {
-    path = fs::temp_directory_path() / ("dg_test_gan2d_" + tag + "_" + std::to_string(::getpid()));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
-
 std::shared_ptr<data::Benchmark2D> train_data(const TrainConfig& cfg) {
   return std::make_shared<data::Benchmark2D>(data::make_points2d(cfg.seed, cfg.per_condition, 0));
-}
-
-// Every parameter and buffer of both networks, in a fixed order, as exact values.
-std::vector<double> state_of(const Models& m) {
-  std::vector<double> all;
-  for (const auto& ts : {m.g->named_parameters(), m.g->named_buffers(), m.d->named_parameters(),
-                         m.d->named_buffers()})
-    for (const auto& [name, t] : ts) {
-      auto v = t.to_vector();
-      all.insert(all.end(), v.begin(), v.end());
-    }
-  return all;
 }
 
 TrainConfig small_config(Regularizer reg) {
@@ -110,7 +84,7 @@ TEST_CASE("gan2d: every regularizer trains a few steps with finite losses") {
       cfg.reg_opt.divco_negatives = 4;
       cfg.reg_opt.ds_tau = lambda > 0 ? 2.0 : 0.0;  // the clamped DS variant too
       Trainer tr(cfg, train_data(cfg), make_models(cfg));
-      const std::vector<double> g0 = state_of(tr.models());
+      const std::vector<double> g0 = test::model_state(tr.models());
       for (int s = 0; s < 4; ++s) {
         StepStats st = tr.step();
         CHECK(std::isfinite(st.loss_d));
@@ -122,13 +96,13 @@ TEST_CASE("gan2d: every regularizer trains a few steps with finite losses") {
           CHECK(st.loss_div != 0.0);
       }
       CHECK(tr.steps_done() == 4);
-      CHECK(state_of(tr.models()) != g0);
+      CHECK(test::model_state(tr.models()) != g0);
     }
   }
 }
 
 TEST_CASE("gan2d: checkpoint + resume continues bit for bit") {
-  TempDir dir("resume");
+  test::TempDir dir("gan2d_resume");
   for (Regularizer reg : kAllRegularizers) {
     CAPTURE(regularizer_name(reg));
     TrainConfig cfg = small_config(reg);
@@ -150,7 +124,7 @@ TEST_CASE("gan2d: checkpoint + resume continues bit for bit") {
     CHECK(b.steps_done() == n);
     while (b.steps_done() < 2 * n) b.step();
 
-    const std::vector<double> sa = state_of(a.models()), sb = state_of(b.models());
+    const std::vector<double> sa = test::model_state(a.models()), sb = test::model_state(b.models());
     REQUIRE(sa.size() == sb.size());
     int64_t differ = 0;
     for (size_t i = 0; i < sa.size(); ++i) differ += sa[i] != sb[i];
@@ -164,7 +138,7 @@ TEST_CASE("gan2d: checkpoint + resume continues bit for bit") {
 }
 
 TEST_CASE("gan2d: checkpoint config round trip") {
-  TempDir dir("config");
+  test::TempDir dir("gan2d_config");
   TrainConfig cfg = small_config(Regularizer::DivCo);
   cfg.lambda = 0.25;
   cfg.reg_opt.divco_negatives = 3;
@@ -179,7 +153,7 @@ TEST_CASE("gan2d: checkpoint config round trip") {
 }
 
 TEST_CASE("gan2d: damaged, foreign and missing checkpoints throw naming the file") {
-  TempDir dir("corrupt");
+  test::TempDir dir("gan2d_corrupt");
   TrainConfig cfg = small_config(Regularizer::SDI);
   Trainer t(cfg, train_data(cfg), make_models(cfg));
   t.step();

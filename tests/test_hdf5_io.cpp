@@ -15,30 +15,13 @@
 
 #include "datasets/hdf5_io.h"
 #include "engine/error.h"
+#include "tests/test_support.h"
 
 using namespace dg;
 using namespace dg::data;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct H5TempDir {
-  fs::path path;
-  explicit H5TempDir(const std::string& tag) {
-    path = fs::temp_directory_path() / ("dg_test_h5_" + tag + "_" + std::to_string(::getpid()));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~H5TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  size_t file_count() const {
-    size_t n = 0;
-    for (auto& e : fs::directory_iterator(path)) n += e.is_regular_file();
-    return n;
-  }
-};
 
 std::string error_of(const std::function<void()>& f) {
   try {
@@ -69,7 +52,7 @@ NpyArray make_particles(int64_t n, std::mt19937_64& rng) {
 }  // namespace
 
 TEST_CASE("hdf5: round trip of float64 responses and float32 particles is bit-exact") {
-  H5TempDir tmp("rt");
+  test::TempDir tmp("h5_rt");
   std::mt19937_64 rng(7);
   const NpyArray resp = make_responses(5, rng);
   const NpyArray part = make_particles(5, rng);
@@ -101,7 +84,7 @@ TEST_CASE("hdf5: round trip of float64 responses and float32 particles is bit-ex
 }
 
 TEST_CASE("hdf5: scalar, empty and nested datasets") {
-  H5TempDir tmp("shapes");
+  test::TempDir tmp("h5_shapes");
   const std::string p = (tmp.path / "s.h5").string();
   write_h5(p, {{"scalar", NpyArray{"<f8", {}, {3.5}}},
                {"empty", NpyArray{"<f4", {0, 9}, {}}},
@@ -116,7 +99,7 @@ TEST_CASE("hdf5: scalar, empty and nested datasets") {
 }
 
 TEST_CASE("hdf5: a missing dataset lists the datasets present") {
-  H5TempDir tmp("missing_ds");
+  test::TempDir tmp("h5_missing_ds");
   const std::string p = (tmp.path / "z.h5").string();
   write_h5(p, {{"responses", NpyArray{"<f8", {1, 44, 44}, std::vector<double>(44 * 44, 1.0)}},
                {"conditions", NpyArray{"<f4", {1, 9}, std::vector<double>(9, 0.5)}}});
@@ -129,7 +112,7 @@ TEST_CASE("hdf5: a missing dataset lists the datasets present") {
 }
 
 TEST_CASE("hdf5: a file that is not HDF5, and a missing file") {
-  H5TempDir tmp("bad");
+  test::TempDir tmp("h5_bad");
   const std::string p = (tmp.path / "garbage.h5").string();
   {
     std::ofstream out(p, std::ios::binary);
@@ -148,7 +131,7 @@ TEST_CASE("hdf5: a file that is not HDF5, and a missing file") {
 }
 
 TEST_CASE("hdf5: an integer dataset is an unsupported type") {
-  H5TempDir tmp("int");
+  test::TempDir tmp("h5_int");
   const std::string p = (tmp.path / "ints.h5").string();
   {
     // Built with the C API directly, since write_h5 deliberately only writes floats.
@@ -174,7 +157,7 @@ TEST_CASE("hdf5: an integer dataset is an unsupported type") {
 }
 
 TEST_CASE("hdf5: failed writes leave nothing behind") {
-  H5TempDir tmp("fail");
+  test::TempDir tmp("h5_fail");
   const fs::path dir = tmp.path / "no" / "such" / "dir";
   const std::string p = (dir / "z.h5").string();
   const std::string msg = error_of([&] { write_h5(p, {{"responses", NpyArray{"<f8", {1}, {1.0}}}}); });

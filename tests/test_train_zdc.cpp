@@ -16,26 +16,13 @@
 #include "datasets/zdc_simulator.h"
 #include "gan/models_zdc.h"
 #include "gan/trainer.h"
+#include "tests/test_support.h"
 
 using namespace dg;
 using namespace dg::gan;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct TempDir {
-  fs::path path;
-  explicit TempDir(const std::string& tag) {
-    path = fs::temp_directory_path() / ("dg_test_train_zdc_" + tag + "_" + std::to_string(::getpid()));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
 
 std::shared_ptr<data::ZdcDataset> small_zdc() {
   static std::shared_ptr<data::ZdcDataset> ds = [] {
@@ -62,17 +49,6 @@ TrainConfig zdc_config(Regularizer reg, const std::string& generator = "dcgan") 
   c.seed = 7;
   c.reg_opt.divco_negatives = 2;
   return c;
-}
-
-std::vector<double> state_of(const Models& m) {
-  std::vector<double> all;
-  for (const auto& ts : {m.g->named_parameters(), m.g->named_buffers(), m.d->named_parameters(),
-                         m.d->named_buffers()})
-    for (const auto& [name, t] : ts) {
-      auto v = t.to_vector();
-      all.insert(all.end(), v.begin(), v.end());
-    }
-  return all;
 }
 
 std::string bytes_of(const std::string& path) {
@@ -104,7 +80,7 @@ TEST_CASE("zdc train: every regularizer trains with finite losses, both generato
 }
 
 TEST_CASE("zdc train: checkpoint + resume continues bit for bit") {
-  TempDir dir("resume");
+  test::TempDir dir("train_zdc_resume");
   for (Regularizer reg : {Regularizer::DivBal, Regularizer::MS, Regularizer::DivCo}) {
     CAPTURE(regularizer_name(reg));
     TrainConfig cfg = zdc_config(reg);
@@ -121,12 +97,12 @@ TEST_CASE("zdc train: checkpoint + resume continues bit for bit") {
     b.load(path);
     CHECK(b.steps_done() == 2);
     for (int i = 0; i < 2; ++i) b.step();
-    CHECK(state_of(a.models()) == state_of(b.models()));
+    CHECK(test::model_state(a.models()) == test::model_state(b.models()));
   }
 }
 
 TEST_CASE("zdc train: overflowing outputs stop the run and the checkpoint stays intact") {
-  TempDir dir("diverge");
+  test::TempDir dir("train_zdc_diverge");
   TrainConfig cfg = zdc_config(Regularizer::MS);
   Trainer t(cfg, small_zdc(), make_models(cfg));
   t.step();
@@ -153,7 +129,7 @@ TEST_CASE("zdc train: overflowing outputs stop the run and the checkpoint stays 
 }
 
 TEST_CASE("zdc train: a non-finite parameter is never written over a good checkpoint") {
-  TempDir dir("nan");
+  test::TempDir dir("train_zdc_nan");
   TrainConfig cfg = zdc_config(Regularizer::SDI);
   Trainer t(cfg, small_zdc(), make_models(cfg));
   t.step();

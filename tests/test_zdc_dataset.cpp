@@ -14,6 +14,7 @@
 #include "datasets/npy.h"
 #include "datasets/npz.h"
 #include "datasets/zdc_dataset.h"
+#include "tests/test_support.h"
 #include "datasets/zdc_simulator.h"
 #include "engine/error.h"
 
@@ -22,19 +23,6 @@ using namespace dg::data;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct TempDir {
-  fs::path path;
-  explicit TempDir(const std::string& tag) {
-    path = fs::temp_directory_path() / ("dg_test_zdcds_" + tag + "_" + std::to_string(::getpid()));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string operator/(const std::string& name) const { return (path / name).string(); }
-};
 
 // Values that float32 stores exactly, so both dtypes compare equal after loading.
 std::vector<double> make_responses(int64_t n) {
@@ -73,7 +61,7 @@ bool has(const std::string& msg, const std::string& part) { return msg.find(part
 }  // namespace
 
 TEST_CASE("zdc dataset: loads npz and npy, float64 and float32, (N, 9) and (N, 10) particles") {
-  TempDir tmp("load");
+  test::TempDir tmp("zdcds_load");
   const int64_t n = 6;
   const auto resp = make_responses(n);
   const auto part9 = make_particles(n, 9);
@@ -99,7 +87,7 @@ TEST_CASE("zdc dataset: loads npz and npy, float64 and float32, (N, 9) and (N, 1
 }
 
 TEST_CASE("zdc dataset: malformed inputs name the file and the field") {
-  TempDir tmp("bad");
+  test::TempDir tmp("zdcds_bad");
   const int64_t n = 5;
   save(tmp / "r.npz", make_responses(n), {n, 44, 44});
   save(tmp / "p.npz", make_particles(n, 9), {n, 9});
@@ -351,7 +339,7 @@ TEST_CASE("zdc dataset: simulator output builds train and test data sets") {
   validate_zdc(raw, "simulator");
 
   // Through the files as well, the way a run reads them.
-  TempDir tmp("sim");
+  test::TempDir tmp("zdcds_sim");
   write_npz(tmp / "data_nonrandom_responses.npz", {NpzMember{"arr_0", {raw.n, 44, 44}, raw.responses, "<f8"}});
   write_npz(tmp / "data_nonrandom_particles.npz", {NpzMember{"arr_0", {raw.n, 9}, raw.particles, "<f8"}}, true);
   ZdcRaw loaded = load_zdc(tmp / "data_nonrandom_responses.npz", tmp / "data_nonrandom_particles.npz");

@@ -2,13 +2,11 @@
 // budget over a lambda grid and several seeds; the lambda of each variant is chosen on a separate
 // validation draw (mean over seeds of W(spread 0) + W(spread 1)); the test figures of that lambda
 // are reported as mean ± std over seeds beside the SDI-GAN paper's Table 1.
-#include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <mutex>
 #include <sstream>
 
 #include "tools/commands.h"
@@ -111,27 +109,13 @@ void add_study2d_command(CLI::App& app) {
           all.push_back(j);
         }
     }
-    std::atomic<size_t> finished{0};
-    std::mutex print;
     std::vector<std::string> failures;
-    run_parallel(static_cast<int64_t>(all.size()), *jobs, [&](int64_t i) {
-      Job& j = all[i];
-      std::string what = "reused";
-      if (!load_finished(j)) {
-        try {
-          j.result = run_2d(j.cfg, j.dir, false, false);
-          what = "trained";
-        } catch (const Error& e) {
-          std::lock_guard<std::mutex> l(print);
-          failures.push_back(j.dir + ": " + e.what());
-          what = "FAILED";
-        }
-      }
-      j.done = what != "FAILED";
-      std::lock_guard<std::mutex> l(print);
-      std::fprintf(stderr, "[%zu/%zu] %s %s (%.0f s)\n", ++finished, all.size(), what.c_str(), j.dir.c_str(),
-                   j.result.seconds);
-    });
+    const std::vector<bool> ok = run_study(
+        static_cast<int64_t>(all.size()), *jobs, [&](int64_t i) { return all[i].dir; },
+        [&](int64_t i) { return load_finished(all[i]); },
+        [&](int64_t i) { all[i].result = run_2d(all[i].cfg, all[i].dir, false, false); },
+        [&](int64_t i) { return all[i].result.seconds; }, &failures);
+    for (size_t i = 0; i < all.size(); ++i) all[i].done = ok[i];
 
     // Pick lambda per regularizer on validation; report its test figures.
     nlohmann::json report = {{"steps", base->steps}, {"batch", base->batch}, {"seeds", *seeds},

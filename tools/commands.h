@@ -8,5 +8,6 @@ void add_train_command(CLI::App& app);
 void add_eval_command(CLI::App& app);
 void add_study2d_command(CLI::App& app);
 void add_generate_command(CLI::App& app);
+void add_studyzdc_command(CLI::App& app);
 
 }  // namespace dg::tools

@@ -2,7 +2,9 @@
 // evaluation and generation from a checkpoint.
 #include "tools/run_zdc.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 
 #include "datasets/zdc_simulator.h"
@@ -39,14 +41,32 @@ std::string summary(const nlohmann::json& ev) {
   return b;
 }
 
+int64_t buffer_count(const nn::Module& m) {
+  int64_t n = 0;
+  for (const auto& [name, t] : m.named_buffers()) n += t.numel();
+  return n;
+}
+
+// Trainable parameters and BN running statistics of both networks (Keras's "Total params" counts
+// both, which is how the original generator's 5.87M is usually quoted).
+nlohmann::json parameter_counts(const gan::Models& m, const gan::TrainConfig& cfg) {
+  return {{"generator", cfg.generator},
+          {"generator_trainable", m.g->num_parameters()},
+          {"generator_bn_statistics", buffer_count(*m.g)},
+          {"discriminator_trainable", m.d->num_parameters()},
+          {"discriminator_bn_statistics", buffer_count(*m.d)}};
+}
+
 }  // namespace
 
 nlohmann::json ZdcData::describe() const {
-  return {{"source", source}, {"samples", raw.n}, {"train", split.train.size()}, {"test", split.test.size()},
-          {"train_groups", train->groups().members.size()}, {"standardizer", standardizer.to_json()}};
+  nlohmann::json j = {{"source", source}, {"samples", raw.n}, {"train", train->size()}, {"test", test->size()},
+                      {"train_groups", train->groups().members.size()}, {"standardizer", standardizer.to_json()}};
+  if (validation) j["validation"] = validation->size();
+  return j;
 }
 
-ZdcData load_zdc_data(const gan::TrainConfig& cfg) {
+ZdcData load_zdc_data(const gan::TrainConfig& cfg, bool holdout_validation) {
   ZdcData d;
   if (cfg.responses.empty()) {
     data::ZdcSimConfig sc;
@@ -66,7 +86,19 @@ ZdcData load_zdc_data(const gan::TrainConfig& cfg) {
   DG_CHECK(d.split.test.size() > 0, d.source << ": " << d.raw.n << " samples leave no test split; expected >= 5");
   d.standardizer.fit(d.raw.particles, d.split.train);
   d.train = std::make_shared<data::ZdcDataset>(d.raw, d.split.train, d.standardizer);
-  d.test = std::make_shared<data::ZdcDataset>(d.raw, d.split.test, d.standardizer);
+  if (!holdout_validation) {
+    d.test = std::make_shared<data::ZdcDataset>(d.raw, d.split.test, d.standardizer);
+    return d;
+  }
+  const int64_t n_test = static_cast<int64_t>(d.split.test.size());
+  DG_CHECK(n_test >= 2, d.source << ": a test split of " << n_test << " rows cannot be halved for validation");
+  std::vector<int64_t> perm = Philox(cfg.data_seed, 5ULL << 48).permutation(n_test);
+  std::vector<int64_t> val, test;
+  for (int64_t i = 0; i < n_test; ++i) (i < n_test / 2 ? val : test).push_back(d.split.test[perm[i]]);
+  std::sort(val.begin(), val.end());
+  std::sort(test.begin(), test.end());
+  d.validation = std::make_shared<data::ZdcDataset>(d.raw, val, d.standardizer);
+  d.test = std::make_shared<data::ZdcDataset>(d.raw, test, d.standardizer);
   return d;
 }
 
@@ -76,18 +108,30 @@ gan::ZdcEvalOptions final_eval_options(uint64_t seed) {
   return o;
 }
 
-ZdcRunResult run_zdc(const gan::TrainConfig& cfg_in, const std::string& dir, bool resume, bool progress) {
+ZdcRunResult run_zdc(const gan::TrainConfig& cfg_in, const std::string& dir, bool resume, bool progress,
+                     bool holdout_validation) {
   cfg_in.validate();
   ensure_output_dir(dir);
   const std::string ckpt = checkpoint_path(dir);
   bool resuming = false;
   const gan::TrainConfig cfg = resume_config(cfg_in, ckpt, resume, &resuming);
-  ZdcData d = load_zdc_data(cfg);
-  gan::Trainer trainer(cfg, d.train, gan::make_models(cfg));
+  ZdcData d = load_zdc_data(cfg, holdout_validation);
+  gan::Models models = gan::make_models(cfg);
+  const nlohmann::json params = parameter_counts(models, cfg);
+  if (progress)
+    std::fprintf(stderr, "%s: %zu train / %zu test samples; generator (%s) %lld trainable parameters + %lld BN "
+                 "statistics, discriminator %lld + %lld\n",
+                 d.source.c_str(), static_cast<size_t>(d.train->size()), static_cast<size_t>(d.test->size()),
+                 cfg.generator.c_str(), static_cast<long long>(params["generator_trainable"]),
+                 static_cast<long long>(params["generator_bn_statistics"]),
+                 static_cast<long long>(params["discriminator_trainable"]),
+                 static_cast<long long>(params["discriminator_bn_statistics"]));
+  gan::Trainer trainer(cfg, d.train, models);
   trainer.set_extra_metadata({{kStandardizerKey, d.standardizer.to_json().dump()}});
   if (resuming) trainer.load(ckpt);
   write_file_atomic((fs::path(dir) / "run.json").string(),
-                    nlohmann::json{{"config", cfg.to_json()}, {"data", d.describe()}}.dump(2) + "\n");
+                    nlohmann::json{{"config", cfg.to_json()}, {"data", d.describe()}, {"parameters", params}}.dump(2) +
+                        "\n");
   LoopOptions lo;
   lo.progress = progress;
   lo.resuming = resuming;
@@ -100,6 +144,12 @@ ZdcRunResult run_zdc(const gan::TrainConfig& cfg_in, const std::string& dir, boo
   r.test = evaluate(*trainer.models().g, d, final_eval_options(cfg.seed));
   nlohmann::json ev = {{"config", cfg.to_json()}, {"data", d.describe()}, {"steps", r.steps},
                        {"train_seconds", r.seconds}, {"test", r.test.to_json()}};
+  if (d.validation) {
+    // Its own latents, so the validation figures are not the test figures' draws in disguise.
+    r.validation = gan::evaluate_zdc(*trainer.models().g, *d.validation, final_eval_options(cfg.seed + 1000),
+                                     d.train.get());
+    ev["validation"] = r.validation.to_json();
+  }
   write_file_atomic((fs::path(dir) / "eval.json").string(), ev.dump(2) + "\n");
   return r;
 }

@@ -15,16 +15,20 @@ struct ZdcData {
   data::ZdcSplit split;
   data::Standardizer standardizer;  // fitted on the training split
   std::shared_ptr<data::ZdcDataset> train, test;
+  std::shared_ptr<data::ZdcDataset> validation;  // only with a held-out validation half
   std::string source;               // "simulator (seed S, P particles)" or the two paths
   nlohmann::json describe() const;  // source, sizes and split, for run.json / eval.json
 };
 
 // Simulator (cfg.data_seed, cfg.sim_particles) or cfg.responses/cfg.particles; split 80/20 by
-// cfg.data_seed; conditions standardized on the training split.
-ZdcData load_zdc_data(const gan::TrainConfig& cfg);
+// cfg.data_seed; conditions standardized on the training split. With `holdout_validation`, the test
+// split is halved by a seeded permutation into a validation half (for choosing hyper-parameters such
+// as lambda) and the test half that is reported.
+ZdcData load_zdc_data(const gan::TrainConfig& cfg, bool holdout_validation = false);
 
 struct ZdcRunResult {
   gan::ZdcEval test;
+  gan::ZdcEval validation;  // only with a held-out validation half
   int64_t steps = 0;
   double seconds = 0;
 };
@@ -34,7 +38,8 @@ gan::ZdcEvalOptions final_eval_options(uint64_t seed);
 
 // Trains cfg into `dir` (run.json, metrics.jsonl, checkpoint.safetensors, eval.json). With
 // `resume`, continues from dir/checkpoint.safetensors when it exists.
-ZdcRunResult run_zdc(const gan::TrainConfig& cfg, const std::string& dir, bool resume, bool progress);
+ZdcRunResult run_zdc(const gan::TrainConfig& cfg, const std::string& dir, bool resume, bool progress,
+                     bool holdout_validation = false);
 
 // Evaluates a ZDC checkpoint's generator on the test split of its data.
 ZdcRunResult evaluate_checkpoint_zdc(const std::string& checkpoint, const gan::ZdcEvalOptions& opt);

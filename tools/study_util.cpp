@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstdio>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -51,6 +52,32 @@ void run_parallel(int64_t n, int64_t threads, const std::function<void(int64_t)>
   std::vector<std::thread> pool;
   for (int64_t t = 0; t < threads; ++t) pool.emplace_back(worker);
   for (auto& t : pool) t.join();
+}
+
+std::vector<bool> run_study(int64_t n, int64_t threads, const std::function<std::string(int64_t)>& name,
+                            const std::function<bool(int64_t)>& reuse, const std::function<void(int64_t)>& train,
+                            const std::function<double(int64_t)>& seconds, std::vector<std::string>* failures) {
+  std::vector<char> ok(n, 0);  // not vector<bool>: threads write neighbouring elements
+  std::mutex print;
+  int64_t finished = 0;
+  run_parallel(n, threads, [&](int64_t i) {
+    std::string what = "reused";
+    if (!reuse(i)) {
+      try {
+        train(i);
+        what = "trained";
+      } catch (const Error& e) {
+        std::lock_guard<std::mutex> l(print);
+        failures->push_back(name(i) + ": " + e.what());
+        what = "FAILED";
+      }
+    }
+    ok[i] = what != "FAILED";
+    std::lock_guard<std::mutex> l(print);
+    std::fprintf(stderr, "[%lld/%lld] %s %s (%.0f s)\n", static_cast<long long>(++finished),
+                 static_cast<long long>(n), what.c_str(), name(i).c_str(), seconds(i));
+  });
+  return std::vector<bool>(ok.begin(), ok.end());
 }
 
 }  // namespace dg::tools

@@ -27,27 +27,6 @@ void ensure_output_dir(const std::string& dir) {
   fs::remove(probe, ec);
 }
 
-void write_file_atomic(const std::string& path, const std::string& text) {
-  std::string tmp = path + ".tmp." + std::to_string(getpid());
-  {
-    std::ofstream o(tmp, std::ios::binary | std::ios::trunc);
-    DG_CHECK(o, "cannot write '" << tmp << "': " << std::strerror(errno));
-    o << text;
-    o.flush();
-    if (!o) {
-      std::error_code ec;
-      fs::remove(tmp, ec);
-      DG_FAIL("write to '" << tmp << "' failed");
-    }
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    DG_FAIL("cannot rename '" << tmp << "' to '" << path << "'");
-  }
-}
-
 std::string checkpoint_path(const std::string& dir) {
   for (const auto& e : fs::directory_iterator(dir)) {
     const std::string name = e.path().filename().string();

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "datasets/npy.h"
 #include "gan/trainer.h"
 
 namespace dg::tools {
@@ -14,7 +15,7 @@ namespace dg::tools {
 void ensure_output_dir(const std::string& dir);
 
 // Writes text to path atomically (temporary file + rename).
-void write_file_atomic(const std::string& path, const std::string& text);
+using data::write_file_atomic;
 
 // dir/checkpoint.safetensors; removes temporary files a killed run left beside it (the checkpoint
 // itself is always whole, being written under another name and renamed).
