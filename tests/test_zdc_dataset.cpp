@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "datasets/hdf5_io.h"
 #include "datasets/npy.h"
 #include "datasets/npz.h"
 #include "datasets/zdc_dataset.h"
@@ -377,4 +378,40 @@ TEST_CASE("zdc dataset: simulator output builds train and test data sets") {
   Batch b = test.batch({0, 1, 2, 3}, rng);
   CHECK(b.x.shape() == Shape{4, 1, 44, 44});
   for (int64_t k = 0; k < 4 * kZdcPixels; ++k) CHECK_FALSE(std::isnan(b.x.data<float>()[k]));
+}
+
+TEST_CASE("zdc dataset: HDF5 files, one file or two, and write_zdc_array in every format") {
+  test::TempDir tmp("zdcds_h5");
+  const int64_t n = 4;
+  const auto resp = make_responses(n);
+  const auto part10 = make_particles(n, 10);
+  const auto part9 = make_particles(n, 9);
+  // One file holding both datasets, as DESIGN.md section 4 names them.
+  write_h5(tmp / "zdc.h5", {{"responses", NpyArray{"<f8", {n, 44, 44}, resp}}, {"particles", NpyArray{"<f4", {n, 10}, part10}}});
+  ZdcRaw a = load_zdc(tmp / "zdc.h5", tmp / "zdc.h5");
+  CHECK(a.n == n);
+  CHECK(a.responses == resp);
+  CHECK(a.particles == part9);
+  CHECK(load_zdc_particles(tmp / "zdc.h5") == part9);
+
+  // A file without the particles dataset: the error names the file and the dataset.
+  write_h5(tmp / "r_only.h5", {{"responses", NpyArray{"<f8", {n, 44, 44}, resp}}});
+  const std::string m = error_of([&] { load_zdc(tmp / "r_only.h5", tmp / "r_only.h5"); });
+  CHECK(has(m, "r_only.h5"));
+  CHECK(has(m, "particles"));
+
+  // Generated showers go out in the format the extension names and come back equal.
+  for (const char* ext : {".npz", ".npy", ".h5", ".hdf5"}) {
+    CAPTURE(ext);
+    const std::string p = tmp / (std::string("gen") + ext);
+    write_zdc_array(p, resp, {n, 44, 44}, "<f4", "responses");
+    NpyArray back = read_zdc_array_unchecked(p, "responses");
+    CHECK(back.shape == Shape{n, 44, 44});
+    CHECK(back.dtype == "<f4");
+    CHECK(back.data == resp);  // make_responses holds values float32 stores exactly
+  }
+  CHECK(has(error_of([&] { write_zdc_array(tmp / "x.csv", resp, {n, 44, 44}, "<f4", "responses"); }),
+            "unsupported extension '.csv'"));
+  CHECK(has(error_of([&] { write_zdc_array(tmp / "x.npz", resp, {n, 44, 44}, "<i4", "responses"); }), "dtype '<i4'"));
+  CHECK(tmp.file_count() == 6);  // zdc.h5, r_only.h5 and the four gen files: failed writes leave nothing
 }
