@@ -247,7 +247,21 @@ NpyArray read_npy(const std::string& path) { return parse_npy(read_file_bytes(pa
 std::string encode_npy(const std::vector<double>& data, const Shape& shape, const std::string& dtype) {
   DG_CHECK(dtype == "<f8" || dtype == "<f4",
            "encode_npy: unsupported dtype '" << dtype << "' (expected '<f8' or '<f4')");
-  DG_CHECK(static_cast<int64_t>(data.size()) == shape_numel(shape),
+  // Counted here, overflow-checked, rather than with shape_numel, so the npy/npz code needs no
+  // engine sources (tests/fuzz/run.sh builds it on its own).
+  bool has_zero = false;
+  for (int64_t d : shape) {
+    DG_CHECK(d >= 0, "encode_npy: negative dimension in shape " << shape_tuple(shape));
+    has_zero = has_zero || d == 0;
+  }
+  uint64_t count = has_zero ? 0 : 1;
+  for (int64_t d : shape) {
+    if (has_zero) break;
+    DG_CHECK(count <= std::numeric_limits<uint64_t>::max() / static_cast<uint64_t>(d),
+             "encode_npy: shape " << shape_tuple(shape) << " is too large");
+    count *= static_cast<uint64_t>(d);
+  }
+  DG_CHECK(count == data.size(),
            "encode_npy: " << data.size() << " values do not fill shape " << shape_tuple(shape));
   std::string dict = "{'descr': '" + dtype + "', 'fortran_order': False, 'shape': " + shape_tuple(shape) + ", }";
   // numpy pads so the data starts 64-byte aligned, which lets readers memory-map it.

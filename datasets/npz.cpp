@@ -42,6 +42,8 @@ struct View {
   uint64_t u64(uint64_t off, const char* field) const { return get(off, 8, field); }
 };
 
+// The archive bytes, read on demand from a file (so multi-GB archives are never loaded whole) or
+// taken from memory; both paths share every parsing step below. `path()` is the origin in errors.
 class ZipFile {
  public:
   explicit ZipFile(const std::string& path) : path_(path), in_(path, std::ios::binary) {
@@ -52,11 +54,16 @@ class ZipFile {
     size_ = static_cast<uint64_t>(s);
     DG_CHECK(size_ > 0, path << ": empty file (0 bytes), expected an npz (zip) archive");
   }
+  // `bytes` must outlive the ZipFile.
+  ZipFile(const std::string& bytes, const std::string& origin) : path_(origin), mem_(&bytes), size_(bytes.size()) {
+    DG_CHECK(size_ > 0, origin << ": empty file (0 bytes), expected an npz (zip) archive");
+  }
 
   std::string read(uint64_t off, uint64_t len, const std::string& what) {
     DG_CHECK(off <= size_ && len <= size_ - off,
              path_ << ": truncated file: " << what << " needs bytes [" << off << ", " << off + len
                    << ") but the file has " << size_);
+    if (mem_) return mem_->substr(off, len);
     std::string out(len, '\0');
     in_.clear();
     in_.seekg(static_cast<std::streamoff>(off));
@@ -71,6 +78,7 @@ class ZipFile {
  private:
   std::string path_;
   std::ifstream in_;
+  const std::string* mem_ = nullptr;
   uint64_t size_ = 0;
 };
 
@@ -267,15 +275,16 @@ void put(std::string& s, uint64_t v, int n) {
 
 }  // namespace
 
-std::vector<std::string> npz_keys(const std::string& path) {
-  ZipFile zf(path);
+namespace {
+
+std::vector<std::string> keys_of(ZipFile& zf) {
   std::vector<std::string> keys;
   for (const Entry& e : central_directory(zf)) keys.push_back(key_of(e.name));
   return keys;
 }
 
-NpyArray read_npz(const std::string& path, const std::string& key) {
-  ZipFile zf(path);
+NpyArray read_member(ZipFile& zf, const std::string& key) {
+  const std::string& path = zf.path();
   const std::vector<Entry> entries = central_directory(zf);
   const Entry* hit = nullptr;
   for (const Entry& e : entries)
@@ -323,6 +332,28 @@ NpyArray read_npz(const std::string& path, const std::string& key) {
     DG_FAIL(origin << ": bad CRC-32: central directory says " << os.str() << " (corrupt archive)");
   }
   return parse_npy(raw, origin);
+}
+
+}  // namespace
+
+std::vector<std::string> npz_keys(const std::string& path) {
+  ZipFile zf(path);
+  return keys_of(zf);
+}
+
+NpyArray read_npz(const std::string& path, const std::string& key) {
+  ZipFile zf(path);
+  return read_member(zf, key);
+}
+
+std::vector<std::string> parse_npz_keys(const std::string& bytes, const std::string& origin) {
+  ZipFile zf(bytes, origin);
+  return keys_of(zf);
+}
+
+NpyArray parse_npz(const std::string& bytes, const std::string& origin, const std::string& key) {
+  ZipFile zf(bytes, origin);
+  return read_member(zf, key);
 }
 
 void write_npz(const std::string& path, const std::vector<NpzMember>& members, bool compress) {

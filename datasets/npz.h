@@ -12,6 +12,10 @@ namespace dg::data {
 // Keys of all .npy members, in central-directory order.
 std::vector<std::string> npz_keys(const std::string& path);
 NpyArray read_npz(const std::string& path, const std::string& key);
+// The same readers over an archive already in memory (`bytes` is the whole .npz); `origin` names
+// it in error messages. The path-based readers share all parsing with these.
+std::vector<std::string> parse_npz_keys(const std::string& bytes, const std::string& origin);
+NpyArray parse_npz(const std::string& bytes, const std::string& origin, const std::string& key);
 
 struct NpzMember {
   std::string key;

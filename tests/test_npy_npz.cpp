@@ -345,3 +345,30 @@ TEST_CASE("npz zip64 central directory and end records are followed") {
   put_u16(short_extra, cd_off + 46 + name_len + 2, 8);
   CHECK_THROWS_AS(read_npz(tmp.write("z64c.npz", short_extra), "arr_0"), dg::Error);
 }
+
+TEST_CASE("npz in-memory readers match the path readers; encode_npy rejects impossible shapes") {
+  // parse_npz/parse_npz_keys are what tests/fuzz/fuzz_npy_npz.cpp drives; read_npz/npz_keys share
+  // their code, so both must agree on the fixtures and name the given origin in errors.
+  for (const char* name : {"particles_stored.npz", "particles_deflated.npz", "zdc_stored.npz", "zdc_deflated.npz"}) {
+    CAPTURE(name);
+    const std::string path = kFixtures + name;
+    const std::string bytes = slurp(path);
+    const std::vector<std::string> keys = parse_npz_keys(bytes, "mem.npz");
+    CHECK(keys == npz_keys(path));
+    for (const std::string& key : keys) {
+      const NpyArray a = parse_npz(bytes, "mem.npz", key), b = read_npz(path, key);
+      CHECK(a.shape == b.shape);
+      CHECK(a.dtype == b.dtype);
+      CHECK(a.data == b.data);
+    }
+    CHECK_THROWS_WITH_AS(parse_npz(bytes, "mem.npz", "nope"), doctest::Contains("not found in mem.npz"), dg::Error);
+    CHECK_THROWS_WITH_AS(parse_npz(bytes.substr(0, bytes.size() / 2), "mem.npz", "arr_0"),
+                         doctest::Contains("mem.npz"), dg::Error);
+  }
+  CHECK_THROWS_WITH_AS(parse_npz_keys("", "mem.npz"), doctest::Contains("empty file"), dg::Error);
+  // The element count is overflow-checked (it used to go through a signed product that could overflow).
+  const int64_t big = int64_t{1} << 40;
+  CHECK_THROWS_WITH_AS(encode_npy({}, {big, big}), doctest::Contains("too large"), dg::Error);
+  CHECK_THROWS_WITH_AS(encode_npy({}, {2, -1}), doctest::Contains("negative dimension"), dg::Error);
+  CHECK(parse_npy(encode_npy({}, {0, big, big}), "zero.npy").shape == Shape{0, big, big});
+}
