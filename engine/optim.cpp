@@ -1,9 +1,10 @@
-// Adam / AdamW on the CPU: one pass over each parameter's raw data, no tape.
+// Adam / AdamW: on the CPU one pass over each parameter's raw data, on the GPU one fused
+// multi-tensor update (kernels/cuda/adam.h) over all CUDA parameters; no tape.
 #include "engine/optim.h"
 
 #include <cmath>
 
-#include "kernels/cuda/runtime.h"
+#include "kernels/cuda/adam.h"
 
 namespace dg {
 
@@ -67,6 +68,7 @@ void Adam::step() {
   double t = static_cast<double>(t_);
   s.step_size = opt_.lr / (1.0 - std::pow(opt_.beta1, t));
   s.sqrt_bc2 = std::sqrt(1.0 - std::pow(opt_.beta2, t));
+  std::vector<cuda::AdamTensor> on_gpu;
   for (size_t i = 0; i < params_.size(); ++i) {
     auto& [name, p] = params_[i];
     Tensor g = p.grad();
@@ -78,10 +80,19 @@ void Adam::step() {
                                    << dtype_name(p.dtype()) << " on " << device_name(p.device()));
     DG_CHECK(m_[i].device() == p.device(),
              "Adam: parameter '" << name << "' moved device after the optimizer was built");
-    if (p.device() == Device::CUDA) cuda::not_implemented("Adam::step on cuda");
+    if (p.device() == Device::CUDA) {
+      on_gpu.push_back({p.data<float>(), g.data<float>(), m_[i].data<float>(),
+                        v_[i].data<float>(), p.numel()});
+      continue;
+    }
     DG_DISPATCH_FLOAT(p.dtype(), "Adam::step", [&] {
       adam_update<T>(p.data<T>(), g.data<T>(), m_[i].data<T>(), v_[i].data<T>(), p.numel(), s);
     });
+  }
+  if (!on_gpu.empty()) {
+    const cuda::AdamStepConstants c{s.beta1, s.beta2, s.eps, s.l2, s.decay_factor, s.step_size,
+                                    s.sqrt_bc2};
+    cuda::adam_update_multi(on_gpu.data(), on_gpu.size(), c);
   }
 }
 

@@ -3,6 +3,7 @@
 
 #include "engine/ops.h"
 #include "kernels/cpu/elementwise.h"
+#include "kernels/cuda/elementwise.h"
 #include "kernels/cuda/runtime.h"
 
 namespace dg {
@@ -26,10 +27,13 @@ Tensor binary(cpu::BinaryOp op, const Tensor& a, const Tensor& b, const char* na
   check_defined(b, name, "b");
   check_same_device(a, b, name);
   check_same_dtype(a, b, name);
-  if (a.device() == Device::CUDA) cuda::not_implemented(name);
   Shape out_shape = broadcast_shape(a.shape(), b.shape(), name);
   Tensor out = Tensor::empty(out_shape, a.dtype(), a.device());
   auto as = broadcast_strides(a.shape(), out_shape), bs = broadcast_strides(b.shape(), out_shape);
+  if (a.device() == Device::CUDA) {
+    cuda::binary_forward(op, a.data<float>(), b.data<float>(), out.data<float>(), out_shape, as, bs);
+    return out;
+  }
   DG_DISPATCH_FLOAT(a.dtype(), name, [&] {
     cpu::binary_forward<T>(op, a.data<T>(), b.data<T>(), out.data<T>(), out_shape, as, bs);
   });
@@ -53,9 +57,12 @@ Shape broadcast_shape(const Shape& a, const Shape& b, const char* op) {
 
 Tensor sum_to(const Tensor& g, const Shape& to) {
   if (g.shape() == to) return g;
-  if (g.device() == Device::CUDA) cuda::not_implemented("sum_to");
   Tensor out = Tensor::empty(to, g.dtype(), g.device());
   auto st = broadcast_strides(to, g.shape());
+  if (g.device() == Device::CUDA) {
+    cuda::sum_to_forward(g.data<float>(), out.data<float>(), out.numel(), g.shape(), st);
+    return out;
+  }
   DG_DISPATCH_FLOAT(g.dtype(), "sum_to", [&] {
     cpu::sum_to_forward<T>(g.data<T>(), out.data<T>(), out.numel(), g.shape(), st);
   });
@@ -114,11 +121,15 @@ Tensor div(const Tensor& a, const Tensor& b) {
 namespace {
 Tensor scale_shift(const Tensor& a, double scale, double shift, const char* name) {
   check_defined(a, name, "a");
-  if (a.device() == Device::CUDA) cuda::not_implemented(name);
   Tensor out = Tensor::empty(a.shape(), a.dtype(), a.device());
-  DG_DISPATCH_FLOAT(a.dtype(), name, [&] {
-    cpu::scale_shift_forward<T>(a.data<T>(), out.data<T>(), a.numel(), T(scale), T(shift));
-  });
+  if (a.device() == Device::CUDA) {
+    cuda::scale_shift_forward(a.data<float>(), out.data<float>(), a.numel(),
+                              static_cast<float>(scale), static_cast<float>(shift));
+  } else {
+    DG_DISPATCH_FLOAT(a.dtype(), name, [&] {
+      cpu::scale_shift_forward<T>(a.data<T>(), out.data<T>(), a.numel(), T(scale), T(shift));
+    });
+  }
   if (needs_grad(a)) {
     record(out, name, {a}, [scale, name](const Tensor& g) -> std::vector<Tensor> {
       return {scale == 1.0 ? g : scale_shift(g, scale, 0.0, name)};
@@ -137,7 +148,10 @@ void add_(Tensor& a, const Tensor& b) {
                                                    << shape_str(b.shape()));
   check_same_device(a, b, "add_");
   check_same_dtype(a, b, "add_");
-  if (a.device() == Device::CUDA) cuda::not_implemented("add_");
+  if (a.device() == Device::CUDA) {
+    cuda::accumulate(a.data<float>(), b.data<float>(), a.numel());
+    return;
+  }
   DG_DISPATCH_FLOAT(a.dtype(), "add_", [&] { cpu::accumulate<T>(a.data<T>(), b.data<T>(), a.numel()); });
 }
 

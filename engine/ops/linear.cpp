@@ -4,7 +4,7 @@
 #include "kernels/cpu/linear.h"
 
 #include "engine/ops.h"
-#include "kernels/cuda/runtime.h"
+#include "kernels/cuda/linear.h"
 
 namespace dg {
 
@@ -13,8 +13,11 @@ namespace {
 // out = op(a) * op(b) as a new (m, n) tensor.
 Tensor gemm_new(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const Tensor& a, const Tensor& b,
                 const char* name) {
-  if (a.device() == Device::CUDA) cuda::not_implemented(name);
   Tensor out = Tensor::empty({m, n}, a.dtype(), a.device());
+  if (a.device() == Device::CUDA) {
+    cuda::gemm(ta, tb, m, n, k, a.data<float>(), b.data<float>(), out.data<float>(), false);
+    return out;
+  }
   DG_DISPATCH_FLOAT(a.dtype(), name, [&] {
     cpu::gemm<T>(ta, tb, m, n, k, a.data<T>(), b.data<T>(), out.data<T>(), false);
   });
@@ -70,8 +73,11 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   }
   Tensor y = gemm_new(false, true, n, out_f, in, x, weight, "linear");  // x W^T
   if (bias.defined()) {
-    DG_DISPATCH_FLOAT(x.dtype(), "linear",
-                      [&] { cpu::add_row_bias<T>(y.data<T>(), bias.data<T>(), n, out_f); });
+    if (x.device() == Device::CUDA)
+      cuda::add_row_bias(y.data<float>(), bias.data<float>(), n, out_f);
+    else
+      DG_DISPATCH_FLOAT(x.dtype(), "linear",
+                        [&] { cpu::add_row_bias<T>(y.data<T>(), bias.data<T>(), n, out_f); });
   }
   if (needs_grad({&x, &weight, &bias})) {
     bool gx = x.requires_grad(), gw = weight.requires_grad();
@@ -82,11 +88,13 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
            [xd, wd, gx, gw, gb, bs, n, in, out_f](const Tensor& g) -> std::vector<Tensor> {
              Tensor gbias;
              if (gb) {
-               if (g.device() == Device::CUDA) cuda::not_implemented("linear");
                gbias = Tensor::empty(bs, g.dtype(), g.device());
-               DG_DISPATCH_FLOAT(g.dtype(), "linear", [&] {
-                 cpu::bias_backward<T>(g.data<T>(), gbias.data<T>(), n, out_f);
-               });
+               if (g.device() == Device::CUDA)
+                 cuda::bias_backward(g.data<float>(), gbias.data<float>(), n, out_f);
+               else
+                 DG_DISPATCH_FLOAT(g.dtype(), "linear", [&] {
+                   cpu::bias_backward<T>(g.data<T>(), gbias.data<T>(), n, out_f);
+                 });
              }
              return {gx ? gemm_new(false, false, n, in, out_f, g, wd, "linear") : Tensor(),  // g W
                      gw ? gemm_new(true, false, out_f, in, n, g, xd, "linear") : Tensor(),  // g^T x

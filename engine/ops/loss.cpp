@@ -3,7 +3,7 @@
 #include "kernels/cpu/loss.h"
 
 #include "engine/ops.h"
-#include "kernels/cuda/runtime.h"
+#include "kernels/cuda/loss.h"
 
 namespace dg {
 
@@ -24,15 +24,17 @@ Tensor bce_impl(const Tensor& logits, const Tensor& targets, double target) {
              name << ": argument 'targets' expected shape " << shape_str(logits.shape())
                   << " (as logits), got " << shape_str(targets.shape()));
   }
-  if (logits.device() == Device::CUDA) cuda::not_implemented(name);
   // A scalar target is materialized as one element read with stride 0, so both overloads share
   // the kernels.
   Tensor t = has_t ? targets : Tensor::full({}, target, logits.dtype(), logits.device());
   const int64_t ts = has_t ? 1 : 0;
   Tensor out = Tensor::empty({}, logits.dtype(), logits.device());
-  DG_DISPATCH_FLOAT(logits.dtype(), name, [&] {
-    cpu::bce_with_logits_forward<T>(logits.data<T>(), t.data<T>(), ts, out.data<T>(), n);
-  });
+  if (logits.device() == Device::CUDA)
+    cuda::bce_with_logits_forward(logits.data<float>(), t.data<float>(), ts, out.data<float>(), n);
+  else
+    DG_DISPATCH_FLOAT(logits.dtype(), name, [&] {
+      cpu::bce_with_logits_forward<T>(logits.data<T>(), t.data<T>(), ts, out.data<T>(), n);
+    });
   if (needs_grad(logits, targets)) {
     bool gx = logits.requires_grad(), gt = has_t && targets.requires_grad();
     Tensor xd = logits.detach(), td = t.detach();
@@ -40,8 +42,21 @@ Tensor bce_impl(const Tensor& logits, const Tensor& targets, double target) {
     if (has_t) inputs.push_back(targets);
     record(out, name, inputs,
            [xd, td, ts, gx, gt, has_t, n, name](const Tensor& g) -> std::vector<Tensor> {
-             if (g.device() == Device::CUDA) cuda::not_implemented(name);
              Tensor gl, gtg;
+             if (g.device() == Device::CUDA) {
+               if (gx) {
+                 gl = Tensor::empty(xd.shape(), g.dtype(), g.device());
+                 cuda::bce_with_logits_backward_logits(xd.data<float>(), td.data<float>(), ts,
+                                                       g.data<float>(), gl.data<float>(), n);
+               }
+               if (gt) {
+                 gtg = Tensor::empty(xd.shape(), g.dtype(), g.device());
+                 cuda::bce_with_logits_backward_targets(xd.data<float>(), g.data<float>(),
+                                                        gtg.data<float>(), n);
+               }
+               if (has_t) return {gl, gtg};
+               return {gl};
+             }
              DG_DISPATCH_FLOAT(g.dtype(), name, [&] {
                if (gx) {
                  gl = Tensor::empty(xd.shape(), g.dtype(), g.device());

@@ -3,7 +3,7 @@
 #include "kernels/cpu/reduce.h"
 
 #include "engine/ops.h"
-#include "kernels/cuda/runtime.h"
+#include "kernels/cuda/reduce.h"
 
 namespace dg {
 
@@ -11,19 +11,24 @@ namespace {
 
 Tensor reduce_all(const Tensor& x, bool average, const char* name) {
   check_defined(x, name, "x");
-  if (x.device() == Device::CUDA) cuda::not_implemented(name);
   const int64_t n = x.numel();
   DG_CHECK(!average || n > 0, name << ": argument 'x' is empty (shape " << shape_str(x.shape())
                                    << "), its mean is undefined");
   const double scale = average ? 1.0 / static_cast<double>(n) : 1.0;
   Tensor out = Tensor::empty({}, x.dtype(), x.device());
-  DG_DISPATCH_FLOAT(x.dtype(), name,
-                    [&] { cpu::sum_all_forward<T>(x.data<T>(), out.data<T>(), n, scale); });
+  if (x.device() == Device::CUDA)
+    cuda::sum_all_forward(x.data<float>(), out.data<float>(), n, scale);
+  else
+    DG_DISPATCH_FLOAT(x.dtype(), name,
+                      [&] { cpu::sum_all_forward<T>(x.data<T>(), out.data<T>(), n, scale); });
   if (needs_grad(x)) {
     Shape xs = x.shape();
     record(out, name, {x}, [xs, scale, name](const Tensor& g) -> std::vector<Tensor> {
-      if (g.device() == Device::CUDA) cuda::not_implemented(name);
       Tensor gx = Tensor::empty(xs, g.dtype(), g.device());
+      if (g.device() == Device::CUDA) {
+        cuda::sum_all_backward(g.data<float>(), gx.data<float>(), gx.numel(), scale);
+        return {gx};
+      }
       DG_DISPATCH_FLOAT(g.dtype(), name, [&] {
         cpu::sum_all_backward<T>(g.data<T>(), gx.data<T>(), gx.numel(), scale);
       });
@@ -37,21 +42,26 @@ Tensor reduce_rows(const Tensor& x, bool average, const char* name) {
   check_defined(x, name, "x");
   DG_CHECK(x.dim() >= 1, name << ": argument 'x' must have at least 1 dim (N, ...), got shape "
                               << shape_str(x.shape()));
-  if (x.device() == Device::CUDA) cuda::not_implemented(name);
   const int64_t rows = x.size(0);
   const int64_t cols = rows ? x.numel() / rows : 0;
   DG_CHECK(!average || cols > 0, name << ": rows of 'x' are empty (shape " << shape_str(x.shape())
                                       << "), their mean is undefined");
   const double scale = average ? 1.0 / static_cast<double>(cols) : 1.0;
   Tensor out = Tensor::empty({rows}, x.dtype(), x.device());
-  DG_DISPATCH_FLOAT(x.dtype(), name, [&] {
-    cpu::sum_rows_forward<T>(x.data<T>(), out.data<T>(), rows, cols, scale);
-  });
+  if (x.device() == Device::CUDA)
+    cuda::sum_rows_forward(x.data<float>(), out.data<float>(), rows, cols, scale);
+  else
+    DG_DISPATCH_FLOAT(x.dtype(), name, [&] {
+      cpu::sum_rows_forward<T>(x.data<T>(), out.data<T>(), rows, cols, scale);
+    });
   if (needs_grad(x)) {
     Shape xs = x.shape();
     record(out, name, {x}, [xs, rows, cols, scale, name](const Tensor& g) -> std::vector<Tensor> {
-      if (g.device() == Device::CUDA) cuda::not_implemented(name);
       Tensor gx = Tensor::empty(xs, g.dtype(), g.device());
+      if (g.device() == Device::CUDA) {
+        cuda::sum_rows_backward(g.data<float>(), gx.data<float>(), rows, cols, scale);
+        return {gx};
+      }
       DG_DISPATCH_FLOAT(g.dtype(), name, [&] {
         cpu::sum_rows_backward<T>(g.data<T>(), gx.data<T>(), rows, cols, scale);
       });
@@ -73,17 +83,22 @@ Tensor log_softmax(const Tensor& x) {
   DG_CHECK(
       x.dim() == 2 && x.size(1) > 0,
       "log_softmax: argument 'x' must be (N, K) with K >= 1, got shape " << shape_str(x.shape()));
-  if (x.device() == Device::CUDA) cuda::not_implemented("log_softmax");
   const int64_t rows = x.size(0), k = x.size(1);
   Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());
-  DG_DISPATCH_FLOAT(x.dtype(), "log_softmax",
-                    [&] { cpu::log_softmax_forward<T>(x.data<T>(), y.data<T>(), rows, k); });
+  if (x.device() == Device::CUDA)
+    cuda::log_softmax_forward(x.data<float>(), y.data<float>(), rows, k);
+  else
+    DG_DISPATCH_FLOAT(x.dtype(), "log_softmax",
+                      [&] { cpu::log_softmax_forward<T>(x.data<T>(), y.data<T>(), rows, k); });
   if (needs_grad(x)) {
     // The softmax the gradient needs is exp(y); keeping y avoids keeping x as well.
     Tensor yd = y.detach();
     record(y, "log_softmax", {x}, [yd, rows, k](const Tensor& g) -> std::vector<Tensor> {
-      if (g.device() == Device::CUDA) cuda::not_implemented("log_softmax");
       Tensor gx = Tensor::empty(yd.shape(), g.dtype(), g.device());
+      if (g.device() == Device::CUDA) {
+        cuda::log_softmax_backward(yd.data<float>(), g.data<float>(), gx.data<float>(), rows, k);
+        return {gx};
+      }
       DG_DISPATCH_FLOAT(g.dtype(), "log_softmax", [&] {
         cpu::log_softmax_backward<T>(yd.data<T>(), g.data<T>(), gx.data<T>(), rows, k);
       });

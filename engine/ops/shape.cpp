@@ -36,6 +36,15 @@ Shape infer_shape(const Shape& s, int64_t numel, const Shape& from) {
   return out;
 }
 
+// cpu::copy_blocks or its device twin, by the tensors' device (byte strides, type-free).
+void copy_blocks(const void* src, int64_t src_stride, void* dst, int64_t dst_stride, int64_t outer,
+                 int64_t block, Device device) {
+  if (device == Device::CUDA)
+    cuda::copy_blocks(src, src_stride, dst, dst_stride, outer, block);
+  else
+    cpu::copy_blocks(src, src_stride, dst, dst_stride, outer, block);
+}
+
 }  // namespace
 
 Tensor reshape(const Tensor& x, const Shape& s) {
@@ -82,7 +91,6 @@ Tensor concat(const std::vector<Tensor>& xs, int64_t dim) {
                                << shape_str(x0.shape()));
     out_shape[d] += t.size(d);
   }
-  if (x0.device() == Device::CUDA) cuda::not_implemented("concat");
 
   // Viewed as (outer, size(d) * inner): each input contributes one contiguous block per outer row.
   const int64_t es = static_cast<int64_t>(dtype_size(x0.dtype()));
@@ -96,8 +104,8 @@ Tensor concat(const std::vector<Tensor>& xs, int64_t dim) {
   for (size_t i = 0; i < xs.size(); ++i) {
     offsets[i] = off;
     blocks[i] = xs[i].size(d) * inner * es;
-    cpu::copy_blocks(xs[i].raw(), blocks[i], static_cast<char*>(out.raw()) + off, out_stride, outer,
-                     blocks[i]);
+    copy_blocks(xs[i].raw(), blocks[i], static_cast<char*>(out.raw()) + off, out_stride, outer,
+                blocks[i], out.device());
     off += blocks[i];
   }
 
@@ -113,13 +121,12 @@ Tensor concat(const std::vector<Tensor>& xs, int64_t dim) {
     record(
         out, "concat", xs,
         [shapes, want, offsets, blocks, outer, out_stride](const Tensor& g) -> std::vector<Tensor> {
-          if (g.device() == Device::CUDA) cuda::not_implemented("concat");
           std::vector<Tensor> gs(shapes.size());
           for (size_t i = 0; i < shapes.size(); ++i) {
             if (!want[i]) continue;
             gs[i] = Tensor::empty(shapes[i], g.dtype(), g.device());
-            cpu::copy_blocks(static_cast<const char*>(g.raw()) + offsets[i], out_stride,
-                             gs[i].raw(), blocks[i], outer, blocks[i]);
+            copy_blocks(static_cast<const char*>(g.raw()) + offsets[i], out_stride, gs[i].raw(),
+                        blocks[i], outer, blocks[i], g.device());
           }
           return gs;
         });
@@ -135,21 +142,19 @@ Tensor narrow(const Tensor& x, int64_t start, int64_t length) {
   DG_CHECK(start >= 0 && length >= 0 && start + length <= n,
            "narrow: rows [" << start << ", " << start + length << ") expected within [0, " << n
                             << ") of dim 0 of 'x' (shape " << shape_str(x.shape()) << ")");
-  if (x.device() == Device::CUDA) cuda::not_implemented("narrow");
   Shape out_shape = x.shape();
   out_shape[0] = length;
   const int64_t row_bytes = (n ? x.numel() / n : 0) * static_cast<int64_t>(dtype_size(x.dtype()));
   Tensor out = Tensor::empty(out_shape, x.dtype(), x.device());
-  cpu::copy_blocks(static_cast<const char*>(x.raw()) + start * row_bytes, 0, out.raw(), 0, 1,
-                   length * row_bytes);
+  copy_blocks(static_cast<const char*>(x.raw()) + start * row_bytes, 0, out.raw(), 0, 1,
+              length * row_bytes, x.device());
   if (needs_grad(x)) {
     Shape xs = x.shape();
     record(out, "narrow", {x},
            [xs, start, length, row_bytes](const Tensor& g) -> std::vector<Tensor> {
-             if (g.device() == Device::CUDA) cuda::not_implemented("narrow");
              Tensor gx = Tensor::zeros(xs, g.dtype(), g.device());
-             cpu::copy_blocks(g.raw(), 0, static_cast<char*>(gx.raw()) + start * row_bytes, 0, 1,
-                              length * row_bytes);
+             copy_blocks(g.raw(), 0, static_cast<char*>(gx.raw()) + start * row_bytes, 0, 1,
+                         length * row_bytes, g.device());
              return {gx};
            });
   }

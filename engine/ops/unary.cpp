@@ -4,7 +4,7 @@
 #include "kernels/cpu/unary.h"
 
 #include "engine/ops.h"
-#include "kernels/cuda/runtime.h"
+#include "kernels/cuda/unary.h"
 
 namespace dg {
 
@@ -12,8 +12,13 @@ namespace {
 
 Tensor unary_grad(cpu::UnaryOp op, const cpu::UnaryParams& p, const Tensor& x, const Tensor& y,
                   const Tensor& g, const char* name) {
-  if (g.device() == Device::CUDA) cuda::not_implemented(name);
   Tensor gx = Tensor::empty(g.shape(), g.dtype(), g.device());
+  if (g.device() == Device::CUDA) {
+    cuda::unary_backward(op, p, x.defined() ? x.data<float>() : nullptr,
+                         y.defined() ? y.data<float>() : nullptr, g.data<float>(),
+                         gx.data<float>(), g.numel());
+    return gx;
+  }
   DG_DISPATCH_FLOAT(g.dtype(), name, [&] {
     cpu::unary_backward<T>(op, p, x.defined() ? x.data<T>() : nullptr,
                            y.defined() ? y.data<T>() : nullptr, g.data<T>(), gx.data<T>(),
@@ -24,10 +29,12 @@ Tensor unary_grad(cpu::UnaryOp op, const cpu::UnaryParams& p, const Tensor& x, c
 
 Tensor unary(cpu::UnaryOp op, const Tensor& x, const char* name, cpu::UnaryParams p = {}) {
   check_defined(x, name, "x");
-  if (x.device() == Device::CUDA) cuda::not_implemented(name);
   Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());
-  DG_DISPATCH_FLOAT(x.dtype(), name,
-                    [&] { cpu::unary_forward<T>(op, p, x.data<T>(), y.data<T>(), x.numel()); });
+  if (x.device() == Device::CUDA)
+    cuda::unary_forward(op, p, x.data<float>(), y.data<float>(), x.numel());
+  else
+    DG_DISPATCH_FLOAT(x.dtype(), name,
+                      [&] { cpu::unary_forward<T>(op, p, x.data<T>(), y.data<T>(), x.numel()); });
   if (needs_grad(x)) {
     Tensor xd = cpu::unary_grad_uses_input(op) ? x.detach() : Tensor();
     Tensor yd = cpu::unary_grad_uses_output(op) ? y.detach() : Tensor();

@@ -1,25 +1,115 @@
-// CPU-only build: the CUDA entry points exist and throw "built without CUDA".
+// CPU-only build: every CUDA entry point exists and throws "built without CUDA" (the queries answer
+// "no GPU" instead), so the engine links unchanged and a CUDA tensor is an error with a message.
 #include <string>
 
 #include "engine/error.h"
+#include "kernels/cuda/adam.h"
+#include "kernels/cuda/diversity.h"
+#include "kernels/cuda/elementwise.h"
+#include "kernels/cuda/linear.h"
+#include "kernels/cuda/loss.h"
+#include "kernels/cuda/reduce.h"
 #include "kernels/cuda/runtime.h"
+#include "kernels/cuda/unary.h"
 
 namespace dg::cuda {
 
 namespace {
 [[noreturn]] void no_cuda(const char* call) {
-  throw Error(std::string(call) + ": built without CUDA (reconfigure with -DDG_CUDA=ON on a machine with nvcc)");
+  throw Error(std::string(call) +
+              ": built without CUDA (reconfigure with -DDG_CUDA=ON on a machine with nvcc)");
 }
 }  // namespace
 
+// runtime.h
 bool built_with_cuda() { return false; }
 int device_count() { return 0; }
 void* device_malloc(size_t) { no_cuda("device_malloc"); }
 void device_free(void*) noexcept {}
+AllocatorStats allocator_stats() { return {}; }
+void reset_peak_memory() {}
+void empty_cache() {}
 void copy_host_to_device(void*, const void*, size_t) { no_cuda("copy_host_to_device"); }
 void copy_device_to_host(void*, const void*, size_t) { no_cuda("copy_device_to_host"); }
 void copy_device_to_device(void*, const void*, size_t) { no_cuda("copy_device_to_device"); }
+void copy_blocks(const void*, int64_t, void*, int64_t, int64_t, int64_t) { no_cuda("copy_blocks"); }
 void fill_f32(float*, float, size_t) { no_cuda("fill_f32"); }
+void synchronize() {}
+void set_sync_launches(bool) { no_cuda("set_sync_launches"); }
+bool sync_launches() { return false; }
 void not_implemented(const char* op) { no_cuda(op); }
+
+// elementwise.h
+void binary_forward(cpu::BinaryOp, const float*, const float*, float*, const std::vector<int64_t>&,
+                    const std::vector<int64_t>&, const std::vector<int64_t>&) {
+  no_cuda("binary_forward");
+}
+void sum_to_forward(const float*, float*, int64_t, const std::vector<int64_t>&,
+                    const std::vector<int64_t>&) {
+  no_cuda("sum_to_forward");
+}
+void scale_shift_forward(const float*, float*, int64_t, float, float) {
+  no_cuda("scale_shift_forward");
+}
+void accumulate(float*, const float*, int64_t) { no_cuda("accumulate"); }
+
+// unary.h
+void unary_forward(cpu::UnaryOp, const cpu::UnaryParams&, const float*, float*, int64_t) {
+  no_cuda("unary_forward");
+}
+void unary_backward(cpu::UnaryOp, const cpu::UnaryParams&, const float*, const float*, const float*,
+                    float*, int64_t) {
+  no_cuda("unary_backward");
+}
+
+// reduce.h
+void sum_all_forward(const float*, float*, int64_t, double) { no_cuda("sum_all_forward"); }
+void sum_all_backward(const float*, float*, int64_t, double) { no_cuda("sum_all_backward"); }
+void sum_rows_forward(const float*, float*, int64_t, int64_t, double) {
+  no_cuda("sum_rows_forward");
+}
+void sum_rows_backward(const float*, float*, int64_t, int64_t, double) {
+  no_cuda("sum_rows_backward");
+}
+void log_softmax_forward(const float*, float*, int64_t, int64_t) { no_cuda("log_softmax_forward"); }
+void log_softmax_backward(const float*, const float*, float*, int64_t, int64_t) {
+  no_cuda("log_softmax_backward");
+}
+
+// linear.h
+void gemm(bool, bool, int64_t, int64_t, int64_t, const float*, const float*, float*, bool) {
+  no_cuda("gemm");
+}
+void add_row_bias(float*, const float*, int64_t, int64_t) { no_cuda("add_row_bias"); }
+void bias_backward(const float*, float*, int64_t, int64_t) { no_cuda("bias_backward"); }
+
+// loss.h
+void bce_with_logits_forward(const float*, const float*, int64_t, float*, int64_t) {
+  no_cuda("bce_with_logits_forward");
+}
+void bce_with_logits_backward_logits(const float*, const float*, int64_t, const float*, float*,
+                                     int64_t) {
+  no_cuda("bce_with_logits_backward_logits");
+}
+void bce_with_logits_backward_targets(const float*, const float*, float*, int64_t) {
+  no_cuda("bce_with_logits_backward_targets");
+}
+
+// diversity.h
+void diversity_forward(const float*, const float*, const float*, const float*, const float*,
+                       int64_t, int64_t, int64_t, cpu::DiversityKind, double, float*, float*,
+                       float*) {
+  no_cuda("diversity_forward");
+}
+void diversity_backward(const float*, const float*, const float*, int64_t, int64_t,
+                        cpu::DiversityKind, double, const float*, const float*, const float*,
+                        float*, float*) {
+  no_cuda("diversity_backward");
+}
+
+// adam.h
+void adam_update_multi(const AdamTensor*, size_t, const AdamStepConstants&) {
+  no_cuda("adam_update_multi");
+}
 
 }  // namespace dg::cuda

@@ -1,0 +1,34 @@
+// Adam / AdamW on the GPU as one fused multi-tensor update: the device side of the CPU loop in
+// engine/optim.cpp (adam_update), float32, device pointers. Plain C++ (no CUDA include).
+// Status: compiled in CI; not yet run on a GPU.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace dg::cuda {
+
+// One parameter: p, m, v updated in place from g; n elements each.
+struct AdamTensor {
+  float* p;
+  const float* g;
+  float* m;
+  float* v;
+  int64_t n;
+};
+
+// The per-step constants of engine/optim.cpp's AdamStep (computed there in double).
+struct AdamStepConstants {
+  double beta1, beta2, eps;
+  double l2;            // added to the gradient (torch.optim.Adam's weight_decay)
+  double decay_factor;  // p *= decay_factor first (AdamW); 1 otherwise
+  double step_size;     // lr / (1 - beta1^t)
+  double sqrt_bc2;      // sqrt(1 - beta2^t)
+};
+
+// Updates every tensor of the list with the CPU's arithmetic, in float, in the same order:
+//   g' = g + l2 p; p' = p decay; m = b1 m + (1-b1) g'; v = b2 v + (1-b2) g'^2;
+//   p = p' - step m / (sqrt(v) / sqrt_bc2 + eps).
+// Tensors are packed up to 32 per launch (a kernel-argument table; no host-to-device copy).
+void adam_update_multi(const AdamTensor* tensors, size_t count, const AdamStepConstants& s);
+
+}  // namespace dg::cuda

@@ -1,0 +1,104 @@
+// The device context (STYLE.md habit 12): the one stream every kernel, copy and cuBLAS call runs
+// on, the cuBLAS handle with its workspace, the caching allocator and the debug-sync flag.
+// Status: compiled in CI; not yet run on a GPU.
+//
+// Ownership: one process-wide Context, created on first use by context() as a function-local
+// static (so creation is thread-safe, and a failed creation, e.g. no GPU, throws and is retried on
+// the next call) and destroyed at exit. It is the only mutable state of the CUDA backend besides a
+// trivially destructible lifetime flag, which lets Storage destructors that run after the context
+// (tensors in static storage) skip the free instead of touching a destroyed object: the driver
+// reclaims that memory at process exit anyway.
+//
+// One stream is an invariant the allocator relies on: a block freed while kernels that read it are
+// still queued is only ever handed to later work on the same stream, which runs after them.
+#pragma once
+#include <cublas_v2.h>
+#include <cuda_runtime.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#include "kernels/cuda/runtime.h"
+
+namespace dg::cuda {
+
+// Caching device allocator: requests are rounded up to a size class (512 B minimum, then four
+// classes per power of two, so at most 25% is wasted), freed blocks go to the free list of their
+// class and are reused by the next request of that class. cudaMalloc happens only on a miss; when
+// it fails, every cached block is released and the cudaMalloc retried once. Fixed-shape training
+// therefore stops calling cudaMalloc after its first step.
+class CachingAllocator {
+ public:
+  CachingAllocator() = default;
+  ~CachingAllocator();  // releases cached blocks; blocks still in use are left to the driver
+  CachingAllocator(const CachingAllocator&) = delete;
+  CachingAllocator& operator=(const CachingAllocator&) = delete;
+
+  void* allocate(size_t nbytes);
+  void release(void* ptr) noexcept;
+  void empty_cache();  // cudaFree every cached (free) block
+  AllocatorStats stats() const;
+  void reset_peak();
+
+  static size_t size_class(size_t nbytes);
+
+ private:
+  void free_cached_locked() noexcept;
+
+  mutable std::mutex mu_;
+  std::unordered_map<size_t, std::vector<void*>> free_;  // size class -> cached blocks
+  std::unordered_map<void*, size_t> live_;               // block in use -> its size class
+  AllocatorStats st_;
+};
+
+class Context {
+ public:
+  Context();
+  ~Context();
+  Context(const Context&) = delete;
+  Context& operator=(const Context&) = delete;
+
+  int device() const { return device_; }
+  cudaStream_t stream() const { return stream_; }
+  cublasHandle_t cublas() const { return cublas_; }
+  CachingAllocator& allocator() { return allocator_; }
+  bool sync_launches() const { return sync_launches_; }
+  void set_sync_launches(bool on) { sync_launches_ = on; }
+
+ private:
+  int device_ = 0;
+  bool sync_launches_ = false;
+  CachingAllocator allocator_;  // declared first among resources: destroyed last
+  cudaStream_t stream_ = nullptr;
+  cublasHandle_t cublas_ = nullptr;
+  void* cublas_workspace_ = nullptr;
+};
+
+// The process-wide context, created on first use (throws dg::Error when there is no usable GPU).
+Context& context();
+// The context if it has been created and not yet destroyed, else null; never creates one.
+Context* context_if_alive() noexcept;
+
+inline cudaStream_t stream() { return context().stream(); }
+
+// Scratch memory from the caching allocator for one op (stream-ordered: freeing it right after the
+// launches that use it is safe, see the single-stream invariant above).
+class DeviceBuffer {
+ public:
+  explicit DeviceBuffer(size_t nbytes) : ptr_(device_malloc(nbytes)) {}
+  ~DeviceBuffer() { device_free(ptr_); }
+  DeviceBuffer(const DeviceBuffer&) = delete;
+  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
+  template <class T>
+  T* as() const {
+    return static_cast<T*>(ptr_);
+  }
+
+ private:
+  void* ptr_;
+};
+
+}  // namespace dg::cuda

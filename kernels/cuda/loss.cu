@@ -1,0 +1,64 @@
+// Binary cross-entropy on logits on the GPU (contract: loss.h); per-element terms in float as the
+// CPU computes them, summed in double in a fixed order (block_reduce.cuh).
+// Status: compiled in CI; not yet run on a GPU.
+#include "kernels/cuda/block_reduce.cuh"
+#include "kernels/cuda/loss.h"
+
+namespace dg::cuda {
+
+namespace {
+
+__device__ inline float stable_sigmoid(float x) {
+  if (x >= 0.0f) return 1.0f / (1.0f + expf(-x));
+  const float e = expf(x);
+  return e / (1.0f + e);
+}
+
+struct BceTerm {
+  const float* x;
+  const float* t;
+  int64_t t_stride;
+  __device__ double operator()(int64_t i) const {
+    const float xi = x[i];
+    return (xi > 0.0f ? xi : 0.0f) - xi * t[i * t_stride] + log1pf(expf(-fabsf(xi)));
+  }
+};
+
+__global__ void bce_backward_logits_kernel(const float* x, const float* t, int64_t t_stride,
+                                           const float* g, float* gx, int64_t n) {
+  const float scale = g[0] / static_cast<float>(n);
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
+       i += int64_t(gridDim.x) * blockDim.x)
+    gx[i] = scale * (stable_sigmoid(x[i]) - t[i * t_stride]);
+}
+
+__global__ void bce_backward_targets_kernel(const float* x, const float* g, float* gt, int64_t n) {
+  const float scale = -g[0] / static_cast<float>(n);
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
+       i += int64_t(gridDim.x) * blockDim.x)
+    gt[i] = scale * x[i];
+}
+
+}  // namespace
+
+void bce_with_logits_forward(const float* x, const float* t, int64_t t_stride, float* out,
+                             int64_t n) {
+  DG_CHECK(n > 0, "bce_with_logits_forward (cuda): empty input");
+  deterministic_sum(BceTerm{x, t, t_stride}, n, 1.0 / static_cast<double>(n), out,
+                    "bce_with_logits_forward");
+}
+
+void bce_with_logits_backward_logits(const float* x, const float* t, int64_t t_stride,
+                                     const float* g, float* gx, int64_t n) {
+  if (n == 0) return;
+  bce_backward_logits_kernel<<<grid_for(n), kBlock, 0, stream()>>>(x, t, t_stride, g, gx, n);
+  DG_CUDA_CHECK_LAUNCH("bce_backward_logits_kernel");
+}
+
+void bce_with_logits_backward_targets(const float* x, const float* g, float* gt, int64_t n) {
+  if (n == 0) return;
+  bce_backward_targets_kernel<<<grid_for(n), kBlock, 0, stream()>>>(x, g, gt, n);
+  DG_CUDA_CHECK_LAUNCH("bce_backward_targets_kernel");
+}
+
+}  // namespace dg::cuda
