@@ -58,7 +58,7 @@ bool needs_second_latent(Regularizer r) {
 
 Tensor ms_loss(const Tensor& img1, const Tensor& img2, const Tensor& z1, const Tensor& z2, double eps) {
   Tensor r = div(mean(abs(sub(img1, img2))), mean(abs(sub(z1, z2))));
-  return div(Tensor::scalar(1.0, r.dtype()), add(r, eps));
+  return div(Tensor::scalar(1.0, r.dtype()).to(r.device()), add(r, eps));
 }
 
 Tensor ds_loss(const Tensor& img1, const Tensor& img2, const Tensor& z1, const Tensor& z2, double tau,

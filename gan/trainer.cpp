@@ -103,23 +103,32 @@ StepStats Trainer::step() {
   for (int64_t i = 0; i < b; ++i)
     idx[i] = std::min<int64_t>(static_cast<int64_t>(u[i] * data_->size()), data_->size() - 1);
   data::Batch batch = data_->batch(idx, data_rng_);
+  // Batches and latents are drawn on the CPU (the streams do not depend on the device) and moved
+  // to the models' device; on the CPU this is a no-op.
+  const Device dev = m_.g->named_parameters().front().second.device();
+  auto on_dev = [dev](const Tensor& t) { return t.defined() && t.device() != dev ? t.to(dev) : t; };
+  batch.x = on_dev(batch.x);
+  batch.c = on_dev(batch.c);
+  batch.x_pair = on_dev(batch.x_pair);
+  batch.fdiv = on_dev(batch.fdiv);
   const Tensor& c = batch.c;
 
   // Latents of one generator pass: z1 for every variant, z2 for the pairwise regularizers,
   // the positive and K negatives for DivCo.
-  Tensor z1 = z_rng_.normal({b, k});
+  Tensor z1 = on_dev(z_rng_.normal({b, k}));
   std::vector<Tensor> zs{z1}, cs{c};
   Tensor z2;
   const int64_t kneg = cfg_.reg_opt.divco_negatives;
   if (needs_second_latent(reg)) {
-    z2 = z_rng_.normal({b, k});
+    z2 = on_dev(z_rng_.normal({b, k}));
     zs.push_back(z2);
     cs.push_back(c);
   } else if (reg == Regularizer::DivCo) {
-    Tensor jitter = z_rng_.uniform({b, k}, -cfg_.reg_opt.divco_radius, cfg_.reg_opt.divco_radius);
+    Tensor jitter =
+        on_dev(z_rng_.uniform({b, k}, -cfg_.reg_opt.divco_radius, cfg_.reg_opt.divco_radius));
     zs.push_back(add(z1, jitter));
     cs.push_back(c);
-    zs.push_back(z_rng_.normal({b * kneg, k}));
+    zs.push_back(on_dev(z_rng_.normal({b * kneg, k})));
     cs.push_back(repeat_rows(c, kneg));
   }
   Tensor z_all = zs.size() == 1 ? z1 : concat(zs, 0);

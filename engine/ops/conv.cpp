@@ -4,6 +4,7 @@
 
 #include "engine/ops.h"
 #include "kernels/cpu/conv.h"
+#include "kernels/cuda/conv.h"
 #include "kernels/cuda/runtime.h"
 
 namespace dg {
@@ -49,8 +50,11 @@ cpu::ConvGeometry geometry(const Shape& u, const Shape& w, int64_t s, int64_t p)
 }
 
 Tensor run_forward(const Tensor& u, const Tensor& w, const cpu::ConvGeometry& g, const char* op) {
-  if (u.device() == Device::CUDA) cuda::not_implemented(op);
   Tensor y = Tensor::empty({g.N, g.O, g.Ho, g.Wo}, u.dtype(), u.device());
+  if (u.device() == Device::CUDA) {
+    cuda::conv2d_forward(u.data<float>(), w.data<float>(), y.data<float>(), g);
+    return y;
+  }
   DG_DISPATCH_FLOAT(u.dtype(), op, [&] {
     cpu::conv2d_forward<T>(u.data<T>(), w.data<T>(), y.data<T>(), g);
   });
@@ -59,8 +63,11 @@ Tensor run_forward(const Tensor& u, const Tensor& w, const cpu::ConvGeometry& g,
 
 Tensor run_backward_data(const Tensor& gy, const Tensor& w, const cpu::ConvGeometry& g,
                          const char* op) {
-  if (gy.device() == Device::CUDA) cuda::not_implemented(op);
   Tensor gu = Tensor::empty({g.N, g.C, g.H, g.W}, gy.dtype(), gy.device());
+  if (gy.device() == Device::CUDA) {
+    cuda::conv2d_backward_data(gy.data<float>(), w.data<float>(), gu.data<float>(), g);
+    return gu;
+  }
   DG_DISPATCH_FLOAT(gy.dtype(), op, [&] {
     cpu::conv2d_backward_data<T>(gy.data<T>(), w.data<T>(), gu.data<T>(), g);
   });
@@ -70,8 +77,11 @@ Tensor run_backward_data(const Tensor& gy, const Tensor& w, const cpu::ConvGeome
 // dL/dw (O,C,kh,kw) of y = conv(u, w) given u (N,C,H,W) and gy = dL/dy (N,O,Ho,Wo).
 Tensor conv_weight_grad(const Tensor& u, const Tensor& gy, const cpu::ConvGeometry& g,
                         const char* op) {
-  if (u.device() == Device::CUDA) cuda::not_implemented(op);
   Tensor gw = Tensor::empty({g.O, g.C, g.kh, g.kw}, u.dtype(), u.device());
+  if (u.device() == Device::CUDA) {
+    cuda::conv2d_backward_weight(u.data<float>(), gy.data<float>(), gw.data<float>(), g);
+    return gw;
+  }
   DG_DISPATCH_FLOAT(u.dtype(), op, [&] {
     cpu::conv2d_backward_weight<T>(u.data<T>(), gy.data<T>(), gw.data<T>(), g);
   });
@@ -80,6 +90,11 @@ Tensor conv_weight_grad(const Tensor& u, const Tensor& gy, const cpu::ConvGeomet
 
 void add_channel_bias(Tensor& y, const Tensor& bias, const char* op) {
   if (!bias.defined()) return;
+  if (y.device() == Device::CUDA) {
+    cuda::channel_bias_forward(bias.data<float>(), y.data<float>(), y.size(0), y.size(1),
+                               y.size(2) * y.size(3));
+    return;
+  }
   DG_DISPATCH_FLOAT(y.dtype(), op, [&] {
     cpu::channel_bias_forward<T>(bias.data<T>(), y.data<T>(), y.size(0), y.size(1),
                                  y.size(2) * y.size(3));
@@ -88,8 +103,12 @@ void add_channel_bias(Tensor& y, const Tensor& bias, const char* op) {
 
 // dL/dbias (C,) from dL/dy (N,C,H,W).
 Tensor channel_bias_grad(const Tensor& gy, const char* op) {
-  if (gy.device() == Device::CUDA) cuda::not_implemented(op);
   Tensor gb = Tensor::empty({gy.size(1)}, gy.dtype(), gy.device());
+  if (gy.device() == Device::CUDA) {
+    cuda::channel_bias_backward(gy.data<float>(), gb.data<float>(), gy.size(0), gy.size(1),
+                                gy.size(2) * gy.size(3));
+    return gb;
+  }
   DG_DISPATCH_FLOAT(gy.dtype(), op, [&] {
     cpu::channel_bias_backward<T>(gy.data<T>(), gb.data<T>(), gy.size(0), gy.size(1),
                                   gy.size(2) * gy.size(3));

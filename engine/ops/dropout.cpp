@@ -2,6 +2,7 @@
 #include "engine/ops.h"
 #include "engine/rng.h"
 #include "kernels/cpu/dropout.h"
+#include "kernels/cuda/dropout.h"
 #include "kernels/cuda/runtime.h"
 
 namespace dg {
@@ -9,8 +10,12 @@ namespace dg {
 namespace {
 
 Tensor dropout_masked(const Tensor& in, uint64_t seed, uint64_t offset, double keep, double scale) {
-  if (in.device() == Device::CUDA) cuda::not_implemented("dropout");
   Tensor out = Tensor::empty(in.shape(), in.dtype(), in.device());
+  if (in.device() == Device::CUDA) {
+    cuda::dropout_apply(in.data<float>(), out.data<float>(), in.numel(), seed, offset, keep,
+                        static_cast<float>(scale));
+    return out;
+  }
   DG_DISPATCH_FLOAT(in.dtype(), "dropout", [&] {
     cpu::dropout_apply<T>(in.data<T>(), out.data<T>(), in.numel(), seed, offset, keep, T(scale));
   });

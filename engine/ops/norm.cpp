@@ -2,6 +2,7 @@
 // training, running statistics in eval; optional affine gamma/beta.
 #include "engine/ops.h"
 #include "kernels/cpu/batch_norm.h"
+#include "kernels/cuda/batch_norm.h"
 #include "kernels/cuda/runtime.h"
 
 namespace dg {
@@ -39,29 +40,47 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tens
   } else {
     DG_CHECK(running_mean.defined(), "batch_norm: eval mode needs running_mean and running_var");
   }
-  if (x.device() == Device::CUDA) cuda::not_implemented("batch_norm");
 
   // The (mean, invstd) pair the output is normalized with; the backward reuses it, so it is a
   // private copy even in eval mode (the running buffers may move before backward runs).
   Tensor mean = Tensor::empty({C}, x.dtype(), x.device());
   Tensor invstd = Tensor::empty({C}, x.dtype(), x.device());
   Tensor out = Tensor::empty(x.shape(), x.dtype(), x.device());
-  DG_DISPATCH_FLOAT(x.dtype(), "batch_norm", [&] {
+  if (x.device() == Device::CUDA) {
+    // The same sequence on the device (kernels/cuda/batch_norm.h), float32.
+    const float* gp = gamma.defined() ? gamma.data<float>() : nullptr;
+    const float* bp = beta.defined() ? beta.data<float>() : nullptr;
     if (training) {
       Tensor var = Tensor::empty({C}, x.dtype(), x.device());
-      cpu::batch_norm_stats<T>(x.data<T>(), mean.data<T>(), var.data<T>(), N, C, S);
-      cpu::batch_norm_invstd<T>(var.data<T>(), invstd.data<T>(), C, eps);
+      cuda::batch_norm_stats(x.data<float>(), mean.data<float>(), var.data<float>(), N, C, S);
+      cuda::batch_norm_invstd(var.data<float>(), invstd.data<float>(), C, eps);
       if (running_mean.defined())
-        cpu::batch_norm_update_running<T>(running_mean.data<T>(), running_var.data<T>(),
-                                          mean.data<T>(), var.data<T>(), C, N * S, momentum);
+        cuda::batch_norm_update_running(running_mean.data<float>(), running_var.data<float>(),
+                                        mean.data<float>(), var.data<float>(), C, N * S, momentum);
     } else {
       mean.copy_(running_mean);
-      cpu::batch_norm_invstd<T>(running_var.data<T>(), invstd.data<T>(), C, eps);
+      cuda::batch_norm_invstd(running_var.data<float>(), invstd.data<float>(), C, eps);
     }
-    cpu::batch_norm_forward<T>(x.data<T>(), mean.data<T>(), invstd.data<T>(),
-                               gamma.defined() ? gamma.data<T>() : nullptr,
-                               beta.defined() ? beta.data<T>() : nullptr, out.data<T>(), N, C, S);
-  });
+    cuda::batch_norm_forward(x.data<float>(), mean.data<float>(), invstd.data<float>(), gp, bp,
+                             out.data<float>(), N, C, S);
+  } else {
+    DG_DISPATCH_FLOAT(x.dtype(), "batch_norm", [&] {
+      if (training) {
+        Tensor var = Tensor::empty({C}, x.dtype(), x.device());
+        cpu::batch_norm_stats<T>(x.data<T>(), mean.data<T>(), var.data<T>(), N, C, S);
+        cpu::batch_norm_invstd<T>(var.data<T>(), invstd.data<T>(), C, eps);
+        if (running_mean.defined())
+          cpu::batch_norm_update_running<T>(running_mean.data<T>(), running_var.data<T>(),
+                                            mean.data<T>(), var.data<T>(), C, N * S, momentum);
+      } else {
+        mean.copy_(running_mean);
+        cpu::batch_norm_invstd<T>(running_var.data<T>(), invstd.data<T>(), C, eps);
+      }
+      cpu::batch_norm_forward<T>(x.data<T>(), mean.data<T>(), invstd.data<T>(),
+                                 gamma.defined() ? gamma.data<T>() : nullptr,
+                                 beta.defined() ? beta.data<T>() : nullptr, out.data<T>(), N, C, S);
+    });
+  }
 
   if (needs_grad({&x, &gamma, &beta})) {
     Tensor xd = x.detach(), gd = gamma.defined() ? gamma.detach() : Tensor();
@@ -69,10 +88,17 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tens
                gb = beta.defined() && beta.requires_grad();
     record(out, "batch_norm", {x, gamma, beta},
            [xd, gd, mean, invstd, gx, gg, gb, N, C, S, training](const Tensor& g) {
-             if (g.device() == Device::CUDA) cuda::not_implemented("batch_norm backward");
              Tensor dx = gx ? Tensor::empty(xd.shape(), xd.dtype(), xd.device()) : Tensor();
              Tensor dgamma = gg ? Tensor::empty({C}, xd.dtype(), xd.device()) : Tensor();
              Tensor dbeta = gb ? Tensor::empty({C}, xd.dtype(), xd.device()) : Tensor();
+             if (g.device() == Device::CUDA) {
+               cuda::batch_norm_backward(
+                   g.data<float>(), xd.data<float>(), mean.data<float>(), invstd.data<float>(),
+                   gd.defined() ? gd.data<float>() : nullptr, gx ? dx.data<float>() : nullptr,
+                   gg ? dgamma.data<float>() : nullptr, gb ? dbeta.data<float>() : nullptr, N, C, S,
+                   training);
+               return std::vector<Tensor>{dx, dgamma, dbeta};
+             }
              DG_DISPATCH_FLOAT(xd.dtype(), "batch_norm backward", [&] {
                cpu::batch_norm_backward<T>(
                    g.data<T>(), xd.data<T>(), mean.data<T>(), invstd.data<T>(),

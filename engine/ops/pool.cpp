@@ -1,6 +1,7 @@
 // upsample_nearest2d and max_pool2d: shape checks, dispatch, and backward (kernels/cpu/pool.h).
 #include "engine/ops.h"
 #include "kernels/cpu/pool.h"
+#include "kernels/cuda/pool.h"
 #include "kernels/cuda/runtime.h"
 
 namespace dg {
@@ -14,8 +15,12 @@ void check_image(const Tensor& x, const char* op) {
 
 Tensor upsample_backward(const Tensor& gy, const Shape& x_shape, int64_t scale) {
   const char* op = "upsample_nearest2d_backward";
-  if (gy.device() == Device::CUDA) cuda::not_implemented(op);
   Tensor gx = Tensor::empty(x_shape, gy.dtype(), gy.device());
+  if (gy.device() == Device::CUDA) {
+    cuda::upsample_nearest2d_backward(gy.data<float>(), gx.data<float>(), x_shape[0] * x_shape[1],
+                                      x_shape[2], x_shape[3], scale);
+    return gx;
+  }
   DG_DISPATCH_FLOAT(gy.dtype(), op, [&] {
     cpu::upsample_nearest2d_backward<T>(gy.data<T>(), gx.data<T>(), x_shape[0] * x_shape[1],
                                         x_shape[2], x_shape[3], scale);
@@ -25,8 +30,11 @@ Tensor upsample_backward(const Tensor& gy, const Shape& x_shape, int64_t scale) 
 
 Tensor max_pool_backward(const Tensor& x, const Tensor& gy, const cpu::PoolGeometry& g) {
   const char* op = "max_pool2d_backward";
-  if (gy.device() == Device::CUDA) cuda::not_implemented(op);
   Tensor gx = Tensor::empty(x.shape(), gy.dtype(), gy.device());
+  if (gy.device() == Device::CUDA) {
+    cuda::max_pool2d_backward(x.data<float>(), gy.data<float>(), gx.data<float>(), g);
+    return gx;
+  }
   DG_DISPATCH_FLOAT(gy.dtype(), op, [&] {
     cpu::max_pool2d_backward<T>(x.data<T>(), gy.data<T>(), gx.data<T>(), g);
   });
@@ -39,13 +47,17 @@ Tensor upsample_nearest2d(const Tensor& x, int64_t scale) {
   const char* op = "upsample_nearest2d";
   check_image(x, op);
   DG_CHECK(scale >= 1, op << ": scale must be >= 1, got " << scale);
-  if (x.device() == Device::CUDA) cuda::not_implemented(op);
   const Shape xs = x.shape();
   Tensor y = Tensor::empty({xs[0], xs[1], xs[2] * scale, xs[3] * scale}, x.dtype(), x.device());
-  DG_DISPATCH_FLOAT(x.dtype(), op, [&] {
-    cpu::upsample_nearest2d_forward<T>(x.data<T>(), y.data<T>(), xs[0] * xs[1], xs[2], xs[3],
-                                       scale);
-  });
+  if (x.device() == Device::CUDA) {
+    cuda::upsample_nearest2d_forward(x.data<float>(), y.data<float>(), xs[0] * xs[1], xs[2], xs[3],
+                                     scale);
+  } else {
+    DG_DISPATCH_FLOAT(x.dtype(), op, [&] {
+      cpu::upsample_nearest2d_forward<T>(x.data<T>(), y.data<T>(), xs[0] * xs[1], xs[2], xs[3],
+                                         scale);
+    });
+  }
   if (needs_grad(x)) {
     record(y, op, {x}, [xs, scale](const Tensor& gy) -> std::vector<Tensor> {
       return {upsample_backward(gy, xs, scale)};
@@ -67,11 +79,14 @@ Tensor max_pool2d(const Tensor& x, int64_t kernel, int64_t stride) {
                                               << " (x " << shape_str(x.shape()) << ")");
   g.Ho = (g.H - kernel) / g.stride + 1;
   g.Wo = (g.W - kernel) / g.stride + 1;
-  if (x.device() == Device::CUDA) cuda::not_implemented(op);
   Tensor y = Tensor::empty({x.size(0), x.size(1), g.Ho, g.Wo}, x.dtype(), x.device());
-  DG_DISPATCH_FLOAT(x.dtype(), op, [&] {
-    cpu::max_pool2d_forward<T>(x.data<T>(), y.data<T>(), g);
-  });
+  if (x.device() == Device::CUDA) {
+    cuda::max_pool2d_forward(x.data<float>(), y.data<float>(), g);
+  } else {
+    DG_DISPATCH_FLOAT(x.dtype(), op, [&] {
+      cpu::max_pool2d_forward<T>(x.data<T>(), y.data<T>(), g);
+    });
+  }
   if (needs_grad(x)) {
     // The argmax is found again in backward from x rather than kept as an index tensor.
     Tensor xd = x.detach();

@@ -4,10 +4,14 @@
 
 #include "engine/error.h"
 #include "kernels/cuda/adam.h"
+#include "kernels/cuda/batch_norm.h"
+#include "kernels/cuda/conv.h"
 #include "kernels/cuda/diversity.h"
+#include "kernels/cuda/dropout.h"
 #include "kernels/cuda/elementwise.h"
 #include "kernels/cuda/linear.h"
 #include "kernels/cuda/loss.h"
+#include "kernels/cuda/pool.h"
 #include "kernels/cuda/reduce.h"
 #include "kernels/cuda/runtime.h"
 #include "kernels/cuda/unary.h"
@@ -110,6 +114,60 @@ void diversity_backward(const float*, const float*, const float*, int64_t, int64
 // adam.h
 void adam_update_multi(const AdamTensor*, size_t, const AdamStepConstants&) {
   no_cuda("adam_update_multi");
+}
+
+// conv.h
+void conv2d_forward(const float*, const float*, float*, const cpu::ConvGeometry&) {
+  no_cuda("conv2d_forward");
+}
+void conv2d_backward_data(const float*, const float*, float*, const cpu::ConvGeometry&) {
+  no_cuda("conv2d_backward_data");
+}
+void conv2d_backward_weight(const float*, const float*, float*, const cpu::ConvGeometry&) {
+  no_cuda("conv2d_backward_weight");
+}
+void channel_bias_forward(const float*, float*, int64_t, int64_t, int64_t) {
+  no_cuda("channel_bias_forward");
+}
+void channel_bias_backward(const float*, float*, int64_t, int64_t, int64_t) {
+  no_cuda("channel_bias_backward");
+}
+
+// batch_norm.h
+void batch_norm_stats(const float*, float*, float*, int64_t, int64_t, int64_t) {
+  no_cuda("batch_norm_stats");
+}
+void batch_norm_invstd(const float*, float*, int64_t, double) { no_cuda("batch_norm_invstd"); }
+void batch_norm_update_running(float*, float*, const float*, const float*, int64_t, int64_t,
+                               double) {
+  no_cuda("batch_norm_update_running");
+}
+void batch_norm_forward(const float*, const float*, const float*, const float*, const float*,
+                        float*, int64_t, int64_t, int64_t) {
+  no_cuda("batch_norm_forward");
+}
+void batch_norm_backward(const float*, const float*, const float*, const float*, const float*,
+                         float*, float*, float*, int64_t, int64_t, int64_t, bool) {
+  no_cuda("batch_norm_backward");
+}
+
+// pool.h
+void upsample_nearest2d_forward(const float*, float*, int64_t, int64_t, int64_t, int64_t) {
+  no_cuda("upsample_nearest2d_forward");
+}
+void upsample_nearest2d_backward(const float*, float*, int64_t, int64_t, int64_t, int64_t) {
+  no_cuda("upsample_nearest2d_backward");
+}
+void max_pool2d_forward(const float*, float*, const cpu::PoolGeometry&) {
+  no_cuda("max_pool2d_forward");
+}
+void max_pool2d_backward(const float*, const float*, float*, const cpu::PoolGeometry&) {
+  no_cuda("max_pool2d_backward");
+}
+
+// dropout.h
+void dropout_apply(const float*, float*, int64_t, uint64_t, uint64_t, double, float) {
+  no_cuda("dropout_apply");
 }
 
 }  // namespace dg::cuda

@@ -1,0 +1,162 @@
+// Batch normalization on the GPU (contract: batch_norm.h). The statistics and the backward use one
+// block per channel: the ZDC layers have 64..21632 channels of 128..86528 values each, so a block
+// per channel fills the GPU without a second reduction pass, and the block tree fixes the order.
+// Element (n, s) of channel c lives at (n*C + c)*S + s; the block walks m = n*S + s.
+// Status: compiled in CI; NOT YET RUN ON A GPU.
+#include <limits>
+
+#include "kernels/cuda/batch_norm.h"
+#include "kernels/cuda/block_reduce.cuh"
+
+namespace dg::cuda {
+
+namespace {
+
+__device__ inline int64_t bn_index(int64_t m, int64_t c, int64_t C, int64_t S) {
+  return (m / S * C + c) * S + m % S;
+}
+
+// Block total broadcast to every thread (block_sum leaves it in thread 0 only).
+__device__ inline double block_sum_all(double v) {
+  __shared__ double total;
+  v = block_sum(v);
+  if (threadIdx.x == 0) total = v;
+  __syncthreads();
+  const double t = total;
+  __syncthreads();  // `total` may be rewritten by a later call
+  return t;
+}
+
+__global__ void bn_stats_kernel(const float* __restrict__ x, float* __restrict__ mean,
+                                float* __restrict__ var, int64_t N, int64_t C, int64_t S) {
+  const int64_t c = blockIdx.x, M = N * S;
+  const double inv_m = 1.0 / static_cast<double>(M);
+  double s = 0.0;
+  for (int64_t m = threadIdx.x; m < M; m += blockDim.x) s += x[bn_index(m, c, C, S)];
+  const double mu = block_sum_all(s) * inv_m;
+  double sq = 0.0;
+  for (int64_t m = threadIdx.x; m < M; m += blockDim.x) {
+    const double d = static_cast<double>(x[bn_index(m, c, C, S)]) - mu;
+    sq += d * d;
+  }
+  sq = block_sum(sq);
+  if (threadIdx.x == 0) {
+    mean[c] = static_cast<float>(mu);
+    var[c] = static_cast<float>(sq * inv_m);
+  }
+}
+
+__global__ void bn_invstd_kernel(const float* __restrict__ var, float* __restrict__ invstd,
+                                 int64_t C, double eps) {
+  for (int64_t c = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; c < C;
+       c += int64_t(gridDim.x) * blockDim.x)
+    invstd[c] = static_cast<float>(1.0 / sqrt(static_cast<double>(var[c]) + eps));
+}
+
+__global__ void bn_update_running_kernel(float* running_mean, float* running_var, const float* mean,
+                                         const float* var, int64_t C, double unbias,
+                                         double momentum) {
+  for (int64_t c = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; c < C;
+       c += int64_t(gridDim.x) * blockDim.x) {
+    running_mean[c] = static_cast<float>((1.0 - momentum) * running_mean[c] + momentum * mean[c]);
+    running_var[c] =
+        static_cast<float>((1.0 - momentum) * running_var[c] + momentum * unbias * var[c]);
+  }
+}
+
+__global__ void bn_forward_kernel(const float* __restrict__ x, const float* __restrict__ mean,
+                                  const float* __restrict__ invstd, const float* __restrict__ gamma,
+                                  const float* __restrict__ beta, float* __restrict__ out,
+                                  int64_t total, int64_t C, int64_t S) {
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < total;
+       i += int64_t(gridDim.x) * blockDim.x) {
+    const int64_t c = (i / S) % C;
+    // The CPU's float expression: scale and shift per channel, then one multiply-add.
+    const float scale = invstd[c] * (gamma ? gamma[c] : 1.0f);
+    const float shift = (beta ? beta[c] : 0.0f) - mean[c] * scale;
+    out[i] = x[i] * scale + shift;
+  }
+}
+
+__global__ void bn_backward_kernel(const float* __restrict__ g, const float* __restrict__ x,
+                                   const float* __restrict__ mean, const float* __restrict__ invstd,
+                                   const float* __restrict__ gamma, float* __restrict__ dx,
+                                   float* __restrict__ dgamma, float* __restrict__ dbeta, int64_t N,
+                                   int64_t C, int64_t S, bool training) {
+  const int64_t c = blockIdx.x, M = N * S;
+  const double mu = mean[c], is = invstd[c];
+  double sg = 0.0, sgx = 0.0;
+  for (int64_t m = threadIdx.x; m < M; m += blockDim.x) {
+    const int64_t i = bn_index(m, c, C, S);
+    const double gv = g[i];
+    sg += gv;
+    sgx += gv * ((static_cast<double>(x[i]) - mu) * is);
+  }
+  sg = block_sum_all(sg);
+  sgx = block_sum_all(sgx);
+  if (threadIdx.x == 0) {
+    if (dbeta) dbeta[c] = static_cast<float>(sg);
+    if (dgamma) dgamma[c] = static_cast<float>(sgx);
+  }
+  if (!dx) return;
+  const double k = (gamma ? static_cast<double>(gamma[c]) : 1.0) * is;
+  const double mean_g = sg / static_cast<double>(M), mean_gx = sgx / static_cast<double>(M);
+  for (int64_t m = threadIdx.x; m < M; m += blockDim.x) {
+    const int64_t i = bn_index(m, c, C, S);
+    if (training) {
+      const double xhat = (static_cast<double>(x[i]) - mu) * is;
+      dx[i] = static_cast<float>(k * (static_cast<double>(g[i]) - mean_g - xhat * mean_gx));
+    } else {
+      dx[i] = static_cast<float>(k * static_cast<double>(g[i]));
+    }
+  }
+}
+
+unsigned channel_grid(int64_t C, const char* op) {
+  DG_CHECK(C <= std::numeric_limits<int>::max(), op << " (cuda): " << C << " channels");
+  return static_cast<unsigned>(C);
+}
+
+}  // namespace
+
+void batch_norm_stats(const float* x, float* mean, float* var, int64_t N, int64_t C, int64_t S) {
+  if (C == 0) return;
+  bn_stats_kernel<<<channel_grid(C, "batch_norm_stats"), kBlock, 0, stream()>>>(x, mean, var, N, C,
+                                                                                S);
+  DG_CUDA_CHECK_LAUNCH("bn_stats_kernel");
+}
+
+void batch_norm_invstd(const float* var, float* invstd, int64_t C, double eps) {
+  if (C == 0) return;
+  bn_invstd_kernel<<<grid_for(C), kBlock, 0, stream()>>>(var, invstd, C, eps);
+  DG_CUDA_CHECK_LAUNCH("bn_invstd_kernel");
+}
+
+void batch_norm_update_running(float* running_mean, float* running_var, const float* mean,
+                               const float* var, int64_t C, int64_t M, double momentum) {
+  if (C == 0) return;
+  const double unbias = static_cast<double>(M) / static_cast<double>(M - 1);
+  bn_update_running_kernel<<<grid_for(C), kBlock, 0, stream()>>>(running_mean, running_var, mean,
+                                                                 var, C, unbias, momentum);
+  DG_CUDA_CHECK_LAUNCH("bn_update_running_kernel");
+}
+
+void batch_norm_forward(const float* x, const float* mean, const float* invstd, const float* gamma,
+                        const float* beta, float* out, int64_t N, int64_t C, int64_t S) {
+  const int64_t total = N * C * S;
+  if (total == 0) return;
+  bn_forward_kernel<<<grid_for(total), kBlock, 0, stream()>>>(x, mean, invstd, gamma, beta, out,
+                                                              total, C, S);
+  DG_CUDA_CHECK_LAUNCH("bn_forward_kernel");
+}
+
+void batch_norm_backward(const float* g, const float* x, const float* mean, const float* invstd,
+                         const float* gamma, float* dx, float* dgamma, float* dbeta, int64_t N,
+                         int64_t C, int64_t S, bool training) {
+  if (C == 0) return;
+  bn_backward_kernel<<<channel_grid(C, "batch_norm_backward"), kBlock, 0, stream()>>>(
+      g, x, mean, invstd, gamma, dx, dgamma, dbeta, N, C, S, training);
+  DG_CUDA_CHECK_LAUNCH("bn_backward_kernel");
+}
+
+}  // namespace dg::cuda

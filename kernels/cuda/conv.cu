@@ -1,0 +1,240 @@
+// conv2d / conv_transpose2d on the GPU (contract: conv.h): im2col + cuBLAS, correctness first.
+// Images are processed in chunks whose scratch (im2col columns, per-image weight-gradient partials)
+// stays under kScratchFloats, so the scratch sizes depend on the shape only and the caching
+// allocator serves them from its cache after the first step.
+//   forward:        col_n (K,P) = im2col(x_n);   y_n (O,P) = w (O,K) col_n       (batched SGEMM)
+//   backward data:  col_n (K,P) = w^T gy_n;      gx_n = col2im(col_n)            (gather, assigns)
+//   backward weight: part_n (O,K) = gy_n col_n^T; gw = sum_n part_n in index order (no atomics)
+// K = C*kh*kw, P = Ho*Wo. Row-major GEMMs go to column-major cuBLAS as their transposes (see
+// linear.cu). col2im is a gather (one thread per input pixel summing its taps in (i, j) order), so
+// no atomics anywhere and every output element is written exactly once.
+// Status: compiled in CI; NOT YET RUN ON A GPU.
+#include <algorithm>
+#include <limits>
+
+#include "kernels/cuda/block_reduce.cuh"
+#include "kernels/cuda/conv.h"
+
+namespace dg::cuda {
+
+namespace {
+
+// Scratch budget per call, in floats (128 MiB).
+constexpr int64_t kScratchFloats = int64_t(1) << 25;
+
+// The geometry as plain fields for device code (ConvGeometry's members are host functions).
+struct Geo {
+  int64_t C, H, W, O, kh, kw, s, p, Ho, Wo, K, P;
+};
+
+Geo make_geo(const cpu::ConvGeometry& g) {
+  return Geo{g.C,      g.H,   g.W,  g.O,  g.kh,         g.kw,
+             g.stride, g.pad, g.Ho, g.Wo, g.col_rows(), g.col_cols()};
+}
+
+// col (nb, K, P) <- x (nb, C, H, W); zeros where a tap reads padding. Assigns every element.
+__global__ void im2col_kernel(const float* __restrict__ x, float* __restrict__ col, int64_t nb,
+                              Geo g) {
+  const int64_t total = nb * g.K * g.P;
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < total;
+       i += int64_t(gridDim.x) * blockDim.x) {
+    const int64_t pp = i % g.P, r = (i / g.P) % g.K, n = i / (g.P * g.K);
+    const int64_t ow = pp % g.Wo, oh = pp / g.Wo;
+    const int64_t j = r % g.kw, ii = (r / g.kw) % g.kh, c = r / (g.kw * g.kh);
+    const int64_t ih = oh * g.s - g.p + ii, iw = ow * g.s - g.p + j;
+    float v = 0.0f;
+    if (ih >= 0 && ih < g.H && iw >= 0 && iw < g.W) v = x[((n * g.C + c) * g.H + ih) * g.W + iw];
+    col[i] = v;
+  }
+}
+
+// x (nb, C, H, W) = col2im(col (nb, K, P)): each input pixel sums the column entries of the taps
+// that read it, in (i, j) order. Assigns every element (pixels no window covers get 0).
+__global__ void col2im_kernel(const float* __restrict__ col, float* __restrict__ x, int64_t nb,
+                              Geo g) {
+  const int64_t total = nb * g.C * g.H * g.W;
+  for (int64_t idx = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; idx < total;
+       idx += int64_t(gridDim.x) * blockDim.x) {
+    const int64_t w = idx % g.W, h = (idx / g.W) % g.H, c = (idx / (g.W * g.H)) % g.C,
+                  n = idx / (g.W * g.H * g.C);
+    const float* coln = col + n * g.K * g.P;
+    float acc = 0.0f;
+    for (int64_t ii = 0; ii < g.kh; ++ii) {
+      const int64_t th = h + g.p - ii;  // = oh * s for the output row whose tap ii reads row h
+      if (th < 0 || th % g.s != 0) continue;
+      const int64_t oh = th / g.s;
+      if (oh >= g.Ho) continue;
+      for (int64_t j = 0; j < g.kw; ++j) {
+        const int64_t tw = w + g.p - j;
+        if (tw < 0 || tw % g.s != 0) continue;
+        const int64_t ow = tw / g.s;
+        if (ow >= g.Wo) continue;
+        acc += coln[((c * g.kh + ii) * g.kw + j) * g.P + oh * g.Wo + ow];
+      }
+    }
+    x[idx] = acc;
+  }
+}
+
+// gw (O*K) = (first ? 0 : gw) + sum over n < nb of part (nb, O*K), in index order, in double.
+__global__ void sum_partials_kernel(const float* __restrict__ part, float* __restrict__ gw,
+                                    int64_t nb, int64_t ok, bool first) {
+  for (int64_t e = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; e < ok;
+       e += int64_t(gridDim.x) * blockDim.x) {
+    double acc = first ? 0.0 : static_cast<double>(gw[e]);
+    for (int64_t n = 0; n < nb; ++n) acc += part[n * ok + e];
+    gw[e] = static_cast<float>(acc);
+  }
+}
+
+__global__ void channel_bias_forward_kernel(const float* __restrict__ b, float* __restrict__ y,
+                                            int64_t total, int64_t C, int64_t HW) {
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < total;
+       i += int64_t(gridDim.x) * blockDim.x)
+    y[i] += b[(i / HW) % C];
+}
+
+// One block per channel; grid-stride partial sums, then the fixed block tree (block_reduce.cuh).
+__global__ void channel_bias_backward_kernel(const float* __restrict__ gy, float* __restrict__ gb,
+                                             int64_t N, int64_t C, int64_t HW) {
+  const int64_t c = blockIdx.x, m = N * HW;
+  double s = 0.0;
+  for (int64_t i = threadIdx.x; i < m; i += blockDim.x) {
+    const int64_t n = i / HW, k = i % HW;
+    s += gy[(n * C + c) * HW + k];
+  }
+  s = block_sum(s);
+  if (threadIdx.x == 0) gb[c] = static_cast<float>(s);
+}
+
+void check_sizes(const Geo& g, const char* op) {
+  constexpr int64_t kMax = std::numeric_limits<int>::max();
+  DG_CHECK(g.K <= kMax && g.P <= kMax && g.O <= kMax, op << " (cuda): GEMM sizes " << g.O << " x "
+                                                         << g.K << " x " << g.P
+                                                         << " exceed cuBLAS' int range");
+}
+
+// Images per chunk: scratch of `per_image` floats each stays under the budget (at least one).
+int64_t chunk_images(int64_t N, int64_t per_image) {
+  const int64_t nb = per_image > 0 ? kScratchFloats / per_image : N;
+  return std::max<int64_t>(1, std::min<int64_t>(N, nb));
+}
+
+void after_cublas() {
+  if (context().sync_launches()) DG_CUDA_CHECK(cudaStreamSynchronize(stream()));
+}
+
+}  // namespace
+
+void conv2d_forward(const float* x, const float* w, float* y, const cpu::ConvGeometry& cg) {
+  const Geo g = make_geo(cg);
+  if (cg.N == 0 || g.O == 0 || g.P == 0) return;
+  check_sizes(g, "conv2d_forward");
+  const bool pointwise = cg.is_pointwise();
+  const int64_t nb_max = chunk_images(cg.N, pointwise ? 0 : g.K * g.P);
+  DeviceBuffer col(sizeof(float) * static_cast<size_t>(pointwise ? 1 : nb_max * g.K * g.P));
+  const float alpha = 1.0f, beta = 0.0f;
+  for (int64_t n0 = 0; n0 < cg.N; n0 += nb_max) {
+    const int64_t nb = std::min(nb_max, cg.N - n0);
+    const float* xn = x + n0 * cg.in_image();
+    const float* cn = xn;
+    if (!pointwise) {
+      im2col_kernel<<<grid_for(nb * g.K * g.P), kBlock, 0, stream()>>>(xn, col.as<float>(), nb, g);
+      DG_CUDA_CHECK_LAUNCH("im2col_kernel");
+      cn = col.as<float>();
+    }
+    // y_n (O,P) = w (O,K) col_n (K,P): column-major y_n^T (P,O) = col_n^T (P,K) w^T (K,O).
+    DG_CUBLAS_CHECK(cublasSgemmStridedBatched(
+        context().cublas(), CUBLAS_OP_N, CUBLAS_OP_N, static_cast<int>(g.P), static_cast<int>(g.O),
+        static_cast<int>(g.K), &alpha, cn, static_cast<int>(g.P), g.K * g.P, w,
+        static_cast<int>(g.K), 0, &beta, y + n0 * cg.out_image(), static_cast<int>(g.P), g.O * g.P,
+        static_cast<int>(nb)));
+    after_cublas();
+  }
+}
+
+void conv2d_backward_data(const float* gy, const float* w, float* gx, const cpu::ConvGeometry& cg) {
+  const Geo g = make_geo(cg);
+  if (cg.N == 0 || cg.in_image() == 0) return;
+  if (g.O == 0 || g.P == 0) {  // no output taps: the gradient is zero
+    fill_f32(gx, 0.0f, static_cast<size_t>(cg.N * cg.in_image()));
+    return;
+  }
+  check_sizes(g, "conv2d_backward_data");
+  const bool pointwise = cg.is_pointwise();
+  const int64_t nb_max = chunk_images(cg.N, pointwise ? 0 : g.K * g.P);
+  DeviceBuffer col(sizeof(float) * static_cast<size_t>(pointwise ? 1 : nb_max * g.K * g.P));
+  const float alpha = 1.0f, beta = 0.0f;
+  for (int64_t n0 = 0; n0 < cg.N; n0 += nb_max) {
+    const int64_t nb = std::min(nb_max, cg.N - n0);
+    float* gxn = gx + n0 * cg.in_image();
+    float* cn = pointwise ? gxn : col.as<float>();
+    // col_n (K,P) = w^T (K,O) gy_n (O,P): column-major col_n^T (P,K) = gy_n^T (P,O) w (O,K);
+    // w's buffer read column-major is (K,O), so it enters transposed with ld K.
+    DG_CUBLAS_CHECK(cublasSgemmStridedBatched(
+        context().cublas(), CUBLAS_OP_N, CUBLAS_OP_T, static_cast<int>(g.P), static_cast<int>(g.K),
+        static_cast<int>(g.O), &alpha, gy + n0 * cg.out_image(), static_cast<int>(g.P), g.O * g.P,
+        w, static_cast<int>(g.K), 0, &beta, cn, static_cast<int>(g.P), g.K * g.P,
+        static_cast<int>(nb)));
+    after_cublas();
+    if (!pointwise) {
+      col2im_kernel<<<grid_for(nb * cg.in_image()), kBlock, 0, stream()>>>(col.as<float>(), gxn, nb,
+                                                                           g);
+      DG_CUDA_CHECK_LAUNCH("col2im_kernel");
+    }
+  }
+}
+
+void conv2d_backward_weight(const float* x, const float* gy, float* gw,
+                            const cpu::ConvGeometry& cg) {
+  const Geo g = make_geo(cg);
+  const int64_t ok = g.O * g.K;
+  if (ok == 0) return;
+  if (cg.N == 0 || g.P == 0) {
+    fill_f32(gw, 0.0f, static_cast<size_t>(ok));
+    return;
+  }
+  check_sizes(g, "conv2d_backward_weight");
+  const bool pointwise = cg.is_pointwise();
+  const int64_t nb_max = chunk_images(cg.N, (pointwise ? 0 : g.K * g.P) + ok);
+  DeviceBuffer col(sizeof(float) * static_cast<size_t>(pointwise ? 1 : nb_max * g.K * g.P));
+  DeviceBuffer part(sizeof(float) * static_cast<size_t>(nb_max * ok));
+  const float alpha = 1.0f, beta = 0.0f;
+  for (int64_t n0 = 0; n0 < cg.N; n0 += nb_max) {
+    const int64_t nb = std::min(nb_max, cg.N - n0);
+    const float* xn = x + n0 * cg.in_image();
+    const float* cn = xn;
+    if (!pointwise) {
+      im2col_kernel<<<grid_for(nb * g.K * g.P), kBlock, 0, stream()>>>(xn, col.as<float>(), nb, g);
+      DG_CUDA_CHECK_LAUNCH("im2col_kernel");
+      cn = col.as<float>();
+    }
+    // part_n (O,K) = gy_n (O,P) col_n^T (P,K): column-major part_n^T (K,O) = col_n (K,P) gy_n^T
+    // (P,O); col_n's buffer read column-major is (P,K), so it enters transposed with ld P.
+    DG_CUBLAS_CHECK(cublasSgemmStridedBatched(
+        context().cublas(), CUBLAS_OP_T, CUBLAS_OP_N, static_cast<int>(g.K), static_cast<int>(g.O),
+        static_cast<int>(g.P), &alpha, cn, static_cast<int>(g.P), g.K * g.P,
+        gy + n0 * cg.out_image(), static_cast<int>(g.P), g.O * g.P, &beta, part.as<float>(),
+        static_cast<int>(g.K), ok, static_cast<int>(nb)));
+    after_cublas();
+    sum_partials_kernel<<<grid_for(ok), kBlock, 0, stream()>>>(part.as<float>(), gw, nb, ok,
+                                                               n0 == 0);
+    DG_CUDA_CHECK_LAUNCH("sum_partials_kernel");
+  }
+}
+
+void channel_bias_forward(const float* b, float* y, int64_t N, int64_t C, int64_t HW) {
+  const int64_t total = N * C * HW;
+  if (total == 0) return;
+  channel_bias_forward_kernel<<<grid_for(total), kBlock, 0, stream()>>>(b, y, total, C, HW);
+  DG_CUDA_CHECK_LAUNCH("channel_bias_forward_kernel");
+}
+
+void channel_bias_backward(const float* gy, float* gb, int64_t N, int64_t C, int64_t HW) {
+  if (C == 0) return;
+  DG_CHECK(C <= std::numeric_limits<int>::max(), "channel_bias_backward (cuda): too many channels");
+  channel_bias_backward_kernel<<<static_cast<unsigned>(C), kBlock, 0, stream()>>>(gy, gb, N, C, HW);
+  DG_CUDA_CHECK_LAUNCH("channel_bias_backward_kernel");
+}
+
+}  // namespace dg::cuda

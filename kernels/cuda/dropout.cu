@@ -1,0 +1,38 @@
+// Inverted dropout on the GPU (contract: dropout.h). One thread per Philox block of four elements
+// (the uniform layout of engine/rng.h): the thread computes the block once and applies its four
+// words, exactly as cpu::dropout_apply does.
+// Status: compiled in CI; NOT YET RUN ON A GPU.
+#include "kernels/cpu/philox.h"
+#include "kernels/cuda/check.cuh"
+#include "kernels/cuda/context.cuh"
+#include "kernels/cuda/dropout.h"
+
+namespace dg::cuda {
+
+namespace {
+
+__global__ void dropout_kernel(const float* in, float* out, int64_t n, uint64_t seed,
+                               uint64_t offset, double keep, float scale) {
+  const int64_t blocks = (n + 3) / 4;
+  for (int64_t b = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; b < blocks;
+       b += int64_t(gridDim.x) * blockDim.x) {
+    const cpu::PhiloxWords w = cpu::philox_block(seed, offset + static_cast<uint64_t>(b));
+    const int64_t end = n - b * 4 < 4 ? n - b * 4 : 4;
+    for (int64_t k = 0; k < end; ++k) {
+      const int64_t i = b * 4 + k;
+      out[i] = cpu::philox_word_to_unit(w.w[k]) < keep ? in[i] * scale : 0.0f;
+    }
+  }
+}
+
+}  // namespace
+
+void dropout_apply(const float* in, float* out, int64_t n, uint64_t seed, uint64_t offset,
+                   double keep_prob, float scale) {
+  if (n == 0) return;
+  dropout_kernel<<<grid_for((n + 3) / 4), kBlock, 0, stream()>>>(in, out, n, seed, offset,
+                                                                 keep_prob, scale);
+  DG_CUDA_CHECK_LAUNCH("dropout_kernel");
+}
+
+}  // namespace dg::cuda

@@ -1,0 +1,16 @@
+// Inverted dropout on the GPU: the device side of kernels/cpu/dropout.h (the reference), same name
+// and argument order, float32, device pointers. The mask comes from kernels/cpu/philox.h's
+// host/device functions, so the GPU keeps exactly the elements the CPU keeps for the same
+// (seed, offset). Plain C++ (no CUDA include).
+// Status: compiled in CI; not yet run on a GPU.
+#pragma once
+#include <cstdint>
+
+namespace dg::cuda {
+
+// out[i] = in[i] * scale where element i of the uniform draw at `offset` is below keep_prob, else
+// 0. Assigns every element of out; in == out is fine.
+void dropout_apply(const float* in, float* out, int64_t n, uint64_t seed, uint64_t offset,
+                   double keep_prob, float scale);
+
+}  // namespace dg::cuda
