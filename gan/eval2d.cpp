@@ -12,9 +12,10 @@ Eval2D evaluate2d(ConditionalGenerator& g, const data::Points2D& ev, Philox& rng
   DG_CHECK(n > 0, "evaluate2d: empty evaluation set");
   NoGradGuard ng;
   g.eval();
-  Tensor c = Tensor::from_vector(data::conditions2d(ev.cls, ev.spread), {n, data::kCondDim2D});
-  Tensor z = rng.normal({n, g.latent_dim()});
-  std::vector<double> gen = g.generate(z, c).to_vector();
+  const Device dev = g.device();
+  Tensor c = Tensor::from_vector(data::conditions2d(ev.cls, ev.spread), {n, data::kCondDim2D}).to(dev);
+  Tensor z = rng.normal({n, g.latent_dim()}).to(dev);
+  std::vector<double> gen = g.generate(z, c).to(Device::CPU).to_vector();
   g.train();
   for (double& v : gen) v /= data::kScale2D;
 

@@ -187,8 +187,7 @@ ZdcEval evaluate_zdc(ConditionalGenerator& g, const data::ZdcDataset& test, cons
   const int64_t n = test.size();
   NoGradGuard ng;
   EvalMode em(g);
-  const auto params = g.parameters();
-  const Device dev = params.empty() ? Device::CPU : params.front().device();
+  const Device dev = g.device();
   Philox rng(opt.seed);
 
   ChannelSamples real;

@@ -105,7 +105,7 @@ StepStats Trainer::step() {
   data::Batch batch = data_->batch(idx, data_rng_);
   // Batches and latents are drawn on the CPU (the streams do not depend on the device) and moved
   // to the models' device; on the CPU this is a no-op.
-  const Device dev = m_.g->named_parameters().front().second.device();
+  const Device dev = m_.g->device();
   auto on_dev = [dev](const Tensor& t) { return t.defined() && t.device() != dev ? t.to(dev) : t; };
   batch.x = on_dev(batch.x);
   batch.c = on_dev(batch.c);

@@ -211,6 +211,22 @@ if "$DIVGAN" studyzdc --steps 2 --seeds 2 --lambdas 1 --regs none,divbal --sim-p
 else
   bad "studyzdc trains every configuration and prints the table" "$(tail -n 3 "$WORK/sz.err")"
 fi
+# Without a GPU (CI, this kind of machine) --device cuda says why; --device auto falls back with a notice.
+if "$DIVGAN" train --data zdc --generator dcgan --sim-particles 20 --batch 4 --steps 1 --quiet --device auto \
+     --out "$WORK/zauto" >/dev/null 2>"$WORK/zauto.err"; then
+  if grep -q "running on the CPU" "$WORK/zauto.err" || [ ! -s "$WORK/zauto.err" ]; then
+    ok "train --device auto runs (on the CPU when no GPU is usable, with a notice)"
+  else
+    bad "train --device auto runs" "$(cat "$WORK/zauto.err")"
+  fi
+else
+  bad "train --device auto runs" "$(cat "$WORK/zauto.err")"
+fi
+if ! grep -q "running on the CPU" "$WORK/zauto.err"; then
+  ok "--device cuda not checked for its error: a GPU is present"
+else
+  expect_error "train --device cuda without a GPU" out_zcuda -- train --data zdc --steps 1 --device cuda --out out_zcuda
+fi
 expect_error "zdc --latent 8" out_zl -- train --data zdc --latent 8 --out out_zl
 
 # ---- help ----------------------------------------------------------------------------------------

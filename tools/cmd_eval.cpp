@@ -53,6 +53,7 @@ void add_eval_command(CLI::App& app) {
   auto real = std::make_shared<std::string>();
   auto seed = std::make_shared<uint64_t>(1);
   auto regen = std::make_shared<int64_t>(5);
+  auto device = std::make_shared<std::string>("cpu");
   auto* c = cmd->add_option("--checkpoint", *ckpt, "Checkpoint written by train (checkpoint.safetensors)")
                 ->check(CLI::ExistingFile);
   auto* s = cmd->add_option("--showers", *showers, "ZDC showers from `generate` (.npz/.npy/.h5), (k*N, 44, 44)")
@@ -65,6 +66,8 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("--seed", *seed, "Seed of the evaluation latents")->capture_default_str();
   cmd->add_option("--regenerations", *regen, "ZDC: regenerations of the test split")
       ->check(CLI::Range(int64_t{1}, int64_t{1000}))->capture_default_str();
+  cmd->add_option("--device", *device, "ZDC: cpu, cuda, or auto (a GPU when one is usable)")
+      ->check(CLI::IsMember({"cpu", "cuda", "auto"}))->capture_default_str();
   cmd->callback([=] {
     if (!showers->empty()) return eval_showers(*showers, *real, *json);
     DG_CHECK(!ckpt->empty(), "eval needs --checkpoint, or --showers with --real");
@@ -73,7 +76,7 @@ void add_eval_command(CLI::App& app) {
     if (cfg.dataset == "zdc") {
       gan::ZdcEvalOptions opt = final_eval_options(*seed);
       opt.regenerations = static_cast<int>(*regen);
-      ZdcRunResult r = evaluate_checkpoint_zdc(*ckpt, opt);
+      ZdcRunResult r = evaluate_checkpoint_zdc(*ckpt, opt, select_device(*device));
       std::printf("%s", gan::zdc_eval_markdown({{gan::regularizer_title(cfg.reg), r.test}}).c_str());
       j["steps"] = r.steps;
       j["test"] = r.test.to_json();

@@ -6,6 +6,7 @@
 #include "datasets/zdc_dataset.h"
 #include "tools/commands.h"
 #include "tools/run_zdc.h"
+#include "tools/train_loop.h"
 
 namespace dg::tools {
 
@@ -20,6 +21,7 @@ void add_generate_command(CLI::App& app) {
   auto regen = std::make_shared<int64_t>(1);
   auto seed = std::make_shared<uint64_t>(1);
   auto dtype = std::make_shared<std::string>("f4");
+  auto device = std::make_shared<std::string>("cpu");
   cmd->add_option("--checkpoint", *ckpt, "ZDC checkpoint written by train")->required()->check(CLI::ExistingFile);
   auto* c = cmd->add_option("--conditions", *conditions,
                             "Particles in raw units: .npz (arr_0), .npy or .h5 (dataset 'particles'), (N,9) or (N,10)")
@@ -34,10 +36,12 @@ void add_generate_command(CLI::App& app) {
       ->check(CLI::Range(int64_t{1}, int64_t{1000}))->capture_default_str();
   cmd->add_option("--seed", *seed, "Seed of the latents")->capture_default_str();
   cmd->add_option("--dtype", *dtype, "Stored precision: f4 or f8")->check(CLI::IsMember({"f4", "f8"}))->capture_default_str();
+  cmd->add_option("--device", *device, "cpu, cuda, or auto (a GPU when one is usable)")
+      ->check(CLI::IsMember({"cpu", "cuda", "auto"}))->capture_default_str();
   cmd->callback([=] {
     DG_CHECK(!conditions->empty() || *test_split, "generate needs --conditions FILE or --test-split");
     DG_CHECK(real_out->empty() || *test_split, "--real-out needs --test-split");
-    ZdcModel m = load_zdc_model(*ckpt);
+    ZdcModel m = load_zdc_model(*ckpt, select_device(*device));
     std::vector<double> cond;
     std::vector<double> real;
     if (*test_split) {

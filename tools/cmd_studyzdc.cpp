@@ -77,6 +77,7 @@ void add_studyzdc_command(CLI::App& app) {
   auto jobs = std::make_shared<int64_t>(2);
   auto lambdas = std::make_shared<std::string>("0.1,1");
   auto regs = std::make_shared<std::string>("none,ms,ds,divco,sdi,divbal");
+  auto device = std::make_shared<std::string>("cpu");
   cmd->add_option("--steps", base->steps, "Training steps per run")->check(positive())->capture_default_str();
   cmd->add_option("--batch", base->batch, "Batch size")->check(positive())->capture_default_str();
   cmd->add_option("--generator", base->generator, "Generator: dcgan or original")
@@ -90,7 +91,10 @@ void add_studyzdc_command(CLI::App& app) {
   cmd->add_option("--regs", *regs, "Regularizers to include")->capture_default_str();
   cmd->add_option("--jobs", *jobs, "Runs in parallel (threads)")->check(positive())->capture_default_str();
   cmd->add_option("--out", *out, "Output directory (one folder per run, study.json, table.md)")->capture_default_str();
+  cmd->add_option("--device", *device, "cpu, cuda, or auto (a GPU when one is usable)")
+      ->check(CLI::IsMember({"cpu", "cuda", "auto"}))->capture_default_str();
   cmd->callback([=] {
+    const Device dev = select_device(*device);
     ensure_output_dir(*out);
     const std::vector<double> grid = parse_list(*lambdas, "--lambdas");
     std::vector<gan::Regularizer> rs;
@@ -118,7 +122,7 @@ void add_studyzdc_command(CLI::App& app) {
         static_cast<int64_t>(all.size()), *jobs, [&](int64_t i) { return all[i].dir; },
         [&](int64_t i) { return load_finished(all[i]); },
         [&](int64_t i) {
-          run_zdc(all[i].cfg, all[i].dir, false, false, true);
+          run_zdc(all[i].cfg, all[i].dir, false, false, true, dev);
           DG_CHECK(load_finished(all[i]), all[i].dir << ": eval.json missing after training");
         },
         [&](int64_t i) { return all[i].seconds; }, &failures);

@@ -17,6 +17,7 @@ void add_train_command(CLI::App& app) {
   auto out = std::make_shared<std::string>();
   auto resume = std::make_shared<bool>(false);
   auto quiet = std::make_shared<bool>(false);
+  auto device = std::make_shared<std::string>("cpu");
   cmd->add_option("--data", cfg->dataset, "Data set: 2d (the SDI-GAN synthetic benchmark) or zdc")
       ->check(CLI::IsMember({"2d", "zdc"}))->capture_default_str();
   cmd->add_option("--generator", cfg->generator, "ZDC generator: original (upsample+conv, 5.8M) or dcgan (transposed conv)")
@@ -51,17 +52,20 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--out", *out, "Output directory (run.json, metrics.jsonl, checkpoint.safetensors, eval.json)")->required();
   cmd->add_flag("--resume", *resume, "Continue from <out>/checkpoint.safetensors when it exists");
   cmd->add_flag("--quiet", *quiet, "No progress bar");
+  cmd->add_option("--device", *device, "cpu, cuda, or auto (a GPU when one is usable)")
+      ->check(CLI::IsMember({"cpu", "cuda", "auto"}))->capture_default_str();
   cmd->callback([=] {
+    const Device dev = select_device(*device);
     gan::TrainConfig c = *cfg;
     c.reg = gan::parse_regularizer(*reg);
     if (c.dataset == "zdc") {
       if (cmd->count("--latent") == 0) c.latent = gan::kZdcLatent;
-      ZdcRunResult r = run_zdc(c, *out, *resume, !*quiet);
+      ZdcRunResult r = run_zdc(c, *out, *resume, !*quiet, false, dev);
       std::printf("%s", gan::zdc_eval_markdown({{gan::regularizer_title(c.reg), r.test}}).c_str());
       std::printf("\nwrote %s/eval.json (%lld steps, %.1f s)\n", out->c_str(), static_cast<long long>(r.steps), r.seconds);
       return;
     }
-    Run2DResult r = run_2d(c, *out, *resume, !*quiet);
+    Run2DResult r = run_2d(c, *out, *resume, !*quiet, dev);
     std::printf("%s", eval2d_markdown({{gan::regularizer_title(c.reg), r.test}}).c_str());
     std::printf("\nwrote %s/eval.json (%lld steps, %.1f s)\n", out->c_str(), static_cast<long long>(r.steps), r.seconds);
   });

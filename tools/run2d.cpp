@@ -23,14 +23,18 @@ Run2DResult evaluate(gan::ConditionalGenerator& g, const gan::TrainConfig& cfg, 
 
 }  // namespace
 
-Run2DResult run_2d(const gan::TrainConfig& cfg_in, const std::string& dir, bool resume, bool progress) {
+Run2DResult run_2d(const gan::TrainConfig& cfg_in, const std::string& dir, bool resume, bool progress,
+                   Device device) {
   cfg_in.validate();
   ensure_output_dir(dir);
   const std::string ckpt = checkpoint_path(dir);
   bool resuming = false;
   const gan::TrainConfig cfg = resume_config(cfg_in, ckpt, resume, &resuming);
   auto data = std::make_shared<data::Benchmark2D>(data::make_points2d(cfg.seed, cfg.per_condition, 0));
-  gan::Trainer trainer(cfg, data, gan::make_models(cfg));
+  gan::Models models = gan::make_models(cfg);
+  models.g->to(device);
+  models.d->to(device);
+  gan::Trainer trainer(cfg, data, models);
   if (resuming) trainer.load(ckpt);
   write_file_atomic((fs::path(dir) / "run.json").string(), cfg.to_json().dump(2) + "\n");
   LoopOptions lo;

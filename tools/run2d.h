@@ -16,7 +16,8 @@ struct Run2DResult {
 
 // Trains cfg into `dir` (run.json, metrics.jsonl, checkpoint.safetensors, eval.json). With
 // `resume`, continues from dir/checkpoint.safetensors when it exists.
-Run2DResult run_2d(const gan::TrainConfig& cfg, const std::string& dir, bool resume, bool progress);
+Run2DResult run_2d(const gan::TrainConfig& cfg, const std::string& dir, bool resume, bool progress,
+                   Device device = Device::CPU);
 
 // Evaluates a trained generator on the test and validation splits of its config's seed.
 Run2DResult evaluate_checkpoint_2d(const std::string& checkpoint, uint64_t eval_seed);

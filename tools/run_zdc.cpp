@@ -109,7 +109,7 @@ gan::ZdcEvalOptions final_eval_options(uint64_t seed) {
 }
 
 ZdcRunResult run_zdc(const gan::TrainConfig& cfg_in, const std::string& dir, bool resume, bool progress,
-                     bool holdout_validation) {
+                     bool holdout_validation, Device device) {
   cfg_in.validate();
   ensure_output_dir(dir);
   const std::string ckpt = checkpoint_path(dir);
@@ -117,6 +117,8 @@ ZdcRunResult run_zdc(const gan::TrainConfig& cfg_in, const std::string& dir, boo
   const gan::TrainConfig cfg = resume_config(cfg_in, ckpt, resume, &resuming);
   ZdcData d = load_zdc_data(cfg, holdout_validation);
   gan::Models models = gan::make_models(cfg);
+  models.g->to(device);
+  models.d->to(device);
   const nlohmann::json params = parameter_counts(models, cfg);
   if (progress)
     std::fprintf(stderr, "%s: %zu train / %zu test samples; generator (%s) %lld trainable parameters + %lld BN "
@@ -154,7 +156,7 @@ ZdcRunResult run_zdc(const gan::TrainConfig& cfg_in, const std::string& dir, boo
   return r;
 }
 
-ZdcModel load_zdc_model(const std::string& checkpoint) {
+ZdcModel load_zdc_model(const std::string& checkpoint, Device device) {
   ZdcModel m;
   m.cfg = gan::read_checkpoint_config(checkpoint);
   DG_CHECK(m.cfg.dataset == "zdc", checkpoint << ": a '" << m.cfg.dataset << "' checkpoint; expected a ZDC model");
@@ -172,6 +174,7 @@ ZdcModel load_zdc_model(const std::string& checkpoint) {
   for (auto& b : models.g->named_buffers()) g_state.push_back(b);
   restore_tensors(f, g_state, "G.");
   m.g = models.g;
+  m.g->to(device);
   m.g->eval();
   return m;
 }
@@ -190,7 +193,9 @@ std::vector<double> generate_counts(ZdcModel& m, const std::vector<double>& raw_
     for (int64_t s = 0; s < n; s += batch) {
       const int64_t b = std::min(batch, n - s);
       std::vector<double> c(std_cond.begin() + s * data::kZdcCondDim, std_cond.begin() + (s + b) * data::kZdcCondDim);
-      Tensor img = m.g->generate(rng.normal({b, k}), Tensor::from_vector(c, {b, data::kZdcCondDim}));
+      const Device dev = m.g->device();
+      Tensor img = m.g->generate(rng.normal({b, k}).to(dev), Tensor::from_vector(c, {b, data::kZdcCondDim}).to(dev))
+                       .to(Device::CPU);
       const float* p = img.data<float>();
       double* o = out.data() + (r * n + s) * data::kZdcPixels;
       for (int64_t i = 0; i < b * data::kZdcPixels; ++i) o[i] = std::expm1(static_cast<double>(p[i]));
@@ -198,8 +203,8 @@ std::vector<double> generate_counts(ZdcModel& m, const std::vector<double>& raw_
   return out;
 }
 
-ZdcRunResult evaluate_checkpoint_zdc(const std::string& checkpoint, const gan::ZdcEvalOptions& opt) {
-  ZdcModel m = load_zdc_model(checkpoint);
+ZdcRunResult evaluate_checkpoint_zdc(const std::string& checkpoint, const gan::ZdcEvalOptions& opt, Device device) {
+  ZdcModel m = load_zdc_model(checkpoint, device);
   ZdcData d = load_zdc_data(m.cfg);
   ZdcRunResult r;
   r.test = evaluate(*m.g, d, opt);

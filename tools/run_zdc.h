@@ -39,10 +39,11 @@ gan::ZdcEvalOptions final_eval_options(uint64_t seed);
 // Trains cfg into `dir` (run.json, metrics.jsonl, checkpoint.safetensors, eval.json). With
 // `resume`, continues from dir/checkpoint.safetensors when it exists.
 ZdcRunResult run_zdc(const gan::TrainConfig& cfg, const std::string& dir, bool resume, bool progress,
-                     bool holdout_validation = false);
+                     bool holdout_validation = false, Device device = Device::CPU);
 
 // Evaluates a ZDC checkpoint's generator on the test split of its data.
-ZdcRunResult evaluate_checkpoint_zdc(const std::string& checkpoint, const gan::ZdcEvalOptions& opt);
+ZdcRunResult evaluate_checkpoint_zdc(const std::string& checkpoint, const gan::ZdcEvalOptions& opt,
+                                     Device device = Device::CPU);
 
 // The generator of a ZDC checkpoint in eval mode, with the condition standardization saved in it.
 struct ZdcModel {
@@ -50,7 +51,7 @@ struct ZdcModel {
   std::shared_ptr<gan::ConditionalGenerator> g;
   data::Standardizer standardizer;
 };
-ZdcModel load_zdc_model(const std::string& checkpoint);
+ZdcModel load_zdc_model(const std::string& checkpoint, Device device = Device::CPU);
 
 // Photon counts (regenerations * n, 44, 44), regeneration-major, for raw attributes (n, 9); batches
 // of `batch` rows, latents from Philox(seed).

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "kernels/cuda/runtime.h"
 #include "tools/progress.h"
 
 namespace dg::tools {
@@ -36,6 +37,18 @@ std::string checkpoint_path(const std::string& dir) {
     }
   }
   return (fs::path(dir) / "checkpoint.safetensors").string();
+}
+
+Device select_device(const std::string& name) {
+  DG_CHECK(name == "cpu" || name == "cuda" || name == "auto", "--device '" << name << "': expected cpu, cuda or auto");
+  if (name == "cpu") return Device::CPU;
+  const bool built = cuda::built_with_cuda();
+  const int gpus = built ? cuda::device_count() : 0;
+  if (gpus > 0) return Device::CUDA;
+  const std::string why = built ? "no usable GPU was found (no driver or no device)" : "this build has no CUDA backend";
+  DG_CHECK(name == "auto", "--device cuda: " << why << "; use --device cpu");
+  std::fprintf(stderr, "divgan: %s; running on the CPU\n", why.c_str());
+  return Device::CPU;
 }
 
 gan::TrainConfig resume_config(const gan::TrainConfig& requested, const std::string& ckpt, bool resume,

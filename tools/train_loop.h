@@ -27,6 +27,10 @@ std::string checkpoint_path(const std::string& dir);
 gan::TrainConfig resume_config(const gan::TrainConfig& requested, const std::string& ckpt, bool resume,
                                bool* resuming);
 
+// "cpu", "cuda" or "auto" (a GPU when one is usable, else the CPU with a one-line notice); "cuda"
+// without a usable GPU is an error that says why.
+Device select_device(const std::string& name);
+
 struct LoopOptions {
   bool progress = true;
   bool resuming = false;           // append to metrics.jsonl instead of starting it

@@ -68,6 +68,11 @@ void Module::to(Device device) {
   for (auto& [name, child] : children_) child->to(device);
 }
 
+Device Module::device() const {
+  const NamedTensors ps = named_parameters();
+  return ps.empty() ? Device::CPU : ps.front().second.device();
+}
+
 void Module::to(DType dtype) {
   for (auto& [name, t] : params_) {
     if (t->dtype() == dtype) continue;

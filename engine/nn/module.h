@@ -33,6 +33,8 @@ class Module {
   // Moves every parameter and buffer (keeps requires_grad; gradients are dropped). Build optimizers
   // after moving: they hold the tensors they were given.
   void to(Device device);
+  // The device of the first parameter (CPU for a module without parameters).
+  Device device() const;
   // Converts every parameter and buffer (CPU; float64 lets gradient checks run on whole modules).
   void to(DType dtype);
 
