@@ -1,15 +1,20 @@
-// conv2d and conv_transpose2d: shape checks, dispatch, and backward. Both ops are views of one
+// conv2d and conv_transpose2d: shape checks, dispatch (CUDA tensors: hand-written kernels or cuDNN
+// by the run-time switch in kernels/cuda/runtime.h), and backward. Both ops are views of one
 // convolution (kernels/cpu/conv.h), so each one's input gradient is the other op.
 #include <string>
 
 #include "engine/ops.h"
 #include "kernels/cpu/conv.h"
 #include "kernels/cuda/conv.h"
+#include "kernels/cuda/cudnn.h"
 #include "kernels/cuda/runtime.h"
 
 namespace dg {
 
 namespace {
+
+// CUDA tensors go to cuDNN or to the hand-written kernels by the run-time switch (runtime.h).
+bool use_cudnn() { return cuda::conv_backend() == cuda::ConvBackend::Cudnn; }
 
 // x, weight (and bias when defined) are 4-D / 4-D / 1-D on one device with one dtype.
 void check_conv_args(const Tensor& x, const Tensor& weight, const Tensor& bias, Conv2dArgs a,
@@ -52,7 +57,10 @@ cpu::ConvGeometry geometry(const Shape& u, const Shape& w, int64_t s, int64_t p)
 Tensor run_forward(const Tensor& u, const Tensor& w, const cpu::ConvGeometry& g, const char* op) {
   Tensor y = Tensor::empty({g.N, g.O, g.Ho, g.Wo}, u.dtype(), u.device());
   if (u.device() == Device::CUDA) {
-    cuda::conv2d_forward(u.data<float>(), w.data<float>(), y.data<float>(), g);
+    if (use_cudnn())
+      cuda::cudnn_conv2d_forward(u.data<float>(), w.data<float>(), y.data<float>(), g);
+    else
+      cuda::conv2d_forward(u.data<float>(), w.data<float>(), y.data<float>(), g);
     return y;
   }
   DG_DISPATCH_FLOAT(u.dtype(), op, [&] {
@@ -65,7 +73,10 @@ Tensor run_backward_data(const Tensor& gy, const Tensor& w, const cpu::ConvGeome
                          const char* op) {
   Tensor gu = Tensor::empty({g.N, g.C, g.H, g.W}, gy.dtype(), gy.device());
   if (gy.device() == Device::CUDA) {
-    cuda::conv2d_backward_data(gy.data<float>(), w.data<float>(), gu.data<float>(), g);
+    if (use_cudnn())
+      cuda::cudnn_conv2d_backward_data(gy.data<float>(), w.data<float>(), gu.data<float>(), g);
+    else
+      cuda::conv2d_backward_data(gy.data<float>(), w.data<float>(), gu.data<float>(), g);
     return gu;
   }
   DG_DISPATCH_FLOAT(gy.dtype(), op, [&] {
@@ -79,7 +90,10 @@ Tensor conv_weight_grad(const Tensor& u, const Tensor& gy, const cpu::ConvGeomet
                         const char* op) {
   Tensor gw = Tensor::empty({g.O, g.C, g.kh, g.kw}, u.dtype(), u.device());
   if (u.device() == Device::CUDA) {
-    cuda::conv2d_backward_weight(u.data<float>(), gy.data<float>(), gw.data<float>(), g);
+    if (use_cudnn())
+      cuda::cudnn_conv2d_backward_weight(u.data<float>(), gy.data<float>(), gw.data<float>(), g);
+    else
+      cuda::conv2d_backward_weight(u.data<float>(), gy.data<float>(), gw.data<float>(), g);
     return gw;
   }
   DG_DISPATCH_FLOAT(u.dtype(), op, [&] {

@@ -3,11 +3,17 @@
 #include "engine/ops.h"
 #include "kernels/cpu/batch_norm.h"
 #include "kernels/cuda/batch_norm.h"
+#include "kernels/cuda/cudnn.h"
 #include "kernels/cuda/runtime.h"
 
 namespace dg {
 
 namespace {
+
+// The cuDNN backend (runtime.h switch) for CUDA tensors, where cuDNN accepts this eps.
+bool use_cudnn_bn(double eps) {
+  return cuda::conv_backend() == cuda::ConvBackend::Cudnn && cuda::cudnn_batch_norm_supports(eps);
+}
 
 void check_channel_vector(const Tensor& t, const Tensor& x, int64_t C, const char* arg) {
   if (!t.defined()) return;
@@ -46,7 +52,24 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tens
   Tensor mean = Tensor::empty({C}, x.dtype(), x.device());
   Tensor invstd = Tensor::empty({C}, x.dtype(), x.device());
   Tensor out = Tensor::empty(x.shape(), x.dtype(), x.device());
-  if (x.device() == Device::CUDA) {
+  if (x.device() == Device::CUDA && use_cudnn_bn(eps)) {
+    // cuDNN (kernels/cuda/cudnn.h): same statistics, running-stat convention and (mean, invstd).
+    const float* gp = gamma.defined() ? gamma.data<float>() : nullptr;
+    const float* bp = beta.defined() ? beta.data<float>() : nullptr;
+    if (training) {
+      cuda::cudnn_batch_norm_forward_training(
+          x.data<float>(), gp, bp, out.data<float>(),
+          running_mean.defined() ? running_mean.data<float>() : nullptr,
+          running_var.defined() ? running_var.data<float>() : nullptr, mean.data<float>(),
+          invstd.data<float>(), N, C, S, momentum, eps);
+    } else {
+      mean.copy_(running_mean);
+      cuda::batch_norm_invstd(running_var.data<float>(), invstd.data<float>(), C, eps);
+      cuda::cudnn_batch_norm_forward_inference(x.data<float>(), gp, bp, running_mean.data<float>(),
+                                               running_var.data<float>(), out.data<float>(), N, C,
+                                               S, eps);
+    }
+  } else if (x.device() == Device::CUDA) {
     // The same sequence on the device (kernels/cuda/batch_norm.h), float32.
     const float* gp = gamma.defined() ? gamma.data<float>() : nullptr;
     const float* bp = beta.defined() ? beta.data<float>() : nullptr;
@@ -87,10 +110,19 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tens
     const bool gx = x.requires_grad(), gg = gamma.defined() && gamma.requires_grad(),
                gb = beta.defined() && beta.requires_grad();
     record(out, "batch_norm", {x, gamma, beta},
-           [xd, gd, mean, invstd, gx, gg, gb, N, C, S, training](const Tensor& g) {
+           [xd, gd, mean, invstd, gx, gg, gb, N, C, S, training, eps](const Tensor& g) {
              Tensor dx = gx ? Tensor::empty(xd.shape(), xd.dtype(), xd.device()) : Tensor();
              Tensor dgamma = gg ? Tensor::empty({C}, xd.dtype(), xd.device()) : Tensor();
              Tensor dbeta = gb ? Tensor::empty({C}, xd.dtype(), xd.device()) : Tensor();
+             // cuDNN has the training formula only; eval-mode backward stays hand-written.
+             if (g.device() == Device::CUDA && training && use_cudnn_bn(eps)) {
+               cuda::cudnn_batch_norm_backward(
+                   g.data<float>(), xd.data<float>(), mean.data<float>(), invstd.data<float>(),
+                   gd.defined() ? gd.data<float>() : nullptr, gx ? dx.data<float>() : nullptr,
+                   gg ? dgamma.data<float>() : nullptr, gb ? dbeta.data<float>() : nullptr, N, C, S,
+                   eps);
+               return std::vector<Tensor>{dx, dgamma, dbeta};
+             }
              if (g.device() == Device::CUDA) {
                cuda::batch_norm_backward(
                    g.data<float>(), xd.data<float>(), mean.data<float>(), invstd.data<float>(),

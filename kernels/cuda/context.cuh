@@ -1,5 +1,7 @@
 // The device context (STYLE.md habit 12): the one stream every kernel, copy and cuBLAS call runs
-// on, the cuBLAS handle with its workspace, the caching allocator and the debug-sync flag.
+// on, the cuBLAS handle with its workspace, the caching allocator, the debug-sync flag, the
+// conv/batch-norm backend switch and the cuDNN state (handle, descriptors, plan cache; created on
+// first cuDNN use, defined in cudnn_common.cuh).
 // Status: compiled in CI; not yet run on a GPU.
 //
 // Ownership: one process-wide Context, created on first use by context() as a function-local
@@ -17,6 +19,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <unordered_map>
 #include <vector>
@@ -54,6 +57,13 @@ class CachingAllocator {
   AllocatorStats st_;
 };
 
+// The cuDNN handle and plan caches (cudnn_common.cuh); opaque here so that only the cuDNN files
+// include cudnn.h. The deleter lives in cudnn_context.cu.
+struct CudnnState;
+struct CudnnStateDeleter {
+  void operator()(CudnnState* s) const noexcept;
+};
+
 class Context {
  public:
   Context();
@@ -67,14 +77,21 @@ class Context {
   CachingAllocator& allocator() { return allocator_; }
   bool sync_launches() const { return sync_launches_; }
   void set_sync_launches(bool on) { sync_launches_ = on; }
+  ConvBackend conv_backend() const { return conv_backend_; }
+  void set_conv_backend(ConvBackend b) { conv_backend_ = b; }
+  // The cuDNN state, created (handle bound to stream()) on first call; cudnn_context.cu.
+  CudnnState& cudnn();
 
  private:
   int device_ = 0;
   bool sync_launches_ = false;
+  ConvBackend conv_backend_ = ConvBackend::Handwritten;
   CachingAllocator allocator_;  // declared first among resources: destroyed last
   cudaStream_t stream_ = nullptr;
   cublasHandle_t cublas_ = nullptr;
   void* cublas_workspace_ = nullptr;
+  // Reset explicitly in ~Context, before the stream is destroyed.
+  std::unique_ptr<CudnnState, CudnnStateDeleter> cudnn_;
 };
 
 // The process-wide context, created on first use (throws dg::Error when there is no usable GPU).

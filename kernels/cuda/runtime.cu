@@ -10,6 +10,7 @@
 
 #include "kernels/cuda/check.cuh"
 #include "kernels/cuda/context.cuh"
+#include "kernels/cuda/cudnn.h"
 
 namespace dg::cuda {
 
@@ -20,6 +21,12 @@ namespace {
 std::atomic<int> g_context_state{0};
 
 constexpr size_t kCublasWorkspace = size_t(32) << 20;  // cuBLAS' recommended size on Hopper
+
+// DG_CUDNN=1 asks for the cuDNN backend (runtime.h).
+bool env_cudnn_requested() {
+  const char* v = std::getenv("DG_CUDNN");
+  return v && (std::strcmp(v, "1") == 0 || std::strcmp(v, "true") == 0);
+}
 
 bool env_sync_requested() {
   const char* v = std::getenv("DG_CUDA_SYNC");
@@ -106,6 +113,14 @@ Context::Context() {
                 "CUDA context: no usable GPU (cudaGetDeviceCount failed or is 0)",
                 hint_for(cudaErrorNoDevice));
   sync_launches_ = env_sync_requested();
+  if (env_cudnn_requested()) {
+    if (built_with_cudnn())
+      conv_backend_ = ConvBackend::Cudnn;
+    else
+      std::fprintf(stderr,
+                   "divgan: DG_CUDNN=1 ignored: built without cuDNN (hand-written kernels "
+                   "are used)\n");
+  }
   try {
     DG_CUDA_CHECK(cudaGetDevice(&device_));
     DG_CUDA_CHECK(cudaSetDevice(device_));
@@ -132,6 +147,7 @@ Context::~Context() {
   g_context_state.store(2);
   // Errors are ignored here: at process exit the runtime may already be unloading.
   if (stream_) cudaStreamSynchronize(stream_);
+  cudnn_.reset();
   if (cublas_) cublasDestroy(cublas_);
   if (cublas_workspace_) allocator_.release(cublas_workspace_);
   if (stream_) cudaStreamDestroy(stream_);
@@ -228,6 +244,21 @@ void set_sync_launches(bool on) { context().set_sync_launches(on); }
 bool sync_launches() {
   Context* c = context_if_alive();
   return c ? c->sync_launches() : env_sync_requested();
+}
+
+void set_conv_backend(ConvBackend backend) {
+  if (backend == ConvBackend::Cudnn && !built_with_cudnn())
+    throw Error(
+        "set_conv_backend(Cudnn): built without cuDNN (no libcudnn found at configure "
+        "time; see CMakeLists.txt, DG_USE_CUDNN)");
+  context().set_conv_backend(backend);
+}
+
+ConvBackend conv_backend() {
+  Context* c = context_if_alive();
+  if (c) return c->conv_backend();
+  return env_cudnn_requested() && built_with_cudnn() ? ConvBackend::Cudnn
+                                                     : ConvBackend::Handwritten;
 }
 
 void not_implemented(const char* op) {

@@ -53,6 +53,16 @@ void synchronize();
 void set_sync_launches(bool on);
 bool sync_launches();
 
+// Which implementation conv2d, conv_transpose2d and batch_norm use for CUDA tensors: the
+// hand-written kernels (conv.h, batch_norm.h; the default) or cuDNN (cudnn.h; the baseline and a
+// fallback). Starts from the environment (DG_CUDNN=1 selects cuDNN; ignored with a one-line notice
+// in a build without cuDNN); this switch overrides it. Setting Cudnn throws "built without cuDNN"
+// where cuDNN was not found at configure time. The choice is read at each call, so a backward runs
+// with the backend selected when it runs.
+enum class ConvBackend { Handwritten, Cudnn };
+void set_conv_backend(ConvBackend backend);
+ConvBackend conv_backend();
+
 // Thrown by ops that have no CUDA kernel yet.
 [[noreturn]] void not_implemented(const char* op);
 

@@ -6,6 +6,7 @@
 #include "kernels/cuda/adam.h"
 #include "kernels/cuda/batch_norm.h"
 #include "kernels/cuda/conv.h"
+#include "kernels/cuda/cudnn.h"
 #include "kernels/cuda/diversity.h"
 #include "kernels/cuda/dropout.h"
 #include "kernels/cuda/elementwise.h"
@@ -42,6 +43,36 @@ void synchronize() {}
 void set_sync_launches(bool) { no_cuda("set_sync_launches"); }
 bool sync_launches() { return false; }
 void not_implemented(const char* op) { no_cuda(op); }
+void set_conv_backend(ConvBackend backend) {
+  if (backend == ConvBackend::Cudnn) no_cuda("set_conv_backend(Cudnn)");
+}
+ConvBackend conv_backend() { return ConvBackend::Handwritten; }
+
+// cudnn.h
+bool built_with_cudnn() { return false; }
+void cudnn_conv2d_forward(const float*, const float*, float*, const cpu::ConvGeometry&) {
+  no_cuda("cudnn_conv2d_forward");
+}
+void cudnn_conv2d_backward_data(const float*, const float*, float*, const cpu::ConvGeometry&) {
+  no_cuda("cudnn_conv2d_backward_data");
+}
+void cudnn_conv2d_backward_weight(const float*, const float*, float*, const cpu::ConvGeometry&) {
+  no_cuda("cudnn_conv2d_backward_weight");
+}
+bool cudnn_batch_norm_supports(double) { return false; }
+void cudnn_batch_norm_forward_training(const float*, const float*, const float*, float*, float*,
+                                       float*, float*, float*, int64_t, int64_t, int64_t, double,
+                                       double) {
+  no_cuda("cudnn_batch_norm_forward_training");
+}
+void cudnn_batch_norm_forward_inference(const float*, const float*, const float*, const float*,
+                                        const float*, float*, int64_t, int64_t, int64_t, double) {
+  no_cuda("cudnn_batch_norm_forward_inference");
+}
+void cudnn_batch_norm_backward(const float*, const float*, const float*, const float*, const float*,
+                               float*, float*, float*, int64_t, int64_t, int64_t, double) {
+  no_cuda("cudnn_batch_norm_backward");
+}
 
 // elementwise.h
 void binary_forward(cpu::BinaryOp, const float*, const float*, float*, const std::vector<int64_t>&,
