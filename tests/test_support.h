@@ -1,5 +1,5 @@
-// Helpers shared by several test files: a private scratch folder, and the exact state of a pair of
-// GAN models (for bit-exact resume checks).
+// Helpers shared by several test files: a private scratch folder, the exact state of a pair of GAN
+// models (for bit-exact resume checks), and a small simulated ZDC training set.
 #pragma once
 #include <unistd.h>
 
@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "datasets/zdc_dataset.h"
+#include "datasets/zdc_simulator.h"
 #include "gan/trainer.h"
 
 namespace dg::test {
@@ -44,6 +46,20 @@ inline std::vector<double> model_state(const gan::Models& m) {
       all.insert(all.end(), v.begin(), v.end());
     }
   return all;
+}
+
+// The training split (80/20 split seed 1) of `particles` simulated particles (simulator seed 3),
+// conditions standardized on it: a small ZDC set for training tests.
+inline std::shared_ptr<data::ZdcDataset> simulated_zdc_train(int64_t particles) {
+  data::ZdcSimConfig sc;
+  sc.seed = 3;
+  sc.particles = particles;
+  data::ZdcSample s = data::simulate_zdc(sc);
+  data::ZdcRaw raw{s.n, s.responses, s.particles};
+  data::ZdcSplit split = data::split_80_20(raw.n, 1);
+  data::Standardizer st;
+  st.fit(raw.particles, split.train);
+  return std::make_shared<data::ZdcDataset>(raw, split.train, st);
 }
 
 }  // namespace dg::test

@@ -25,17 +25,7 @@ namespace fs = std::filesystem;
 namespace {
 
 std::shared_ptr<data::ZdcDataset> small_zdc() {
-  static std::shared_ptr<data::ZdcDataset> ds = [] {
-    data::ZdcSimConfig sc;
-    sc.seed = 3;
-    sc.particles = 30;
-    data::ZdcSample s = data::simulate_zdc(sc);
-    data::ZdcRaw raw{s.n, s.responses, s.particles};
-    data::ZdcSplit split = data::split_80_20(raw.n, 1);
-    data::Standardizer st;
-    st.fit(raw.particles, split.train);
-    return std::make_shared<data::ZdcDataset>(raw, split.train, st);
-  }();
+  static std::shared_ptr<data::ZdcDataset> ds = test::simulated_zdc_train(30);
   return ds;
 }
 

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <string>
 
+#include "tests/gpu/conv_cases.h"
 #include "tests/gpu/gpu_parity.h"
 
 using namespace dg;
@@ -17,17 +18,7 @@ using namespace dg::test;
 
 namespace {
 
-struct ConvCase {
-  const char* what;
-  int64_t n, cin, cout, h, w, kh, kw, stride, pad, out_pad;
-};
-
-std::string label(const ConvCase& c) {
-  return std::string(c.what) + " N" + std::to_string(c.n) + " " + std::to_string(c.cin) + "->" +
-         std::to_string(c.cout) + " k" + std::to_string(c.kh) + "x" + std::to_string(c.kw) + " s" +
-         std::to_string(c.stride) + " p" + std::to_string(c.pad) + " op" +
-         std::to_string(c.out_pad) + " on " + std::to_string(c.h) + "x" + std::to_string(c.w);
-}
+using test::ConvCase;
 
 // GEMM-style tolerance from the longest reduction any of the three passes does.
 Tol conv_tol(int64_t longest) { return gemm_tol(longest); }
@@ -49,7 +40,7 @@ void run_conv(const ConvCase& c, bool transposed) {
   const int64_t longest =
       std::max({c.cin * c.kh * c.kw, c.cout * c.kh * c.kw, c.n * ho * wo, c.n * c.h * c.w});
   const Tol t = conv_tol(longest);
-  const std::string what = std::string(transposed ? "conv_transpose2d " : "conv2d ") + label(c);
+  const std::string what = std::string(transposed ? "conv_transpose2d " : "conv2d ") + test::conv_label(c);
   if (transposed)
     parity(
         what,
@@ -65,52 +56,25 @@ void run_conv(const ConvCase& c, bool transposed) {
 
 TEST_CASE("gpu: conv2d on small odd geometries") {
   DG_REQUIRE_GPU();
-  for (const ConvCase& c : {
-           ConvCase{"valid", 3, 2, 5, 7, 6, 3, 3, 1, 0, 0},
-           ConvCase{"same", 2, 3, 4, 5, 5, 3, 3, 1, 1, 0},
-           ConvCase{"stride 2, rows beyond the last window", 2, 3, 2, 8, 9, 3, 3, 2, 0, 0},
-           ConvCase{"stride 2 padded non-square kernel", 3, 2, 3, 7, 8, 2, 3, 2, 1, 0},
-           ConvCase{"pointwise", 4, 5, 3, 4, 6, 1, 1, 1, 0, 0},
-           ConvCase{"kernel = image", 2, 3, 4, 3, 3, 3, 3, 1, 0, 0},
-           ConvCase{"one image, one channel", 1, 1, 1, 5, 4, 2, 2, 1, 0, 0},
-       })
+  for (const ConvCase& c : test::kSmallConvCases)
     run_conv(c, false);
 }
 
 TEST_CASE("gpu: conv_transpose2d on small odd geometries") {
   DG_REQUIRE_GPU();
-  for (const ConvCase& c : {
-           ConvCase{"stride 2 k4 p1", 2, 3, 4, 5, 6, 4, 4, 2, 1, 0},
-           ConvCase{"stride 2 output_padding 1", 2, 3, 2, 4, 5, 3, 3, 2, 1, 1},
-           ConvCase{"stride 3 non-square", 3, 2, 3, 3, 4, 2, 3, 3, 0, 2},
-           ConvCase{"stride 1 same", 2, 4, 3, 5, 5, 3, 3, 1, 1, 0},
-           ConvCase{"pointwise", 3, 4, 5, 4, 3, 1, 1, 1, 0, 0},
-       })
+  for (const ConvCase& c : test::kSmallConvTransposeCases)
     run_conv(c, true);
 }
 
 TEST_CASE("gpu: conv2d at the ZDC layer shapes, batch 128") {
   DG_REQUIRE_GPU();
-  for (const ConvCase& c : {
-           // Generator ("original"): after each upsample, valid 3x3.
-           ConvCase{"G 26x26", 128, 128, 128, 26, 26, 3, 3, 1, 0, 0},
-           ConvCase{"G 48x48", 128, 128, 64, 48, 48, 3, 3, 1, 0, 0},
-           ConvCase{"G output", 128, 64, 1, 46, 46, 3, 3, 1, 0, 0},
-           // DCGAN generator output layer: same 3x3 on 44x44.
-           ConvCase{"DCGAN output", 128, 32, 1, 44, 44, 3, 3, 1, 1, 0},
-           // Discriminator.
-           ConvCase{"D first", 128, 1, 32, 44, 44, 3, 3, 1, 0, 0},
-           ConvCase{"D second", 128, 32, 16, 21, 21, 3, 3, 1, 0, 0},
-       })
+  for (const ConvCase& c : test::kZdcConvCases)
     run_conv(c, false);
 }
 
 TEST_CASE("gpu: conv_transpose2d at the DCGAN layer shapes, batch 128") {
   DG_REQUIRE_GPU();
-  for (const ConvCase& c : {
-           ConvCase{"DCGAN 11->22", 128, 128, 64, 11, 11, 4, 4, 2, 1, 0},
-           ConvCase{"DCGAN 22->44", 128, 64, 32, 22, 22, 4, 4, 2, 1, 0},
-       })
+  for (const ConvCase& c : test::kZdcConvTransposeCases)
     run_conv(c, true);
 }
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "kernels/cuda/cudnn.h"
+#include "tests/gpu/conv_cases.h"
 #include "tests/gpu/gpu_parity.h"
 
 using namespace dg;
@@ -48,10 +49,7 @@ bool cudnn_or_skip() {
 #define DG_REQUIRE_CUDNN() \
   if (!cudnn_or_skip()) return
 
-struct ConvCase {
-  const char* what;
-  int64_t n, cin, cout, h, w, kh, kw, stride, pad, out_pad;
-};
+using test::ConvCase;
 
 struct ConvSetup {
   std::string what;
@@ -171,37 +169,17 @@ TEST_CASE("gpu: cudnn backend switch") {
 
 TEST_CASE("gpu: cudnn conv2d and conv_transpose2d on small odd geometries") {
   DG_REQUIRE_CUDNN();
-  for (const ConvCase& c : {
-           ConvCase{"valid", 3, 2, 5, 7, 6, 3, 3, 1, 0, 0},
-           ConvCase{"same", 2, 3, 4, 5, 5, 3, 3, 1, 1, 0},
-           ConvCase{"stride 2, rows beyond the last window", 2, 3, 2, 8, 9, 3, 3, 2, 0, 0},
-           ConvCase{"stride 2 padded non-square kernel", 3, 2, 3, 7, 8, 2, 3, 2, 1, 0},
-           ConvCase{"pointwise", 4, 5, 3, 4, 6, 1, 1, 1, 0, 0},
-       })
+  for (const ConvCase& c : test::kSmallConvCases)
     conv_parity(c, false);
-  for (const ConvCase& c : {
-           ConvCase{"stride 2 k4 p1", 2, 3, 4, 5, 6, 4, 4, 2, 1, 0},
-           ConvCase{"stride 2 output_padding 1", 2, 3, 2, 4, 5, 3, 3, 2, 1, 1},
-           ConvCase{"stride 3 non-square", 3, 2, 3, 3, 4, 2, 3, 3, 0, 2},
-       })
+  for (const ConvCase& c : test::kSmallConvTransposeCases)
     conv_parity(c, true);
 }
 
 TEST_CASE("gpu: cudnn conv at the ZDC layer shapes, batch 128") {
   DG_REQUIRE_CUDNN();
-  for (const ConvCase& c : {
-           ConvCase{"G 26x26", 128, 128, 128, 26, 26, 3, 3, 1, 0, 0},
-           ConvCase{"G 48x48", 128, 128, 64, 48, 48, 3, 3, 1, 0, 0},
-           ConvCase{"G output", 128, 64, 1, 46, 46, 3, 3, 1, 0, 0},
-           ConvCase{"DCGAN output", 128, 32, 1, 44, 44, 3, 3, 1, 1, 0},
-           ConvCase{"D first", 128, 1, 32, 44, 44, 3, 3, 1, 0, 0},
-           ConvCase{"D second", 128, 32, 16, 21, 21, 3, 3, 1, 0, 0},
-       })
+  for (const ConvCase& c : test::kZdcConvCases)
     conv_parity(c, false);
-  for (const ConvCase& c : {
-           ConvCase{"DCGAN 11->22", 128, 128, 64, 11, 11, 4, 4, 2, 1, 0},
-           ConvCase{"DCGAN 22->44", 128, 64, 32, 22, 22, 4, 4, 2, 1, 0},
-       })
+  for (const ConvCase& c : test::kZdcConvTransposeCases)
     conv_parity(c, true);
 }
 

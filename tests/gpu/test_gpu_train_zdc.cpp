@@ -17,6 +17,7 @@
 #include "gan/models_zdc.h"
 #include "gan/trainer.h"
 #include "tests/gpu/gpu_parity.h"
+#include "tests/test_support.h"
 
 using namespace dg;
 using namespace dg::gan;
@@ -24,17 +25,7 @@ using namespace dg::gan;
 namespace {
 
 std::shared_ptr<data::ZdcDataset> small_zdc_set() {
-  static std::shared_ptr<data::ZdcDataset> ds = [] {
-    data::ZdcSimConfig sc;
-    sc.seed = 3;
-    sc.particles = 60;
-    data::ZdcSample s = data::simulate_zdc(sc);
-    data::ZdcRaw raw{s.n, s.responses, s.particles};
-    data::ZdcSplit split = data::split_80_20(raw.n, 1);
-    data::Standardizer st;
-    st.fit(raw.particles, split.train);
-    return std::make_shared<data::ZdcDataset>(raw, split.train, st);
-  }();
+  static std::shared_ptr<data::ZdcDataset> ds = test::simulated_zdc_train(60);
   return ds;
 }
 
