@@ -10,6 +10,10 @@
 
 namespace dg::data {
 
+// False in a build without HDF5 (CMake DG_HDF5=OFF or libhdf5 not found): every function below
+// then throws "built without HDF5" naming the file.
+bool hdf5_available();
+
 // Reads a float32 or float64 dataset of any rank (a scalar dataset has shape {}). `name` is a path
 // inside the file ("responses", or "group/responses"). Every failure is a dg::Error naming the file
 // and the dataset; a missing dataset lists the datasets at the root.

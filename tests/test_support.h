@@ -7,9 +7,17 @@
 #include <string>
 #include <vector>
 
+#include "datasets/hdf5_io.h"
 #include "datasets/zdc_dataset.h"
 #include "datasets/zdc_simulator.h"
 #include "gan/trainer.h"
+
+// HDF5 tests return early, with a visible message, in a build without HDF5.
+#define DG_REQUIRE_HDF5()                                             \
+  if (!dg::data::hdf5_available()) {                                  \
+    MESSAGE("built without HDF5: this HDF5 test is skipped");         \
+    return;                                                           \
+  }
 
 namespace dg::test {
 

@@ -381,6 +381,7 @@ TEST_CASE("zdc dataset: simulator output builds train and test data sets") {
 }
 
 TEST_CASE("zdc dataset: HDF5 files, one file or two, and write_zdc_array in every format") {
+  DG_REQUIRE_HDF5();
   test::TempDir tmp("zdcds_h5");
   const int64_t n = 4;
   const auto resp = make_responses(n);
