@@ -77,20 +77,24 @@ std::vector<double> particle_columns(NpyArray& p, const std::string& path, const
 
 }  // namespace
 
+void check_counts(const std::vector<double>& counts, const std::string& where) {
+  for (size_t i = 0; i < counts.size(); ++i) {
+    const double v = counts[i];
+    if (std::isfinite(v) && v >= 0) continue;
+    const int64_t k = static_cast<int64_t>(i);
+    DG_FAIL(where << " has " << (std::isfinite(v) ? "a negative count" : "a non-finite value") << " (" << v
+                  << ") at index (" << k / kZdcPixels << ", " << (k % kZdcPixels) / kZdcSide << ", " << k % kZdcSide
+                  << "); expected finite photon counts >= 0");
+  }
+}
+
 void validate_zdc(const ZdcRaw& raw, const std::string& origin) {
   DG_CHECK(raw.n > 0, origin << ": no samples; expected N > 0");
   DG_CHECK(static_cast<int64_t>(raw.responses.size()) == raw.n * kZdcPixels,
            origin << ": responses hold " << raw.responses.size() << " values; expected N*44*44 = " << raw.n * kZdcPixels);
   DG_CHECK(static_cast<int64_t>(raw.particles.size()) == raw.n * kZdcCondDim,
            origin << ": particles hold " << raw.particles.size() << " values; expected N*9 = " << raw.n * kZdcCondDim);
-  for (int64_t i = 0; i < raw.n * kZdcPixels; ++i) {
-    const double v = raw.responses[i];
-    DG_CHECK(std::isfinite(v), origin << ": responses has a non-finite value (" << v << ") at index (" << i / kZdcPixels
-                                      << ", " << (i % kZdcPixels) / kZdcSide << ", " << i % kZdcSide
-                                      << "); expected finite photon counts");
-    DG_CHECK(v >= 0, origin << ": responses has a negative count (" << v << ") at index (" << i / kZdcPixels << ", "
-                            << (i % kZdcPixels) / kZdcSide << ", " << i % kZdcSide << "); expected counts >= 0");
-  }
+  check_counts(raw.responses, origin + ": responses");
   for (int64_t i = 0; i < raw.n * kZdcCondDim; ++i)
     DG_CHECK(std::isfinite(raw.particles[i]), origin << ": particles has a non-finite value (" << raw.particles[i]
                                                       << ") at index (" << i / kZdcCondDim << ", " << i % kZdcCondDim
@@ -112,14 +116,7 @@ ZdcRaw load_zdc(const std::string& responses_path, const std::string& particles_
   raw.n = n;
   raw.particles = particle_columns(p, particles_path, pf);
   raw.responses = std::move(r.data);
-  // Per-field checks so the error names the offending file.
-  for (int64_t i = 0; i < n * kZdcPixels; ++i) {
-    const double v = raw.responses[i];
-    if (std::isfinite(v) && v >= 0) continue;
-    DG_FAIL(responses_path << ": " << rf << " has " << (std::isfinite(v) ? "a negative count" : "a non-finite value")
-                           << " (" << v << ") at index (" << i / kZdcPixels << ", " << (i % kZdcPixels) / kZdcSide
-                           << ", " << i % kZdcSide << "); expected finite photon counts >= 0");
-  }
+  check_counts(raw.responses, responses_path + ": " + rf);
   return raw;
 }
 

@@ -37,6 +37,9 @@ std::vector<double> load_zdc_particles(const std::string& path);
 // dataset `h5_name`; dtype "<f4" or "<f8". Atomic: a failure never leaves a partial file.
 void write_zdc_array(const std::string& path, const std::vector<double>& data, const Shape& shape,
                      const std::string& dtype, const char* h5_name);
+// Throws, naming `where` (e.g. "file: 'arr_0'") and the (image, row, column) index, at the first
+// of (N, 44, 44) photon counts that is negative or not finite.
+void check_counts(const std::vector<double>& counts, const std::string& where);
 // The same checks for data already in memory (e.g. from the simulator); `origin` prefixes errors.
 void validate_zdc(const ZdcRaw& raw, const std::string& origin);
 

@@ -203,6 +203,15 @@ void Trainer::check_outputs(const Tensor& fake) const {
   // Image-space diversity rewards can push a ReLU-output generator up until expm1 overflows; stop
   // while the last checkpoint still holds a usable model.
   const double limit = cfg_.dataset == "zdc" ? kLog1pCountLimit : std::numeric_limits<double>::infinity();
+  // One scalar leaves the device per step: the summed excess over the limit is 0 exactly when every
+  // value is finite and within it (NaN and inf propagate into the sum). Only a failing batch is
+  // copied to the host, for the message.
+  double excess;
+  {
+    NoGradGuard ng;
+    excess = sum(relu(add(abs(fake), -limit))).item();
+  }
+  if (excess == 0) return;
   Tensor host = fake.to(Device::CPU);
   const float* p = host.data<float>();
   const int64_t n = host.numel();
@@ -249,8 +258,7 @@ void Trainer::save(const std::string& path) const {
   save_safetensors(path, state_tensors(m_, opt_g_, opt_d_), meta);
 }
 
-namespace {
-uint64_t meta_u64(const SafetensorsFile& f, const std::string& path, const std::string& key) {
+uint64_t checkpoint_metadata_u64(const SafetensorsFile& f, const std::string& path, const std::string& key) {
   auto it = f.metadata.find(key);
   DG_CHECK(it != f.metadata.end(), path << ": checkpoint metadata lacks '" << key << "'");
   try {
@@ -262,10 +270,10 @@ uint64_t meta_u64(const SafetensorsFile& f, const std::string& path, const std::
     DG_FAIL(path << ": checkpoint metadata '" << key << "' is not an unsigned integer: '" << it->second << "'");
   }
 }
-}  // namespace
 
-TrainConfig read_checkpoint_config(const std::string& path) {
-  SafetensorsFile f = load_safetensors(path);
+TrainConfig read_checkpoint_config(const std::string& path) { return checkpoint_config(load_safetensors(path), path); }
+
+TrainConfig checkpoint_config(const SafetensorsFile& f, const std::string& path) {
   auto it = f.metadata.find("config");
   DG_CHECK(it != f.metadata.end(), path << ": not a divgan training checkpoint (no 'config' metadata)");
   nlohmann::json j;
@@ -283,12 +291,12 @@ void Trainer::load(const std::string& path) {
   DG_CHECK(fmt != f.metadata.end() && fmt->second == "divgan-train-v1",
            path << ": not a divgan training checkpoint (metadata 'format' missing or unknown)");
   restore_tensors(f, state_tensors(m_, opt_g_, opt_d_));
-  step_ = static_cast<int64_t>(meta_u64(f, path, "step"));
-  opt_g_.set_steps(static_cast<int64_t>(meta_u64(f, path, "optG.steps")));
-  opt_d_.set_steps(static_cast<int64_t>(meta_u64(f, path, "optD.steps")));
-  z_rng_.set_offset(meta_u64(f, path, "rng.z"));
-  data_rng_.set_offset(meta_u64(f, path, "rng.data"));
-  m_.dropout_rng->set_offset(meta_u64(f, path, "rng.dropout"));
+  step_ = static_cast<int64_t>(checkpoint_metadata_u64(f, path, "step"));
+  opt_g_.set_steps(static_cast<int64_t>(checkpoint_metadata_u64(f, path, "optG.steps")));
+  opt_d_.set_steps(static_cast<int64_t>(checkpoint_metadata_u64(f, path, "optD.steps")));
+  z_rng_.set_offset(checkpoint_metadata_u64(f, path, "rng.z"));
+  data_rng_.set_offset(checkpoint_metadata_u64(f, path, "rng.data"));
+  m_.dropout_rng->set_offset(checkpoint_metadata_u64(f, path, "rng.dropout"));
 }
 
 }  // namespace dg::gan

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "datasets/conditional.h"
+#include "engine/checkpoint.h"
 #include "engine/optim.h"
 #include "gan/config.h"
 #include "gan/networks.h"
@@ -62,5 +63,10 @@ class Trainer {
 
 // Reads only the config stored in a checkpoint (to rebuild models before load()).
 TrainConfig read_checkpoint_config(const std::string& path);
+// Metadata entry `key` of a checkpoint loaded from `path` as an unsigned integer (e.g. "step");
+// throws naming the file and the key when it is missing or not a number.
+uint64_t checkpoint_metadata_u64(const SafetensorsFile& file, const std::string& path, const std::string& key);
+// The config from a checkpoint already loaded from `path` (named in errors).
+TrainConfig checkpoint_config(const SafetensorsFile& file, const std::string& path);
 
 }  // namespace dg::gan

@@ -32,9 +32,7 @@ void eval_showers(const std::string& showers, const std::string& real, const std
   DG_CHECK(n_gen % n_real == 0, showers << ": " << n_gen << " showers are not a whole number of regenerations of the "
                                         << n_real << " real responses in " << real
                                         << "; expected N = k * " << n_real << " (regeneration-major)");
-  for (int64_t i = 0; i < static_cast<int64_t>(ref.size()); ++i)
-    DG_CHECK(std::isfinite(ref[i]) && ref[i] >= 0, real << ": real responses hold " << ref[i] << " at flat index " << i
-                                                        << "; expected finite counts >= 0");
+  data::check_counts(ref, real + ": real responses");
   gan::ZdcEval e = gan::evaluate_zdc_counts(ref, gen, n_real, n_gen / n_real);
   std::printf("%s", gan::zdc_eval_markdown({{showers, e}}).c_str());
   if (!json.empty()) {

@@ -122,8 +122,8 @@ void add_studyzdc_command(CLI::App& app) {
         static_cast<int64_t>(all.size()), *jobs, [&](int64_t i) { return all[i].dir; },
         [&](int64_t i) { return load_finished(all[i]); },
         [&](int64_t i) {
-          run_zdc(all[i].cfg, all[i].dir, false, false, true, dev);
-          DG_CHECK(load_finished(all[i]), all[i].dir << ": eval.json missing after training");
+          const ZdcRunResult r = run_zdc(all[i].cfg, all[i].dir, false, false, true, dev);
+          take(all[i], {{"test", r.test.to_json()}, {"validation", r.validation.to_json()}, {"train_seconds", r.seconds}});
         },
         [&](int64_t i) { return all[i].seconds; }, &failures);
     for (size_t i = 0; i < all.size(); ++i) all[i].done = ok[i];

@@ -82,19 +82,19 @@ ZdcData load_zdc_data(const gan::TrainConfig& cfg, bool holdout_validation) {
     d.raw = data::load_zdc(cfg.responses, cfg.particles);
     d.source = cfg.responses + " + " + cfg.particles;
   }
-  d.split = data::split_80_20(d.raw.n, cfg.data_seed);
-  DG_CHECK(d.split.test.size() > 0, d.source << ": " << d.raw.n << " samples leave no test split; expected >= 5");
-  d.standardizer.fit(d.raw.particles, d.split.train);
-  d.train = std::make_shared<data::ZdcDataset>(d.raw, d.split.train, d.standardizer);
+  const data::ZdcSplit split = data::split_80_20(d.raw.n, cfg.data_seed);
+  DG_CHECK(split.test.size() > 0, d.source << ": " << d.raw.n << " samples leave no test split; expected >= 5");
+  d.standardizer.fit(d.raw.particles, split.train);
+  d.train = std::make_shared<data::ZdcDataset>(d.raw, split.train, d.standardizer);
   if (!holdout_validation) {
-    d.test = std::make_shared<data::ZdcDataset>(d.raw, d.split.test, d.standardizer);
+    d.test = std::make_shared<data::ZdcDataset>(d.raw, split.test, d.standardizer);
     return d;
   }
-  const int64_t n_test = static_cast<int64_t>(d.split.test.size());
+  const int64_t n_test = static_cast<int64_t>(split.test.size());
   DG_CHECK(n_test >= 2, d.source << ": a test split of " << n_test << " rows cannot be halved for validation");
   std::vector<int64_t> perm = Philox(cfg.data_seed, 5ULL << 48).permutation(n_test);
   std::vector<int64_t> val, test;
-  for (int64_t i = 0; i < n_test; ++i) (i < n_test / 2 ? val : test).push_back(d.split.test[perm[i]]);
+  for (int64_t i = 0; i < n_test; ++i) (i < n_test / 2 ? val : test).push_back(split.test[perm[i]]);
   std::sort(val.begin(), val.end());
   std::sort(test.begin(), test.end());
   d.validation = std::make_shared<data::ZdcDataset>(d.raw, val, d.standardizer);
@@ -158,9 +158,10 @@ ZdcRunResult run_zdc(const gan::TrainConfig& cfg_in, const std::string& dir, boo
 
 ZdcModel load_zdc_model(const std::string& checkpoint, Device device) {
   ZdcModel m;
-  m.cfg = gan::read_checkpoint_config(checkpoint);
+  const SafetensorsFile f = load_safetensors(checkpoint);
+  m.cfg = gan::checkpoint_config(f, checkpoint);
   DG_CHECK(m.cfg.dataset == "zdc", checkpoint << ": a '" << m.cfg.dataset << "' checkpoint; expected a ZDC model");
-  SafetensorsFile f = load_safetensors(checkpoint);
+  m.step = static_cast<int64_t>(gan::checkpoint_metadata_u64(f, checkpoint, "step"));
   auto it = f.metadata.find(kStandardizerKey);
   DG_CHECK(it != f.metadata.end(), checkpoint << ": metadata lacks '" << kStandardizerKey
                                               << "' (the condition standardization); expected a divgan ZDC checkpoint");
@@ -208,7 +209,7 @@ ZdcRunResult evaluate_checkpoint_zdc(const std::string& checkpoint, const gan::Z
   ZdcData d = load_zdc_data(m.cfg);
   ZdcRunResult r;
   r.test = evaluate(*m.g, d, opt);
-  r.steps = static_cast<int64_t>(std::stoll(load_safetensors(checkpoint).metadata.at("step")));
+  r.steps = m.step;
   return r;
 }
 

@@ -12,7 +12,6 @@ namespace dg::tools {
 
 struct ZdcData {
   data::ZdcRaw raw;
-  data::ZdcSplit split;
   data::Standardizer standardizer;  // fitted on the training split
   std::shared_ptr<data::ZdcDataset> train, test;
   std::shared_ptr<data::ZdcDataset> validation;  // only with a held-out validation half
@@ -48,6 +47,7 @@ ZdcRunResult evaluate_checkpoint_zdc(const std::string& checkpoint, const gan::Z
 // The generator of a ZDC checkpoint in eval mode, with the condition standardization saved in it.
 struct ZdcModel {
   gan::TrainConfig cfg;
+  int64_t step = 0;  // training steps behind the checkpoint
   std::shared_ptr<gan::ConditionalGenerator> g;
   data::Standardizer standardizer;
 };

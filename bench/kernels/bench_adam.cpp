@@ -97,12 +97,4 @@ int run(int argc, char** argv) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  if (!gpu_available("bench_adam")) return 0;
-  try {
-    return run(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "bench_adam: %s\n", e.what());
-    return 2;
-  }
-}
+int main(int argc, char** argv) { return bench_main("bench_adam", argc, argv, run); }

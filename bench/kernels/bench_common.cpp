@@ -410,4 +410,14 @@ json run_version(Report& rep, const Options& opt, const std::string& name, const
   }
 }
 
+int bench_main(const char* name, int argc, char** argv, int (*run)(int, char**)) {
+  if (!gpu_available(name)) return 0;
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: %s\n", name, e.what());
+    return 2;
+  }
+}
+
 }  // namespace dg::bench

@@ -38,6 +38,10 @@ Options parse_options(int argc, char** argv);
 // returns false (the caller exits 0, so CI can smoke-run the binary).
 bool gpu_available(const char* name);
 
+// The main() of every benchmark: exits 0 with gpu_available's line where there is no GPU, runs
+// run(argc, argv) otherwise, and turns an escaping exception into "name: what" and exit code 2.
+int bench_main(const char* name, int argc, char** argv, int (*run)(int, char**));
+
 // The engine context's stream (creates the context).
 cudaStream_t bench_stream();
 

@@ -333,12 +333,4 @@ int run(int argc, char** argv) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  if (!gpu_available("bench_conv")) return 0;
-  try {
-    return run(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "bench_conv: %s\n", e.what());
-    return 2;
-  }
-}
+int main(int argc, char** argv) { return bench_main("bench_conv", argc, argv, run); }

@@ -111,12 +111,4 @@ int run(int argc, char** argv) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  if (!gpu_available("bench_elementwise")) return 0;
-  try {
-    return run(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "bench_elementwise: %s\n", e.what());
-    return 2;
-  }
-}
+int main(int argc, char** argv) { return bench_main("bench_elementwise", argc, argv, run); }

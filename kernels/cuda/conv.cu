@@ -124,6 +124,15 @@ void after_cublas() {
   if (context().sync_launches()) DG_CUDA_CHECK(cudaStreamSynchronize(stream()));
 }
 
+// The (K, P) columns of nb images starting at xn: im2col into `col`, or the images themselves for a
+// pointwise convolution, whose columns are its input.
+const float* columns(const float* xn, int64_t nb, bool pointwise, DeviceBuffer& col, const Geo& g) {
+  if (pointwise) return xn;
+  im2col_kernel<<<grid_for(nb * g.K * g.P), kBlock, 0, stream()>>>(xn, col.as<float>(), nb, g);
+  DG_CUDA_CHECK_LAUNCH("im2col_kernel");
+  return col.as<float>();
+}
+
 }  // namespace
 
 void conv2d_forward(const float* x, const float* w, float* y, const cpu::ConvGeometry& cg) {
@@ -136,13 +145,7 @@ void conv2d_forward(const float* x, const float* w, float* y, const cpu::ConvGeo
   const float alpha = 1.0f, beta = 0.0f;
   for (int64_t n0 = 0; n0 < cg.N; n0 += nb_max) {
     const int64_t nb = std::min(nb_max, cg.N - n0);
-    const float* xn = x + n0 * cg.in_image();
-    const float* cn = xn;
-    if (!pointwise) {
-      im2col_kernel<<<grid_for(nb * g.K * g.P), kBlock, 0, stream()>>>(xn, col.as<float>(), nb, g);
-      DG_CUDA_CHECK_LAUNCH("im2col_kernel");
-      cn = col.as<float>();
-    }
+    const float* cn = columns(x + n0 * cg.in_image(), nb, pointwise, col, g);
     // y_n (O,P) = w (O,K) col_n (K,P): column-major y_n^T (P,O) = col_n^T (P,K) w^T (K,O).
     DG_CUBLAS_CHECK(cublasSgemmStridedBatched(
         context().cublas(), CUBLAS_OP_N, CUBLAS_OP_N, static_cast<int>(g.P), static_cast<int>(g.O),
@@ -202,13 +205,7 @@ void conv2d_backward_weight(const float* x, const float* gy, float* gw,
   const float alpha = 1.0f, beta = 0.0f;
   for (int64_t n0 = 0; n0 < cg.N; n0 += nb_max) {
     const int64_t nb = std::min(nb_max, cg.N - n0);
-    const float* xn = x + n0 * cg.in_image();
-    const float* cn = xn;
-    if (!pointwise) {
-      im2col_kernel<<<grid_for(nb * g.K * g.P), kBlock, 0, stream()>>>(xn, col.as<float>(), nb, g);
-      DG_CUDA_CHECK_LAUNCH("im2col_kernel");
-      cn = col.as<float>();
-    }
+    const float* cn = columns(x + n0 * cg.in_image(), nb, pointwise, col, g);
     // part_n (O,K) = gy_n (O,P) col_n^T (P,K): column-major part_n^T (K,O) = col_n (K,P) gy_n^T
     // (P,O); col_n's buffer read column-major is (P,K), so it enters transposed with ld P.
     DG_CUBLAS_CHECK(cublasSgemmStridedBatched(

@@ -261,8 +261,4 @@ ConvBackend conv_backend() {
                                                      : ConvBackend::Handwritten;
 }
 
-void not_implemented(const char* op) {
-  throw Error(std::string(op) + ": not implemented on CUDA yet (move the tensors to the CPU)");
-}
-
 }  // namespace dg::cuda

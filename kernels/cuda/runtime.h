@@ -63,7 +63,4 @@ enum class ConvBackend { Handwritten, Cudnn };
 void set_conv_backend(ConvBackend backend);
 ConvBackend conv_backend();
 
-// Thrown by ops that have no CUDA kernel yet.
-[[noreturn]] void not_implemented(const char* op);
-
 }  // namespace dg::cuda

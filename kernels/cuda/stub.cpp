@@ -42,7 +42,6 @@ void fill_f32(float*, float, size_t) { no_cuda("fill_f32"); }
 void synchronize() {}
 void set_sync_launches(bool) { no_cuda("set_sync_launches"); }
 bool sync_launches() { return false; }
-void not_implemented(const char* op) { no_cuda(op); }
 void set_conv_backend(ConvBackend backend) {
   if (backend == ConvBackend::Cudnn) no_cuda("set_conv_backend(Cudnn)");
 }

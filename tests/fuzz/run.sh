@@ -14,18 +14,9 @@ cd "$(dirname "$0")/../.."
 secs=${1:-60}
 [[ "$secs" =~ ^[0-9]+$ ]] || { echo "usage: tests/fuzz/run.sh [seconds]" >&2; exit 2; }
 
-pkgs=(clang-14 libclang-rt-14-dev zlib1g-dev)
-missing=()
-for p in "${pkgs[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "fuzz: installing ${missing[*]}"
-  SUDO=""
-  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+# shellcheck source=tools/apt_install.sh
+. tools/apt_install.sh
+APT_TAG=fuzz ensure_packages clang-14 libclang-rt-14-dev zlib1g-dev
 CXX=clang++-14
 command -v "$CXX" >/dev/null || CXX=clang++
 

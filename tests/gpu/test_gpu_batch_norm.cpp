@@ -7,7 +7,7 @@
 
 #include <string>
 
-#include "tests/gpu/gpu_parity.h"
+#include "tests/gpu/conv_cases.h"
 
 using namespace dg;
 using namespace dg::test;
@@ -18,29 +18,7 @@ constexpr Tol kBnForward{1e-5, 1e-4};
 constexpr Tol kBnBackward{1e-4, 1e-4};
 
 void run_bn(const Shape& xs, bool training, bool affine) {
-  const int64_t C = xs[1];
-  std::string what = std::string("batch_norm ") + (training ? "train " : "eval ") +
-                     (affine ? "" : "no affine ") + shape_str(xs);
-  Tensor x = uniform32(xs, -2.0, 3.0, 41);
-  Tensor gamma = uniform32({C}, 0.5, 1.5, 42), beta = uniform32({C}, -0.5, 0.5, 43);
-  Tensor rm0 = uniform32({C}, -0.5, 0.5, 44), rv0 = uniform32({C}, 0.5, 2.0, 45);
-  // The running buffers each side used: CPU pair first, then the GPU pair.
-  std::vector<Tensor> running;
-  auto f = [&](const std::vector<Tensor>& v) {
-    const Tensor& in = v[0];
-    Tensor rm = rm0.to(in.dtype()).to(in.device()), rv = rv0.to(in.dtype()).to(in.device());
-    running.push_back(rm);
-    running.push_back(rv);
-    return affine ? batch_norm(in, v[1], v[2], rm, rv, training, 0.1, 1e-5)
-                  : batch_norm(in, Tensor(), Tensor(), rm, rv, training, 0.1, 1e-5);
-  };
-  if (affine)
-    parity(what, f, {x, gamma, beta}, kBnForward, kBnBackward);
-  else
-    parity(what, f, {x}, kBnForward, kBnBackward);
-  REQUIRE(running.size() == 4);
-  check_close(running[2], running[0], kBnForward, what + " running_mean");
-  check_close(running[3], running[1], kBnForward, what + " running_var");
+  bn_parity(xs, training, affine, kBnForward, kBnBackward, "");
 }
 
 }  // namespace

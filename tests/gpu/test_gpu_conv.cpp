@@ -20,36 +20,9 @@ namespace {
 
 using test::ConvCase;
 
-// GEMM-style tolerance from the longest reduction any of the three passes does.
-Tol conv_tol(int64_t longest) { return gemm_tol(longest); }
-
 void run_conv(const ConvCase& c, bool transposed) {
-  const Conv2dArgs args{c.stride, c.pad, c.out_pad};
-  // Weight at PyTorch's default init scale keeps the outputs O(1).
-  const int64_t fan_in = (transposed ? c.cout : c.cin) * c.kh * c.kw;
-  const double bound = 1.0 / std::sqrt(static_cast<double>(fan_in));
-  const Shape ws = transposed ? Shape{c.cin, c.cout, c.kh, c.kw} : Shape{c.cout, c.cin, c.kh, c.kw};
-  Tensor x = uniform32({c.n, c.cin, c.h, c.w}, -1.0, 1.0, 101);
-  Tensor w = uniform32(ws, -bound, bound, 102);
-  Tensor b = uniform32({c.cout}, -bound, bound, 103);
-  // Output size, for the weight gradient's reduction length N*Ho*Wo (or N*H*W when transposed).
-  const int64_t ho = transposed ? (c.h - 1) * c.stride - 2 * c.pad + c.kh + c.out_pad
-                                : (c.h + 2 * c.pad - c.kh) / c.stride + 1;
-  const int64_t wo = transposed ? (c.w - 1) * c.stride - 2 * c.pad + c.kw + c.out_pad
-                                : (c.w + 2 * c.pad - c.kw) / c.stride + 1;
-  const int64_t longest =
-      std::max({c.cin * c.kh * c.kw, c.cout * c.kh * c.kw, c.n * ho * wo, c.n * c.h * c.w});
-  const Tol t = conv_tol(longest);
-  const std::string what = std::string(transposed ? "conv_transpose2d " : "conv2d ") + test::conv_label(c);
-  if (transposed)
-    parity(
-        what,
-        [args](const std::vector<Tensor>& v) { return conv_transpose2d(v[0], v[1], v[2], args); },
-        {x, w, b}, t, t);
-  else
-    parity(
-        what, [args](const std::vector<Tensor>& v) { return conv2d(v[0], v[1], v[2], args); },
-        {x, w, b}, t, t);
+  const ConvSetup s = conv_setup(c, transposed, "");
+  parity(s.what, s.f, s.inputs, s.tol, s.tol);
 }
 
 }  // namespace

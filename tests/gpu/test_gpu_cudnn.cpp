@@ -51,39 +51,8 @@ bool cudnn_or_skip() {
 
 using test::ConvCase;
 
-struct ConvSetup {
-  std::string what;
-  OpFn f;
-  std::vector<Tensor> inputs;
-  Tol tol;
-};
-
-ConvSetup conv_setup(const ConvCase& c, bool transposed) {
-  const Conv2dArgs args{c.stride, c.pad, c.out_pad};
-  const int64_t fan_in = (transposed ? c.cout : c.cin) * c.kh * c.kw;
-  const double bound = 1.0 / std::sqrt(static_cast<double>(fan_in));
-  const Shape ws = transposed ? Shape{c.cin, c.cout, c.kh, c.kw} : Shape{c.cout, c.cin, c.kh, c.kw};
-  Tensor x = uniform32({c.n, c.cin, c.h, c.w}, -1.0, 1.0, 101);
-  Tensor w = uniform32(ws, -bound, bound, 102);
-  Tensor b = uniform32({c.cout}, -bound, bound, 103);
-  const int64_t ho = transposed ? (c.h - 1) * c.stride - 2 * c.pad + c.kh + c.out_pad
-                                : (c.h + 2 * c.pad - c.kh) / c.stride + 1;
-  const int64_t wo = transposed ? (c.w - 1) * c.stride - 2 * c.pad + c.kw + c.out_pad
-                                : (c.w + 2 * c.pad - c.kw) / c.stride + 1;
-  const int64_t longest =
-      std::max({c.cin * c.kh * c.kw, c.cout * c.kh * c.kw, c.n * ho * wo, c.n * c.h * c.w});
-  const std::string what = std::string(transposed ? "cudnn conv_transpose2d " : "cudnn conv2d ") +
-                           c.what + " N" + std::to_string(c.n);
-  OpFn f;
-  if (transposed)
-    f = [args](const std::vector<Tensor>& v) { return conv_transpose2d(v[0], v[1], v[2], args); };
-  else
-    f = [args](const std::vector<Tensor>& v) { return conv2d(v[0], v[1], v[2], args); };
-  return {what, f, {x, w, b}, gemm_tol(longest)};
-}
-
 void conv_parity(const ConvCase& c, bool transposed) {
-  ConvSetup s = conv_setup(c, transposed);
+  const ConvSetup s = conv_setup(c, transposed, "cudnn ");
   BackendScope scope(cuda::ConvBackend::Cudnn);
   parity(s.what, s.f, s.inputs, s.tol, s.tol);
 }
@@ -124,30 +93,8 @@ constexpr Tol kBnForward{5e-5, 2e-4};
 constexpr Tol kBnBackward{2e-4, 2e-4};
 
 void bn_parity(const Shape& xs, bool training, bool affine) {
-  const int64_t C = xs[1];
-  const std::string what = std::string("cudnn batch_norm ") + (training ? "train " : "eval ") +
-                           (affine ? "" : "no affine ") + shape_str(xs);
-  Tensor x = uniform32(xs, -2.0, 3.0, 41);
-  Tensor gamma = uniform32({C}, 0.5, 1.5, 42), beta = uniform32({C}, -0.5, 0.5, 43);
-  Tensor rm0 = uniform32({C}, -0.5, 0.5, 44), rv0 = uniform32({C}, 0.5, 2.0, 45);
-  std::vector<Tensor> running;  // CPU pair, then the GPU pair
-  auto f = [&](const std::vector<Tensor>& v) {
-    const Tensor& in = v[0];
-    Tensor rm = rm0.to(in.dtype()).to(in.device()), rv = rv0.to(in.dtype()).to(in.device());
-    running.push_back(rm);
-    running.push_back(rv);
-    return affine ? batch_norm(in, v[1], v[2], rm, rv, training, 0.1, 1e-5)
-                  : batch_norm(in, Tensor(), Tensor(), rm, rv, training, 0.1, 1e-5);
-  };
   BackendScope scope(cuda::ConvBackend::Cudnn);
-  if (affine)
-    parity(what, f, {x, gamma, beta}, kBnForward, kBnBackward);
-  else
-    parity(what, f, {x}, kBnForward, kBnBackward);
-  REQUIRE(running.size() == 4);
-  // The running-statistics convention (momentum, unbiased variance) must be the engine's.
-  check_close(running[2], running[0], kBnForward, what + " running_mean");
-  check_close(running[3], running[1], kBnForward, what + " running_var");
+  test::bn_parity(xs, training, affine, kBnForward, kBnBackward, "cudnn ");
 }
 
 }  // namespace
@@ -199,14 +146,14 @@ TEST_CASE("gpu: cudnn agrees with the hand-written kernels") {
            ConvCase{"G 26x26", 128, 128, 128, 26, 26, 3, 3, 1, 0, 0},
            ConvCase{"stride 2 padded non-square kernel", 3, 2, 3, 7, 8, 2, 3, 2, 1, 0},
        }) {
-    ConvSetup s = conv_setup(c, false);
+    ConvSetup s = conv_setup(c, false, "cudnn ");
     agreement(s.what, s.f, s.inputs, s.tol);
   }
   for (const ConvCase& c : {
            ConvCase{"DCGAN 22->44", 128, 64, 32, 22, 22, 4, 4, 2, 1, 0},
            ConvCase{"stride 2 output_padding 1", 2, 3, 2, 4, 5, 3, 3, 2, 1, 1},
        }) {
-    ConvSetup s = conv_setup(c, true);
+    ConvSetup s = conv_setup(c, true, "cudnn ");
     agreement(s.what, s.f, s.inputs, s.tol);
   }
   for (bool training : {true, false}) {
