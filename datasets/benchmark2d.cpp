@@ -75,7 +75,8 @@ Batch Benchmark2D::batch(const std::vector<int64_t>& idx, Philox& rng) const {
       x[2 * r + d] = static_cast<float>(pts_.xy[2 * i + d] * kScale2D);
       xp[2 * r + d] = static_cast<float>(pts_.xy[2 * j + d] * kScale2D);
     }
-    for (int64_t d = 0; d < kCondDim2D; ++d) c[r * kCondDim2D + d] = static_cast<float>(cond_[i * kCondDim2D + d]);
+    for (int64_t d = 0; d < kCondDim2D; ++d)
+      c[r * kCondDim2D + d] = static_cast<float>(cond_[i * kCondDim2D + d]);
     f[r] = static_cast<float>(groups_.fdiv[g]);
   }
   return out;

@@ -28,10 +28,10 @@ class ConditionalDataset {
 
 // Groups of identical conditions and their diversity, shared by the 2D benchmark and ZDC data.
 struct Groups {
-  std::vector<int64_t> group_of;             // (N) group index of each sample
-  std::vector<std::vector<int64_t>> members; // per group, sample indices
-  std::vector<double> fdiv;                  // per group, in [0, 1]
-  double max_diversity = 0;                  // the f_div normalizer: largest un-normalized group diversity
+  std::vector<int64_t> group_of;              // (N) group index of each sample
+  std::vector<std::vector<int64_t>> members;  // per group, sample indices
+  std::vector<double> fdiv;                   // per group, in [0, 1]
+  double max_diversity = 0;  // the f_div normalizer: largest un-normalized group diversity
 };
 
 // Groups samples whose condition rows (N, C) are exactly equal; f_div per group is the sum over

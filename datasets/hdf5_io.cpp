@@ -75,10 +75,13 @@ H5Handle open_for_reading(const std::string& path) {
   silence_hdf5();
   std::error_code ec;
   DG_CHECK(std::filesystem::exists(path, ec), path << ": HDF5 file not found");
-  DG_CHECK(!std::filesystem::is_directory(path, ec), path << ": is a directory, expected an HDF5 file");
+  DG_CHECK(!std::filesystem::is_directory(path, ec),
+           path << ": is a directory, expected an HDF5 file");
   const htri_t is_h5 = H5Fis_hdf5(path.c_str());
-  DG_CHECK(is_h5 > 0, path << ": not an HDF5 file (no HDF5 signature; expected a file with datasets "
-                              "'responses' and 'particles')" << (is_h5 < 0 ? h5_reason() : ""));
+  DG_CHECK(is_h5 > 0,
+           path << ": not an HDF5 file (no HDF5 signature; expected a file with datasets "
+                   "'responses' and 'particles')"
+                << (is_h5 < 0 ? h5_reason() : ""));
   H5Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
   DG_CHECK(file.valid(), path << ": cannot open HDF5 file for reading" << h5_reason());
   return file;
@@ -89,10 +92,12 @@ std::vector<std::string> datasets_at_root(hid_t file, const std::string& path) {
   DG_CHECK(H5Gget_info(file, &info) >= 0, path << ": cannot read the root group" << h5_reason());
   std::vector<std::string> names;
   for (hsize_t i = 0; i < info.nlinks; ++i) {
-    const ssize_t len = H5Lget_name_by_idx(file, ".", H5_INDEX_NAME, H5_ITER_INC, i, nullptr, 0, H5P_DEFAULT);
+    const ssize_t len =
+        H5Lget_name_by_idx(file, ".", H5_INDEX_NAME, H5_ITER_INC, i, nullptr, 0, H5P_DEFAULT);
     if (len < 0) continue;
     std::string name(static_cast<size_t>(len) + 1, '\0');
-    H5Lget_name_by_idx(file, ".", H5_INDEX_NAME, H5_ITER_INC, i, name.data(), name.size(), H5P_DEFAULT);
+    H5Lget_name_by_idx(file, ".", H5_INDEX_NAME, H5_ITER_INC, i, name.data(), name.size(),
+                       H5P_DEFAULT);
     name.resize(static_cast<size_t>(len));
     // Dangling soft/external links fail to open; they are not readable datasets, so skip them.
     H5Handle obj(H5Oopen(file, name.c_str(), H5P_DEFAULT), H5Oclose);
@@ -110,25 +115,36 @@ std::string join_names(const std::vector<std::string>& names) {
 
 std::string class_name(H5T_class_t c) {
   switch (c) {
-    case H5T_INTEGER: return "integer";
-    case H5T_FLOAT: return "float";
-    case H5T_STRING: return "string";
-    case H5T_BITFIELD: return "bitfield";
-    case H5T_OPAQUE: return "opaque";
-    case H5T_COMPOUND: return "compound";
-    case H5T_REFERENCE: return "reference";
-    case H5T_ENUM: return "enum";
-    case H5T_VLEN: return "variable-length";
-    case H5T_ARRAY: return "array";
-    default: return "unknown";
+    case H5T_INTEGER:
+      return "integer";
+    case H5T_FLOAT:
+      return "float";
+    case H5T_STRING:
+      return "string";
+    case H5T_BITFIELD:
+      return "bitfield";
+    case H5T_OPAQUE:
+      return "opaque";
+    case H5T_COMPOUND:
+      return "compound";
+    case H5T_REFERENCE:
+      return "reference";
+    case H5T_ENUM:
+      return "enum";
+    case H5T_VLEN:
+      return "variable-length";
+    case H5T_ARRAY:
+      return "array";
+    default:
+      return "unknown";
   }
 }
 
 void write_contents(const std::string& tmp, const std::string& path,
                     const std::vector<std::pair<std::string, NpyArray>>& datasets) {
   H5Handle file(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
-  DG_CHECK(file.valid(), path << ": cannot create HDF5 file " << tmp << " (does the directory exist and is it writable?)"
-                              << h5_reason());
+  DG_CHECK(file.valid(), path << ": cannot create HDF5 file " << tmp
+                              << " (does the directory exist and is it writable?)" << h5_reason());
   // Names such as "zdc/responses" get their groups created on the way.
   H5Handle lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
   DG_CHECK(lcpl.valid() && H5Pset_create_intermediate_group(lcpl.get(), 1) >= 0,
@@ -136,28 +152,32 @@ void write_contents(const std::string& tmp, const std::string& path,
   for (const auto& [name, arr] : datasets) {
     const bool f32 = arr.dtype == "<f4";
     std::vector<hsize_t> dims(arr.shape.begin(), arr.shape.end());
-    H5Handle space(dims.empty() ? H5Screate(H5S_SCALAR)
-                                : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
+    H5Handle space(dims.empty()
+                       ? H5Screate(H5S_SCALAR)
+                       : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
                    H5Sclose);
-    DG_CHECK(space.valid(), path << ": cannot create the dataspace of dataset '" << name << "' with shape "
-                                 << shape_str(arr.shape) << h5_reason());
-    H5Handle ds(H5Dcreate2(file.get(), name.c_str(), f32 ? H5T_IEEE_F32LE : H5T_IEEE_F64LE, space.get(),
-                           lcpl.get(), H5P_DEFAULT, H5P_DEFAULT),
+    DG_CHECK(space.valid(), path << ": cannot create the dataspace of dataset '" << name
+                                 << "' with shape " << shape_str(arr.shape) << h5_reason());
+    H5Handle ds(H5Dcreate2(file.get(), name.c_str(), f32 ? H5T_IEEE_F32LE : H5T_IEEE_F64LE,
+                           space.get(), lcpl.get(), H5P_DEFAULT, H5P_DEFAULT),
                 H5Dclose);
     DG_CHECK(ds.valid(), path << ": cannot create dataset '" << name << "'" << h5_reason());
     if (arr.data.empty()) continue;
     herr_t rc;
     if (f32) {
-      // Narrowed here, as encode_npy does, so .npy and .h5 files of the same array hold the same bits.
+      // Narrowed here, as encode_npy does, so .npy and .h5 files of the same array hold the same
+      // bits.
       std::vector<float> narrow(arr.data.begin(), arr.data.end());
       rc = H5Dwrite(ds.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, narrow.data());
     } else {
       rc = H5Dwrite(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, arr.data.data());
     }
-    DG_CHECK(rc >= 0, path << ": cannot write dataset '" << name << "' (disk full?)" << h5_reason());
+    DG_CHECK(rc >= 0,
+             path << ": cannot write dataset '" << name << "' (disk full?)" << h5_reason());
     DG_CHECK(ds.release(), path << ": cannot close dataset '" << name << "'" << h5_reason());
   }
-  DG_CHECK(file.release(), path << ": cannot flush and close " << tmp << " (disk full?)" << h5_reason());
+  DG_CHECK(file.release(),
+           path << ": cannot flush and close " << tmp << " (disk full?)" << h5_reason());
 }
 
 }  // namespace
@@ -172,14 +192,17 @@ std::vector<std::string> list_h5_datasets(const std::string& path) {
 NpyArray read_h5_dataset(const std::string& path, const std::string& name) {
   H5Handle file = open_for_reading(path);
   const std::string where = path + ": dataset '" + name + "'";
-  // H5Lexists fails (rather than returning 0) when an intermediate group is missing; both mean absent.
+  // H5Lexists fails (rather than returning 0) when an intermediate group is missing; both mean
+  // absent.
   const htri_t exists = name.empty() ? 0 : H5Lexists(file.get(), name.c_str(), H5P_DEFAULT);
   if (exists <= 0) {
-    DG_FAIL(where << " not found; datasets at the root: " << join_names(datasets_at_root(file.get(), path))
+    DG_FAIL(where << " not found; datasets at the root: "
+                  << join_names(datasets_at_root(file.get(), path))
                   << " (expected 'responses' and 'particles')");
   }
   H5Handle ds(H5Dopen2(file.get(), name.c_str(), H5P_DEFAULT), H5Dclose);
-  DG_CHECK(ds.valid(), where << ": cannot open as a dataset (is it a group or a dangling link?)" << h5_reason());
+  DG_CHECK(ds.valid(), where << ": cannot open as a dataset (is it a group or a dangling link?)"
+                             << h5_reason());
 
   H5Handle type(H5Dget_type(ds.get()), H5Tclose);
   DG_CHECK(type.valid(), where << ": cannot read its datatype" << h5_reason());
@@ -204,22 +227,26 @@ NpyArray read_h5_dataset(const std::string& path, const std::string& name) {
   out.data.resize(static_cast<size_t>(shape_numel(out.shape)));
   if (!out.data.empty()) {
     // The library converts float32 and big-endian data to native double exactly.
-    DG_CHECK(H5Dread(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data.data()) >= 0,
-             where << ": read failed (truncated file, or compressed with a filter this HDF5 lacks?)"
-                   << h5_reason());
+    DG_CHECK(
+        H5Dread(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data.data()) >= 0,
+        where << ": read failed (truncated file, or compressed with a filter this HDF5 lacks?)"
+              << h5_reason());
   }
   return out;
 }
 
-void write_h5(const std::string& path, const std::vector<std::pair<std::string, NpyArray>>& datasets) {
+void write_h5(const std::string& path,
+              const std::vector<std::pair<std::string, NpyArray>>& datasets) {
   silence_hdf5();
   std::set<std::string> seen;
   for (const auto& [name, arr] : datasets) {
     DG_CHECK(!name.empty(), path << ": dataset names must not be empty");
     DG_CHECK(seen.insert(name).second, path << ": dataset '" << name << "' given twice");
-    DG_CHECK(arr.dtype == "<f4" || arr.dtype == "<f8",
-             path << ": dataset '" << name << "' has dtype '" << arr.dtype << "'; expected '<f4' or '<f8'");
-    for (int64_t d : arr.shape) DG_CHECK(d >= 0, path << ": dataset '" << name << "' has a negative dimension");
+    DG_CHECK(arr.dtype == "<f4" || arr.dtype == "<f8", path << ": dataset '" << name
+                                                            << "' has dtype '" << arr.dtype
+                                                            << "'; expected '<f4' or '<f8'");
+    for (int64_t d : arr.shape)
+      DG_CHECK(d >= 0, path << ": dataset '" << name << "' has a negative dimension");
     DG_CHECK(static_cast<int64_t>(arr.data.size()) == shape_numel(arr.shape),
              path << ": dataset '" << name << "' has " << arr.data.size() << " values for shape "
                   << shape_str(arr.shape));

@@ -25,6 +25,7 @@ std::vector<std::string> list_h5_datasets(const std::string& path);
 // Writes each array as a little-endian float32 or float64 dataset according to its dtype ("<f4",
 // "<f8"). The file is built under a temporary name in the target directory and renamed into place,
 // so readers never see a partial file and a failure leaves nothing behind.
-void write_h5(const std::string& path, const std::vector<std::pair<std::string, NpyArray>>& datasets);
+void write_h5(const std::string& path,
+              const std::vector<std::pair<std::string, NpyArray>>& datasets);
 
 }  // namespace dg::data

@@ -2,6 +2,8 @@
 // writes is accepted, with every read bounds-checked so garbage input ends in dg::Error.
 #include "datasets/npy.h"
 
+#include <unistd.h>
+
 #include <bit>
 #include <cctype>
 #include <cstring>
@@ -9,7 +11,6 @@
 #include <fstream>
 #include <limits>
 #include <sstream>
-#include <unistd.h>
 
 #include "engine/error.h"
 
@@ -52,8 +53,14 @@ class HeaderParser {
   }
   bool bool_lit() {
     skip_ws();
-    if (s_.compare(i_, 4, "True") == 0) { i_ += 4; return true; }
-    if (s_.compare(i_, 5, "False") == 0) { i_ += 5; return false; }
+    if (s_.compare(i_, 4, "True") == 0) {
+      i_ += 4;
+      return true;
+    }
+    if (s_.compare(i_, 5, "False") == 0) {
+      i_ += 5;
+      return false;
+    }
     fail("'fortran_order': expected True or False");
   }
   Shape tuple_lit() {
@@ -68,15 +75,17 @@ class HeaderParser {
       if (i_ < s_.size() && s_[i_] == 'L') ++i_;
       if (digits.empty() || digits.size() > 18) fail("'shape': expected non-negative integers");
       shape.push_back(std::stoll(digits));
-      if (peek(',')) ++i_;
-      else if (!peek(')')) fail("'shape': expected ',' or ')' after a dimension");
+      if (peek(','))
+        ++i_;
+      else if (!peek(')'))
+        fail("'shape': expected ',' or ')' after a dimension");
     }
     ++i_;
     return shape;
   }
   [[noreturn]] void fail(const std::string& what) const {
-    DG_FAIL(origin_ << ": npy header not parseable: " << what << " at offset " << i_ << " in header "
-                    << s_);
+    DG_FAIL(origin_ << ": npy header not parseable: " << what << " at offset " << i_
+                    << " in header " << s_);
   }
 
  private:
@@ -95,8 +104,9 @@ DtypeInfo dtype_info(const std::string& descr, const std::string& origin) {
   if (descr == "<f4") return {4, 'f'};
   if (descr == "<i8") return {8, 'i'};
   if (descr == "<i4") return {4, 'i'};
-  DG_FAIL(origin << ": unsupported dtype '" << descr
-                 << "' in npy header 'descr' (expected little-endian '<f8', '<f4', '<i8' or '<i4')");
+  DG_FAIL(
+      origin << ": unsupported dtype '" << descr
+             << "' in npy header 'descr' (expected little-endian '<f8', '<f4', '<i8' or '<i4')");
 }
 
 std::string shape_tuple(const Shape& shape) {
@@ -118,8 +128,8 @@ NpyArray parse_npy(const std::string& bytes, const std::string& origin) {
                                       << " bytes), expected at least 10 for the npy preamble");
   auto major = static_cast<unsigned char>(bytes[6]);
   auto minor = static_cast<unsigned char>(bytes[7]);
-  DG_CHECK(major >= 1 && major <= 3, origin << ": unsupported npy format version " << int(major) << "."
-                                            << int(minor) << " (expected 1.0, 2.0 or 3.0)");
+  DG_CHECK(major >= 1 && major <= 3, origin << ": unsupported npy format version " << int(major)
+                                            << "." << int(minor) << " (expected 1.0, 2.0 or 3.0)");
   size_t header_len = 0, header_start = 0;
   if (major == 1) {
     uint16_t n;
@@ -127,16 +137,17 @@ NpyArray parse_npy(const std::string& bytes, const std::string& origin) {
     header_len = n;
     header_start = 10;
   } else {
-    DG_CHECK(bytes.size() >= 12, origin << ": truncated file (" << bytes.size()
-                                        << " bytes), expected at least 12 for the npy v2/v3 preamble");
+    DG_CHECK(bytes.size() >= 12, origin
+                                     << ": truncated file (" << bytes.size()
+                                     << " bytes), expected at least 12 for the npy v2/v3 preamble");
     uint32_t n;
     std::memcpy(&n, bytes.data() + 8, 4);
     header_len = n;
     header_start = 12;
   }
   DG_CHECK(header_len <= bytes.size() - header_start,
-           origin << ": truncated file: npy header length field says " << header_len << " bytes but only "
-                  << bytes.size() - header_start << " follow");
+           origin << ": truncated file: npy header length field says " << header_len
+                  << " bytes but only " << bytes.size() - header_start << " follow");
   const std::string header = bytes.substr(header_start, header_len);
 
   HeaderParser p(header, origin);
@@ -148,8 +159,9 @@ NpyArray parse_npy(const std::string& bytes, const std::string& origin) {
     p.expect(':', "after a header dict key");
     if (key == "descr") {
       if (!p.peek('\'') && !p.peek('"'))
-        DG_FAIL(origin << ": unsupported dtype in npy header 'descr' (structured dtypes are not supported;"
-                          " expected '<f8', '<f4', '<i8' or '<i4')");
+        DG_FAIL(origin
+                << ": unsupported dtype in npy header 'descr' (structured dtypes are not supported;"
+                   " expected '<f8', '<f4', '<i8' or '<i4')");
       out.dtype = p.string_lit("for 'descr'");
       have_descr = true;
     } else if (key == "fortran_order") {
@@ -161,11 +173,16 @@ NpyArray parse_npy(const std::string& bytes, const std::string& origin) {
     } else {
       p.fail("unknown key '" + key + "' (expected 'descr', 'fortran_order', 'shape')");
     }
-    if (p.peek(',')) p.expect(',', "");
-    else if (!p.peek('}')) p.fail("expected ',' or '}' after a header value");
+    if (p.peek(','))
+      p.expect(',', "");
+    else if (!p.peek('}'))
+      p.fail("expected ',' or '}' after a header value");
   }
   if (!have_descr || !have_order || !have_shape)
-    p.fail(std::string("missing key '") + (!have_descr ? "descr" : !have_order ? "fortran_order" : "shape") +
+    p.fail(std::string("missing key '") +
+           (!have_descr   ? "descr"
+            : !have_order ? "fortran_order"
+                          : "shape") +
            "'");
   DG_CHECK(!fortran, origin << ": fortran_order is True; only C-order arrays are supported"
                             << " (save with np.ascontiguousarray)");
@@ -173,15 +190,18 @@ NpyArray parse_npy(const std::string& bytes, const std::string& origin) {
 
   uint64_t count = 1;
   for (int64_t d : out.shape) {
-    DG_CHECK(d == 0 || count <= std::numeric_limits<uint64_t>::max() / 16 / static_cast<uint64_t>(d),
-             origin << ": 'shape' " << shape_tuple(out.shape) << " is too large");
+    DG_CHECK(
+        d == 0 || count <= std::numeric_limits<uint64_t>::max() / 16 / static_cast<uint64_t>(d),
+        origin << ": 'shape' " << shape_tuple(out.shape) << " is too large");
     count *= static_cast<uint64_t>(d);
   }
   const size_t data_start = header_start + header_len;
   const uint64_t have = bytes.size() - data_start, need = count * info.size;
-  DG_CHECK(have >= need, origin << ": data shorter than shape implies: shape " << shape_tuple(out.shape)
-                                << " of " << out.dtype << " needs " << need << " bytes, file has " << have);
-  DG_CHECK(have == need, origin << ": " << have - need << " unexpected trailing bytes after the data of shape "
+  DG_CHECK(have >= need, origin << ": data shorter than shape implies: shape "
+                                << shape_tuple(out.shape) << " of " << out.dtype << " needs "
+                                << need << " bytes, file has " << have);
+  DG_CHECK(have == need, origin << ": " << have - need
+                                << " unexpected trailing bytes after the data of shape "
                                 << shape_tuple(out.shape) << " " << out.dtype);
 
   out.data.resize(count);
@@ -244,7 +264,8 @@ void write_file_atomic(const std::string& path, const std::string& bytes) {
 
 NpyArray read_npy(const std::string& path) { return parse_npy(read_file_bytes(path), path); }
 
-std::string encode_npy(const std::vector<double>& data, const Shape& shape, const std::string& dtype) {
+std::string encode_npy(const std::vector<double>& data, const Shape& shape,
+                       const std::string& dtype) {
   DG_CHECK(dtype == "<f8" || dtype == "<f4",
            "encode_npy: unsupported dtype '" << dtype << "' (expected '<f8' or '<f4')");
   // Counted here, overflow-checked, rather than with shape_numel, so the npy/npz code needs no
@@ -263,7 +284,8 @@ std::string encode_npy(const std::vector<double>& data, const Shape& shape, cons
   }
   DG_CHECK(count == data.size(),
            "encode_npy: " << data.size() << " values do not fill shape " << shape_tuple(shape));
-  std::string dict = "{'descr': '" + dtype + "', 'fortran_order': False, 'shape': " + shape_tuple(shape) + ", }";
+  std::string dict =
+      "{'descr': '" + dtype + "', 'fortran_order': False, 'shape': " + shape_tuple(shape) + ", }";
   // numpy pads so the data starts 64-byte aligned, which lets readers memory-map it.
   size_t preamble = 10;
   size_t total = preamble + dict.size() + 1;

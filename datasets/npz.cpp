@@ -37,8 +37,12 @@ struct View {
     for (int k = n - 1; k >= 0; --k) v = (v << 8) | static_cast<unsigned char>(b[off + k]);
     return v;
   }
-  uint16_t u16(uint64_t off, const char* field) const { return static_cast<uint16_t>(get(off, 2, field)); }
-  uint32_t u32(uint64_t off, const char* field) const { return static_cast<uint32_t>(get(off, 4, field)); }
+  uint16_t u16(uint64_t off, const char* field) const {
+    return static_cast<uint16_t>(get(off, 2, field));
+  }
+  uint32_t u32(uint64_t off, const char* field) const {
+    return static_cast<uint32_t>(get(off, 4, field));
+  }
   uint64_t u64(uint64_t off, const char* field) const { return get(off, 8, field); }
 };
 
@@ -55,7 +59,8 @@ class ZipFile {
     DG_CHECK(size_ > 0, path << ": empty file (0 bytes), expected an npz (zip) archive");
   }
   // `bytes` must outlive the ZipFile.
-  ZipFile(const std::string& bytes, const std::string& origin) : path_(origin), mem_(&bytes), size_(bytes.size()) {
+  ZipFile(const std::string& bytes, const std::string& origin)
+      : path_(origin), mem_(&bytes), size_(bytes.size()) {
     DG_CHECK(size_ > 0, origin << ": empty file (0 bytes), expected an npz (zip) archive");
   }
 
@@ -104,8 +109,9 @@ std::vector<Entry> central_directory(ZipFile& zf) {
   }
   if (pos < 0) {
     std::string head = zf.read(0, std::min<uint64_t>(4, zf.size()), "zip signature");
-    DG_CHECK(head == "PK\x03\x04", path << ": bad magic: not a zip archive (expected signature PK\\3\\4 at"
-                                        << " offset 0; an npz file is a zip of .npy members)");
+    DG_CHECK(head == "PK\x03\x04",
+             path << ": bad magic: not a zip archive (expected signature PK\\3\\4 at"
+                  << " offset 0; an npz file is a zip of .npy members)");
     DG_FAIL(path << ": truncated file: no end-of-central-directory record found (expected signature"
                  << " PK\\5\\6 near the end of the archive)");
   }
@@ -117,7 +123,8 @@ std::vector<Entry> central_directory(ZipFile& zf) {
   uint64_t cd_off = t.u32(pos + 16, "central directory offset");
   const uint64_t eocd_abs = tail_off + static_cast<uint64_t>(pos);
   if (entries == 0xFFFF || cd_size == k32 || cd_off == k32) {
-    DG_CHECK(eocd_abs >= 20, path << ": zip64 archive without a zip64 end-of-central-directory locator");
+    DG_CHECK(eocd_abs >= 20,
+             path << ": zip64 archive without a zip64 end-of-central-directory locator");
     std::string loc = zf.read(eocd_abs - 20, 20, "zip64 locator");
     View l{loc, path, "zip64 locator"};
     DG_CHECK(l.u32(0, "signature") == kZip64LocatorSig,
@@ -126,27 +133,30 @@ std::vector<Entry> central_directory(ZipFile& zf) {
     std::string rec = zf.read(z_off, 56, "zip64 end of central directory");
     View r{rec, path, "zip64 end of central directory"};
     DG_CHECK(r.u32(0, "signature") == kZip64EocdSig,
-             path << ": zip64 end of central directory: expected signature PK\\6\\6 at offset " << z_off);
+             path << ": zip64 end of central directory: expected signature PK\\6\\6 at offset "
+                  << z_off);
     entries = r.u64(32, "total entries");
     cd_size = r.u64(40, "central directory size");
     cd_off = r.u64(48, "central directory offset");
   }
-  DG_CHECK(entries <= cd_size / 46 + 1,
-           path << ": central directory claims " << entries << " entries in " << cd_size << " bytes");
+  DG_CHECK(entries <= cd_size / 46 + 1, path << ": central directory claims " << entries
+                                             << " entries in " << cd_size << " bytes");
   const std::string cd = zf.read(cd_off, cd_size, "central directory");
   View c{cd, path, "central directory"};
   std::vector<Entry> out;
   uint64_t p = 0;
   for (uint64_t k = 0; k < entries; ++k) {
     DG_CHECK(c.u32(p, "entry signature") == kCentralSig,
-             path << ": central directory entry " << k << ": expected signature PK\\1\\2 at offset " << cd_off + p);
+             path << ": central directory entry " << k << ": expected signature PK\\1\\2 at offset "
+                  << cd_off + p);
     Entry e;
     e.flags = c.u16(p + 8, "flags");
     e.method = c.u16(p + 10, "compression method");
     e.crc = c.u32(p + 16, "crc-32");
     e.csize = c.u32(p + 20, "compressed size");
     e.usize = c.u32(p + 24, "uncompressed size");
-    const uint16_t name_len = c.u16(p + 28, "name length"), extra_len = c.u16(p + 30, "extra length"),
+    const uint16_t name_len = c.u16(p + 28, "name length"),
+                   extra_len = c.u16(p + 30, "extra length"),
                    comment_len = c.u16(p + 32, "comment length");
     e.offset = c.u32(p + 42, "local header offset");
     DG_CHECK(p + 46 + name_len + extra_len + comment_len <= cd.size(),
@@ -157,13 +167,14 @@ std::vector<Entry> central_directory(ZipFile& zf) {
     bool found64 = false;
     for (uint64_t x = p + 46 + name_len, end = x + extra_len; x + 4 <= end;) {
       uint16_t id = c.u16(x, "extra field id"), len = c.u16(x + 2, "extra field length");
-      DG_CHECK(x + 4 + len <= end, path << ": member '" << e.name << "': extra field runs past its entry");
+      DG_CHECK(x + 4 + len <= end,
+               path << ": member '" << e.name << "': extra field runs past its entry");
       if (id == kZip64ExtraId) {
         found64 = true;
         uint64_t q = x + 4;
         auto take = [&](uint64_t& field, const char* what) {
-          DG_CHECK(q + 8 <= x + 4 + len, path << ": member '" << e.name << "': zip64 extra field lacks the "
-                                              << what);
+          DG_CHECK(q + 8 <= x + 4 + len,
+                   path << ": member '" << e.name << "': zip64 extra field lacks the " << what);
           field = c.u64(q, what);
           q += 8;
         };
@@ -174,7 +185,8 @@ std::vector<Entry> central_directory(ZipFile& zf) {
       x += 4 + len;
     }
     DG_CHECK(found64 || !(need_u || need_c || need_o),
-             path << ": member '" << e.name << "': sizes are 0xFFFFFFFF but no zip64 extra field is present");
+             path << ": member '" << e.name
+                  << "': sizes are 0xFFFFFFFF but no zip64 extra field is present");
     out.push_back(std::move(e));
     p += 46 + name_len + extra_len + comment_len;
   }
@@ -203,11 +215,13 @@ std::string inflate_raw(const std::string& comp, uint64_t usize, const std::stri
     uInt before_in = zs.avail_in, before_out = zs.avail_out;
     rc = inflate(&zs, Z_NO_FLUSH);
     if (rc == Z_STREAM_END) break;
-    if (rc == Z_BUF_ERROR || (rc == Z_OK && before_in == zs.avail_in && before_out == zs.avail_out)) {
+    if (rc == Z_BUF_ERROR ||
+        (rc == Z_OK && before_in == zs.avail_in && before_out == zs.avail_out)) {
       // No progress: either the input ended early or the stream inflates beyond the stated size.
       bool out_full = zs.avail_out == 0 && out_pos == usize;
       inflateEnd(&zs);
-      DG_FAIL(origin << ": deflate stream " << (out_full ? "longer than the uncompressed size " : "truncated; ")
+      DG_FAIL(origin << ": deflate stream "
+                     << (out_full ? "longer than the uncompressed size " : "truncated; ")
                      << (out_full ? std::to_string(usize) + " in the central directory"
                                   : "expected " + std::to_string(usize) + " uncompressed bytes"));
     }
@@ -220,8 +234,8 @@ std::string inflate_raw(const std::string& comp, uint64_t usize, const std::stri
   uint64_t produced = zs.total_out;
   inflateEnd(&zs);
   // total_out is a uLong; on LP64 it covers the full size.
-  DG_CHECK(produced == usize, origin << ": deflate stream gave " << produced << " bytes, central directory says "
-                                     << usize);
+  DG_CHECK(produced == usize, origin << ": deflate stream gave " << produced
+                                     << " bytes, central directory says " << usize);
   return out;
 }
 
@@ -295,8 +309,8 @@ NpyArray read_member(ZipFile& zf, const std::string& key) {
   if (!hit) {
     std::ostringstream names;
     for (size_t k = 0; k < entries.size(); ++k) names << (k ? ", " : "") << key_of(entries[k].name);
-    DG_FAIL("'" << key << "' not found in " << path << "; members: "
-                << (entries.empty() ? std::string("(none)") : names.str()));
+    DG_FAIL("'" << key << "' not found in " << path
+                << "; members: " << (entries.empty() ? std::string("(none)") : names.str()));
   }
   const Entry& e = *hit;
   const std::string origin = path + ":" + e.name;
@@ -309,8 +323,8 @@ NpyArray read_member(ZipFile& zf, const std::string& key) {
            origin << ": local header: expected signature PK\\3\\4 at offset " << e.offset);
   const uint64_t data_off = e.offset + 30 + l.u16(26, "name length") + l.u16(28, "extra length");
   DG_CHECK(data_off <= zf.size() && e.csize <= zf.size() - data_off,
-           origin << ": truncated file: member data needs " << e.csize << " bytes at offset " << data_off
-                  << " but the file has " << zf.size());
+           origin << ": truncated file: member data needs " << e.csize << " bytes at offset "
+                  << data_off << " but the file has " << zf.size());
   std::string comp = zf.read(data_off, e.csize, "data of '" + e.name + "'");
   std::string raw;
   if (e.method == 0) {
@@ -320,9 +334,9 @@ NpyArray read_member(ZipFile& zf, const std::string& key) {
   } else {
     // Deflate cannot expand data by more than about 1032x; a larger claim is a corrupt header and
     // would otherwise trigger an absurd allocation.
-    DG_CHECK(e.usize <= e.csize * 1100 + 1024,
-             origin << ": uncompressed size " << e.usize << " is implausible for " << e.csize
-                    << " compressed bytes");
+    DG_CHECK(e.usize <= e.csize * 1100 + 1024, origin << ": uncompressed size " << e.usize
+                                                      << " is implausible for " << e.csize
+                                                      << " compressed bytes");
     raw = inflate_raw(comp, e.usize, origin);
   }
   const uint32_t crc = crc32_of(raw);

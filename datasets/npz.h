@@ -25,6 +25,7 @@ struct NpzMember {
 };
 // compress=false stores members like np.savez; true deflates them like np.savez_compressed.
 // Written to a temporary file and renamed into place.
-void write_npz(const std::string& path, const std::vector<NpzMember>& members, bool compress = false);
+void write_npz(const std::string& path, const std::vector<NpzMember>& members,
+               bool compress = false);
 
 }  // namespace dg::data

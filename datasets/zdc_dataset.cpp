@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <sstream>
 
-#include "datasets/npy.h"
 #include "datasets/hdf5_io.h"
+#include "datasets/npy.h"
 #include "datasets/npz.h"
 #include "engine/error.h"
 
@@ -34,44 +34,51 @@ bool is_h5(const std::string& ext) { return ext == ".h5" || ext == ".hdf5"; }
 // The array and the name errors should use for it ("'arr_0'" for npz, "array" for npy, the
 // dataset name for HDF5, where `h5_name` is the dataset DESIGN.md section 4 fixes).
 NpyArray read_array(const std::string& path, const char* h5_name, std::string* field) {
-  DG_CHECK(std::filesystem::exists(path),
-           path << ": file not found (expected a .npz with key 'arr_0', a .npy, or an HDF5 file with dataset '"
-                << h5_name << "')");
+  DG_CHECK(std::filesystem::exists(path), path << ": file not found (expected a .npz with key "
+                                                  "'arr_0', a .npy, or an HDF5 file with dataset '"
+                                               << h5_name << "')");
   const std::string ext = lower_ext(path);
   if (ext == ".npz") {
     *field = "'arr_0'";
     const auto keys = npz_keys(path);
     DG_CHECK(std::find(keys.begin(), keys.end(), "arr_0") != keys.end(),
-             path << ": no member 'arr_0' (found " << keys.size() << " member(s)); expected the array saved by np.savez");
+             path << ": no member 'arr_0' (found " << keys.size()
+                  << " member(s)); expected the array saved by np.savez");
     return read_npz(path, "arr_0");
   }
   if (is_h5(ext)) {
     *field = std::string("dataset '") + h5_name + "'";
     return read_h5_dataset(path, h5_name);
   }
-  DG_CHECK(ext == ".npy", path << ": unsupported extension '" << ext << "'; expected .npz, .npy, .h5 or .hdf5");
+  DG_CHECK(ext == ".npy",
+           path << ": unsupported extension '" << ext << "'; expected .npz, .npy, .h5 or .hdf5");
   *field = "array";
   return read_npy(path);
 }
 
 // Checks a particles array (N, 9) or (N, 10) and returns its first 9 columns.
-std::vector<double> particle_columns(NpyArray& p, const std::string& path, const std::string& field) {
+std::vector<double> particle_columns(NpyArray& p, const std::string& path,
+                                     const std::string& field) {
   DG_CHECK(p.shape.size() == 2 && (p.shape[1] == 9 || p.shape[1] == 10),
            path << ": " << field << " has shape " << shape_str(p.shape)
-                << "; expected (N, 9) or (N, 10) (Energy, Vx, Vy, Vz, Px, Py, Pz, mass, charge[, PDG id])");
+                << "; expected (N, 9) or (N, 10) (Energy, Vx, Vy, Vz, Px, Py, Pz, mass, charge[, "
+                   "PDG id])");
   const int64_t n = p.shape[0], cols = p.shape[1];
-  DG_CHECK(n > 0, path << ": " << field << " has no rows (shape " << shape_str(p.shape) << "); expected N > 0");
+  DG_CHECK(n > 0, path << ": " << field << " has no rows (shape " << shape_str(p.shape)
+                       << "); expected N > 0");
   std::vector<double> out;
   if (cols == kZdcCondDim) {
     out = std::move(p.data);
   } else {
     // The trailing PDG id identifies the species, which mass and charge already encode.
     out.resize(n * kZdcCondDim);
-    for (int64_t i = 0; i < n; ++i) std::copy_n(p.data.begin() + i * cols, kZdcCondDim, out.begin() + i * kZdcCondDim);
+    for (int64_t i = 0; i < n; ++i)
+      std::copy_n(p.data.begin() + i * cols, kZdcCondDim, out.begin() + i * kZdcCondDim);
   }
   for (int64_t i = 0; i < n * kZdcCondDim; ++i)
-    DG_CHECK(std::isfinite(out[i]), path << ": " << field << " has a non-finite value (" << out[i] << ") at index ("
-                                         << i / kZdcCondDim << ", " << i % kZdcCondDim << "); expected finite attributes");
+    DG_CHECK(std::isfinite(out[i]), path << ": " << field << " has a non-finite value (" << out[i]
+                                         << ") at index (" << i / kZdcCondDim << ", "
+                                         << i % kZdcCondDim << "); expected finite attributes");
   return out;
 }
 
@@ -82,8 +89,9 @@ void check_counts(const std::vector<double>& counts, const std::string& where) {
     const double v = counts[i];
     if (std::isfinite(v) && v >= 0) continue;
     const int64_t k = static_cast<int64_t>(i);
-    DG_FAIL(where << " has " << (std::isfinite(v) ? "a negative count" : "a non-finite value") << " (" << v
-                  << ") at index (" << k / kZdcPixels << ", " << (k % kZdcPixels) / kZdcSide << ", " << k % kZdcSide
+    DG_FAIL(where << " has " << (std::isfinite(v) ? "a negative count" : "a non-finite value")
+                  << " (" << v << ") at index (" << k / kZdcPixels << ", "
+                  << (k % kZdcPixels) / kZdcSide << ", " << k % kZdcSide
                   << "); expected finite photon counts >= 0");
   }
 }
@@ -91,27 +99,32 @@ void check_counts(const std::vector<double>& counts, const std::string& where) {
 void validate_zdc(const ZdcRaw& raw, const std::string& origin) {
   DG_CHECK(raw.n > 0, origin << ": no samples; expected N > 0");
   DG_CHECK(static_cast<int64_t>(raw.responses.size()) == raw.n * kZdcPixels,
-           origin << ": responses hold " << raw.responses.size() << " values; expected N*44*44 = " << raw.n * kZdcPixels);
+           origin << ": responses hold " << raw.responses.size()
+                  << " values; expected N*44*44 = " << raw.n * kZdcPixels);
   DG_CHECK(static_cast<int64_t>(raw.particles.size()) == raw.n * kZdcCondDim,
-           origin << ": particles hold " << raw.particles.size() << " values; expected N*9 = " << raw.n * kZdcCondDim);
+           origin << ": particles hold " << raw.particles.size()
+                  << " values; expected N*9 = " << raw.n * kZdcCondDim);
   check_counts(raw.responses, origin + ": responses");
   for (int64_t i = 0; i < raw.n * kZdcCondDim; ++i)
-    DG_CHECK(std::isfinite(raw.particles[i]), origin << ": particles has a non-finite value (" << raw.particles[i]
-                                                      << ") at index (" << i / kZdcCondDim << ", " << i % kZdcCondDim
-                                                      << "); expected finite attributes");
+    DG_CHECK(std::isfinite(raw.particles[i]), origin << ": particles has a non-finite value ("
+                                                     << raw.particles[i] << ") at index ("
+                                                     << i / kZdcCondDim << ", " << i % kZdcCondDim
+                                                     << "); expected finite attributes");
 }
 
 ZdcRaw load_zdc(const std::string& responses_path, const std::string& particles_path) {
   std::string rf, pf;
   NpyArray r = read_array(responses_path, "responses", &rf);
   DG_CHECK(r.shape.size() == 3 && r.shape[1] == kZdcSide && r.shape[2] == kZdcSide,
-           responses_path << ": " << rf << " has shape " << shape_str(r.shape) << "; expected (N, 44, 44) photon counts");
+           responses_path << ": " << rf << " has shape " << shape_str(r.shape)
+                          << "; expected (N, 44, 44) photon counts");
   const int64_t n = r.shape[0];
-  DG_CHECK(n > 0, responses_path << ": " << rf << " has no samples (shape " << shape_str(r.shape) << "); expected N > 0");
+  DG_CHECK(n > 0, responses_path << ": " << rf << " has no samples (shape " << shape_str(r.shape)
+                                 << "); expected N > 0");
   NpyArray p = read_array(particles_path, "particles", &pf);
   DG_CHECK(p.shape.size() != 2 || p.shape[0] == n,
-           particles_path << ": " << pf << " has " << p.shape[0] << " rows but " << responses_path << " has " << n
-                          << " responses; expected equal N");
+           particles_path << ": " << pf << " has " << p.shape[0] << " rows but " << responses_path
+                          << " has " << n << " responses; expected equal N");
   ZdcRaw raw;
   raw.n = n;
   raw.particles = particle_columns(p, particles_path, pf);
@@ -133,7 +146,8 @@ std::vector<double> load_zdc_particles(const std::string& path) {
 
 void write_zdc_array(const std::string& path, const std::vector<double>& data, const Shape& shape,
                      const std::string& dtype, const char* h5_name) {
-  DG_CHECK(dtype == "<f4" || dtype == "<f8", path << ": dtype '" << dtype << "' unsupported; expected <f4 or <f8");
+  DG_CHECK(dtype == "<f4" || dtype == "<f8",
+           path << ": dtype '" << dtype << "' unsupported; expected <f4 or <f8");
   const std::string ext = lower_ext(path);
   if (ext == ".npz") {
     write_npz(path, {NpzMember{"arr_0", shape, data, dtype}});
@@ -164,7 +178,8 @@ void Standardizer::fit(const std::vector<double>& particles, const std::vector<i
   DG_CHECK(!rows.empty(), "Standardizer::fit: no rows; expected the training split");
   const int64_t n = static_cast<int64_t>(particles.size()) / kZdcCondDim;
   DG_CHECK(static_cast<int64_t>(particles.size()) == n * kZdcCondDim,
-           "Standardizer::fit: particles hold " << particles.size() << " values; expected a multiple of 9");
+           "Standardizer::fit: particles hold " << particles.size()
+                                                << " values; expected a multiple of 9");
   for (int64_t j = 0; j < kZdcCondDim; ++j) {
     double m = 0;
     for (int64_t i : rows) {
@@ -173,7 +188,8 @@ void Standardizer::fit(const std::vector<double>& particles, const std::vector<i
     }
     m /= static_cast<double>(rows.size());
     double v = 0;
-    for (int64_t i : rows) v += (particles[i * kZdcCondDim + j] - m) * (particles[i * kZdcCondDim + j] - m);
+    for (int64_t i : rows)
+      v += (particles[i * kZdcCondDim + j] - m) * (particles[i * kZdcCondDim + j] - m);
     const double sd = std::sqrt(v / static_cast<double>(rows.size()));
     mean[j] = m;
     // A constant column (e.g. a single species in the training rows) is only centred.
@@ -211,7 +227,8 @@ Standardizer Standardizer::from_json(const nlohmann::json& j) {
     }
   }
   for (int64_t k = 0; k < kZdcCondDim; ++k)
-    DG_CHECK(s.scale[k] > 0, "standardizer: 'scale'[" << k << "] = " << s.scale[k] << "; expected > 0");
+    DG_CHECK(s.scale[k] > 0,
+             "standardizer: 'scale'[" << k << "] = " << s.scale[k] << "; expected > 0");
   return s;
 }
 
@@ -236,7 +253,8 @@ ZdcDataset::ZdcDataset(const ZdcRaw& raw, const std::vector<int64_t>& rows, cons
       log_images_[r * kZdcPixels + p] = static_cast<float>(log_d[r * kZdcPixels + p]);
       counts_[r * kZdcPixels + p] = static_cast<float>(v);
     }
-    std::copy_n(raw.particles.begin() + i * kZdcCondDim, kZdcCondDim, raw_cond_.begin() + r * kZdcCondDim);
+    std::copy_n(raw.particles.begin() + i * kZdcCondDim, kZdcCondDim,
+                raw_cond_.begin() + r * kZdcCondDim);
     double z[kZdcCondDim];
     st_.apply_row(&raw_cond_[r * kZdcCondDim], z);
     for (int64_t j = 0; j < kZdcCondDim; ++j) cond_[r * kZdcCondDim + j] = static_cast<float>(z[j]);
@@ -247,7 +265,8 @@ ZdcDataset::ZdcDataset(const ZdcRaw& raw, const std::vector<int64_t>& rows, cons
 }
 
 void ZdcDataset::check_index(int64_t i, const char* who) const {
-  DG_CHECK(i >= 0 && i < size(), "ZdcDataset::" << who << ": index " << i << " out of range [0, " << size() << ")");
+  DG_CHECK(i >= 0 && i < size(),
+           "ZdcDataset::" << who << ": index " << i << " out of range [0, " << size() << ")");
 }
 
 Batch ZdcDataset::batch(const std::vector<int64_t>& idx, Philox& rng) const {
@@ -289,7 +308,8 @@ std::vector<double> ZdcDataset::raw_conditions(const std::vector<int64_t>& idx) 
   std::vector<double> out(idx.size() * kZdcCondDim);
   for (size_t r = 0; r < idx.size(); ++r) {
     check_index(idx[r], "raw_conditions");
-    std::copy_n(raw_cond_.begin() + idx[r] * kZdcCondDim, kZdcCondDim, out.begin() + r * kZdcCondDim);
+    std::copy_n(raw_cond_.begin() + idx[r] * kZdcCondDim, kZdcCondDim,
+                out.begin() + r * kZdcCondDim);
   }
   return out;
 }

@@ -4,10 +4,9 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "datasets/conditional.h"
 #include "datasets/npy.h"
@@ -25,8 +24,8 @@ struct ZdcRaw {
 };
 
 // Reads .npz (key "arr_0"), .npy, or HDF5 (.h5/.hdf5: datasets "responses" and "particles", which
-// may be the same file), chosen by extension; particles may carry a trailing PDG id column, which is
-// dropped. Every inconsistency is a dg::Error naming the file and the field.
+// may be the same file), chosen by extension; particles may carry a trailing PDG id column, which
+// is dropped. Every inconsistency is a dg::Error naming the file and the field.
 ZdcRaw load_zdc(const std::string& responses_path, const std::string& particles_path);
 // One array of a ZDC file (.npz key "arr_0", .npy, or HDF5 dataset `h5_name`) with no shape or
 // value checks: for generated showers, which may legitimately hold inf/NaN to be counted.
@@ -88,10 +87,10 @@ class ZdcDataset : public ConditionalDataset {
 
   std::vector<int64_t> rows_;
   Standardizer st_;
-  std::vector<float> log_images_;   // (n, 1936) log1p(counts)
-  std::vector<float> counts_;       // (n, 1936); integer counts are exact in float32
-  std::vector<double> raw_cond_;    // (n, 9)
-  std::vector<float> cond_;         // (n, 9) standardized
+  std::vector<float> log_images_;  // (n, 1936) log1p(counts)
+  std::vector<float> counts_;      // (n, 1936); integer counts are exact in float32
+  std::vector<double> raw_cond_;   // (n, 9)
+  std::vector<float> cond_;        // (n, 9) standardized
   Groups groups_;
 };
 

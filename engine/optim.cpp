@@ -81,8 +81,8 @@ void Adam::step() {
     DG_CHECK(m_[i].device() == p.device(),
              "Adam: parameter '" << name << "' moved device after the optimizer was built");
     if (p.device() == Device::CUDA) {
-      on_gpu.push_back({p.data<float>(), g.data<float>(), m_[i].data<float>(),
-                        v_[i].data<float>(), p.numel()});
+      on_gpu.push_back(
+          {p.data<float>(), g.data<float>(), m_[i].data<float>(), v_[i].data<float>(), p.numel()});
       continue;
     }
     DG_DISPATCH_FLOAT(p.dtype(), "Adam::step", [&] {
@@ -90,8 +90,8 @@ void Adam::step() {
     });
   }
   if (!on_gpu.empty()) {
-    const cuda::AdamStepConstants c{s.beta1, s.beta2, s.eps, s.l2, s.decay_factor, s.step_size,
-                                    s.sqrt_bc2};
+    const cuda::AdamStepConstants c{s.beta1,        s.beta2,     s.eps,     s.l2,
+                                    s.decay_factor, s.step_size, s.sqrt_bc2};
     cuda::adam_update_multi(on_gpu.data(), on_gpu.size(), c);
   }
 }
@@ -102,7 +102,8 @@ void Adam::zero_grad() {
 
 nn::NamedTensors Adam::named_state() const {
   nn::NamedTensors out;
-  for (size_t i = 0; i < params_.size(); ++i) out.emplace_back("exp_avg." + params_[i].first, m_[i]);
+  for (size_t i = 0; i < params_.size(); ++i)
+    out.emplace_back("exp_avg." + params_[i].first, m_[i]);
   for (size_t i = 0; i < params_.size(); ++i)
     out.emplace_back("exp_avg_sq." + params_[i].first, v_[i]);
   return out;

@@ -4,12 +4,15 @@
 namespace dg::gan {
 
 void TrainConfig::validate() const {
-  DG_CHECK(dataset == "2d" || dataset == "zdc", "dataset '" << dataset << "' is not supported (expected: 2d or zdc)");
+  DG_CHECK(dataset == "2d" || dataset == "zdc",
+           "dataset '" << dataset << "' is not supported (expected: 2d or zdc)");
   DG_CHECK(generator == "original" || generator == "dcgan",
            "generator '" << generator << "' is not supported (expected: original or dcgan)");
   DG_CHECK(responses.empty() == particles.empty(),
-           "ZDC data needs both a responses and a particles file (or neither, for the built-in simulator)");
-  DG_CHECK(dataset != "zdc" || latent == 10, "the ZDC networks take a 10-d latent; got latent " << latent);
+           "ZDC data needs both a responses and a particles file (or neither, for the built-in "
+           "simulator)");
+  DG_CHECK(dataset != "zdc" || latent == 10,
+           "the ZDC networks take a 10-d latent; got latent " << latent);
   DG_CHECK(sim_particles >= 10, "sim_particles must be >= 10, got " << sim_particles);
   DG_CHECK(eval_every >= 0, "eval_every must be >= 0, got " << eval_every);
   DG_CHECK(eval_regenerations > 0, "eval_regenerations must be > 0, got " << eval_regenerations);

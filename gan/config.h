@@ -1,9 +1,8 @@
 // Training configuration: every knob of a run, saved in checkpoint metadata and run.json.
 #pragma once
 #include <cstdint>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "gan/regularizers.h"
 

@@ -13,7 +13,8 @@ Eval2D evaluate2d(ConditionalGenerator& g, const data::Points2D& ev, Philox& rng
   NoGradGuard ng;
   g.eval();
   const Device dev = g.device();
-  Tensor c = Tensor::from_vector(data::conditions2d(ev.cls, ev.spread), {n, data::kCondDim2D}).to(dev);
+  Tensor c =
+      Tensor::from_vector(data::conditions2d(ev.cls, ev.spread), {n, data::kCondDim2D}).to(dev);
   Tensor z = rng.normal({n, g.latent_dim()}).to(dev);
   std::vector<double> gen = g.generate(z, c).to(Device::CPU).to_vector();
   g.train();
@@ -39,7 +40,8 @@ Eval2D evaluate2d(ConditionalGenerator& g, const data::Points2D& ev, Philox& rng
         m /= static_cast<double>(b.size());
         double cx, cy;
         data::centre2d(k, &cx, &cy);
-        r.class_mean_error[k][d] = s == 0 ? std::abs(m - (d == 0 ? cx : cy)) : r.class_mean_error[k][d];
+        r.class_mean_error[k][d] =
+            s == 0 ? std::abs(m - (d == 0 ? cx : cy)) : r.class_mean_error[k][d];
       }
     }
     const double cells = 2.0 * data::kClasses2D;
@@ -51,9 +53,9 @@ Eval2D evaluate2d(ConditionalGenerator& g, const data::Points2D& ev, Philox& rng
 }
 
 nlohmann::json Eval2D::to_json() const {
-  return {{"variance_spread0", variance[0]},         {"variance_spread1", variance[1]},
+  return {{"variance_spread0", variance[0]},           {"variance_spread1", variance[1]},
           {"real_variance_spread0", real_variance[0]}, {"real_variance_spread1", real_variance[1]},
-          {"wasserstein_spread0", wasserstein[0]},   {"wasserstein_spread1", wasserstein[1]}};
+          {"wasserstein_spread0", wasserstein[0]},     {"wasserstein_spread1", wasserstein[1]}};
 }
 
 }  // namespace dg::gan

@@ -43,7 +43,8 @@ struct ChannelSamples {
 };
 
 ZdcEval summarize(const ChannelSamples& real, const std::vector<ChannelSamples>& gen) {
-  DG_CHECK(real.nonfinite == 0, "zdc eval: " << real.nonfinite << " real image(s) hold non-finite counts");
+  DG_CHECK(real.nonfinite == 0,
+           "zdc eval: " << real.nonfinite << " real image(s) hold non-finite counts");
   ZdcEval e;
   e.n_test = static_cast<int64_t>(real.v[0].size());
   e.regenerations = static_cast<int64_t>(gen.size());
@@ -75,7 +76,8 @@ double group_diversity(const std::vector<double>& logs, int64_t m) {
     double mean = 0, var = 0;
     for (int64_t i = 0; i < m; ++i) mean += logs[i * kPixels + p];
     mean /= static_cast<double>(m);
-    for (int64_t i = 0; i < m; ++i) var += (logs[i * kPixels + p] - mean) * (logs[i * kPixels + p] - mean);
+    for (int64_t i = 0; i < m; ++i)
+      var += (logs[i * kPixels + p] - mean) * (logs[i * kPixels + p] - mean);
     total += std::sqrt(var / static_cast<double>(m));
   }
   return total;
@@ -98,12 +100,14 @@ class EvalMode {
 };
 
 // Generated log1p images (B, 1936) on the host for the conditions c (B, 9) on the host.
-std::vector<double> generate_logs(ConditionalGenerator& g, Device dev, Philox& rng, const Tensor& c) {
+std::vector<double> generate_logs(ConditionalGenerator& g, Device dev, Philox& rng,
+                                  const Tensor& c) {
   const int64_t b = c.size(0);
   Tensor z = rng.normal({b, g.latent_dim()});
   Tensor x = g.generate(z.to(dev), c.to(dev)).to(Device::CPU);
-  DG_CHECK(x.numel() == b * kPixels, "evaluate_zdc: the generator returned shape " << shape_str(x.shape()) << " for "
-                                         << b << " conditions; expected (" << b << ", 1, 44, 44)");
+  DG_CHECK(x.numel() == b * kPixels, "evaluate_zdc: the generator returned shape "
+                                         << shape_str(x.shape()) << " for " << b
+                                         << " conditions; expected (" << b << ", 1, 44, 44)");
   return x.to_vector();
 }
 
@@ -114,14 +118,15 @@ std::vector<int64_t> iota(int64_t lo, int64_t hi) {
 }
 
 // Fills diversity_error, div_groups and div_nonfinite (see eval_zdc.h for the definition).
-void diversity(ConditionalGenerator& g, Device dev, const data::ZdcDataset& test, const data::ZdcDataset& train,
-               const ZdcEvalOptions& opt, Philox& rng, ZdcEval& e) {
+void diversity(ConditionalGenerator& g, Device dev, const data::ZdcDataset& test,
+               const data::ZdcDataset& train, const ZdcEvalOptions& opt, Philox& rng, ZdcEval& e) {
   const data::Groups& tg = test.groups();
   const data::Groups& trg = train.groups();
   const double norm = trg.max_diversity;
   if (norm <= 0) return;  // no training group has any spread: f_div is undefined
   std::map<std::vector<double>, int64_t> train_group;  // raw attributes -> training group
-  for (size_t k = 0; k < trg.members.size(); ++k) train_group.emplace(train.raw_conditions({trg.members[k][0]}), k);
+  for (size_t k = 0; k < trg.members.size(); ++k)
+    train_group.emplace(train.raw_conditions({trg.members[k][0]}), k);
   auto train_members = [&](int64_t k) -> std::vector<int64_t> {
     auto it = train_group.find(test.raw_conditions({tg.members[k][0]}));
     return it == train_group.end() ? std::vector<int64_t>{} : trg.members[it->second];
@@ -129,7 +134,8 @@ void diversity(ConditionalGenerator& g, Device dev, const data::ZdcDataset& test
 
   std::vector<int64_t> chosen;
   for (size_t k = 0; k < tg.members.size(); ++k)
-    if (tg.members[k].size() + train_members(k).size() >= 2) chosen.push_back(static_cast<int64_t>(k));
+    if (tg.members[k].size() + train_members(k).size() >= 2)
+      chosen.push_back(static_cast<int64_t>(k));
   if (static_cast<int64_t>(chosen.size()) > opt.max_div_groups) {
     // A counter far beyond anything the latents use gives a stream independent of them.
     Philox sel(opt.seed, uint64_t{1} << 62);
@@ -179,11 +185,13 @@ void diversity(ConditionalGenerator& g, Device dev, const data::ZdcDataset& test
 
 }  // namespace
 
-ZdcEval evaluate_zdc(ConditionalGenerator& g, const data::ZdcDataset& test, const ZdcEvalOptions& opt,
-                     const data::ZdcDataset* train) {
-  DG_CHECK(opt.regenerations >= 1, "evaluate_zdc: regenerations = " << opt.regenerations << "; expected >= 1");
+ZdcEval evaluate_zdc(ConditionalGenerator& g, const data::ZdcDataset& test,
+                     const ZdcEvalOptions& opt, const data::ZdcDataset* train) {
+  DG_CHECK(opt.regenerations >= 1,
+           "evaluate_zdc: regenerations = " << opt.regenerations << "; expected >= 1");
   DG_CHECK(opt.batch >= 1, "evaluate_zdc: batch = " << opt.batch << "; expected >= 1");
-  DG_CHECK(opt.max_div_groups >= 0, "evaluate_zdc: max_div_groups = " << opt.max_div_groups << "; expected >= 0");
+  DG_CHECK(opt.max_div_groups >= 0,
+           "evaluate_zdc: max_div_groups = " << opt.max_div_groups << "; expected >= 0");
   const int64_t n = test.size();
   NoGradGuard ng;
   EvalMode em(g);
@@ -204,19 +212,23 @@ ZdcEval evaluate_zdc(ConditionalGenerator& g, const data::ZdcDataset& test, cons
       reg.add(x.data(), static_cast<int64_t>(idx.size()));
     }
   ZdcEval e = summarize(real, gen);
-  if (train && opt.div_generations >= 2 && opt.max_div_groups > 0) diversity(g, dev, test, *train, opt, rng, e);
+  if (train && opt.div_generations >= 2 && opt.max_div_groups > 0)
+    diversity(g, dev, test, *train, opt, rng, e);
   return e;
 }
 
-ZdcEval evaluate_zdc_counts(const std::vector<double>& real, const std::vector<double>& generated, int64_t n,
-                            int64_t regenerations) {
+ZdcEval evaluate_zdc_counts(const std::vector<double>& real, const std::vector<double>& generated,
+                            int64_t n, int64_t regenerations) {
   DG_CHECK(n >= 1 && regenerations >= 1,
-           "evaluate_zdc_counts: n = " << n << ", regenerations = " << regenerations << "; expected both >= 1");
+           "evaluate_zdc_counts: n = " << n << ", regenerations = " << regenerations
+                                       << "; expected both >= 1");
   DG_CHECK(static_cast<int64_t>(real.size()) == n * kPixels,
-           "evaluate_zdc_counts: real holds " << real.size() << " values; expected n*44*44 = " << n * kPixels);
+           "evaluate_zdc_counts: real holds " << real.size()
+                                              << " values; expected n*44*44 = " << n * kPixels);
   DG_CHECK(static_cast<int64_t>(generated.size()) == regenerations * n * kPixels,
-           "evaluate_zdc_counts: generated holds " << generated.size() << " values; expected regenerations*n*44*44 = "
-                                                   << regenerations * n * kPixels);
+           "evaluate_zdc_counts: generated holds "
+               << generated.size()
+               << " values; expected regenerations*n*44*44 = " << regenerations * n * kPixels);
   ChannelSamples r;
   r.add(real.data(), n);
   std::vector<ChannelSamples> gen(regenerations);
@@ -246,7 +258,8 @@ nlohmann::json ZdcEval::to_json() const {
 
 std::string zdc_eval_markdown(const std::vector<std::pair<std::string, ZdcEval>>& rows) {
   std::string s =
-      "| Model | ch1 WS | ch2 WS | ch3 WS | ch4 WS | ch5 WS | Mean WS | Diversity error | Empty (real / gen) | "
+      "| Model | ch1 WS | ch2 WS | ch3 WS | ch4 WS | ch5 WS | Mean WS | Diversity error | Empty "
+      "(real / gen) | "
       "Non-finite |\n"
       "|---|---|---|---|---|---|---|---|---|---|\n";
   char buf[128];
@@ -257,11 +270,13 @@ std::string zdc_eval_markdown(const std::vector<std::pair<std::string, ZdcEval>>
   };
   for (const auto& [name, r] : rows) {
     std::string line = "| ";
-    for (char ch : name) line += ch == '|' ? std::string("\\|") : std::string(1, ch);  // keep the columns intact
+    for (char ch : name)
+      line += ch == '|' ? std::string("\\|") : std::string(1, ch);  // keep the columns intact
     for (double w : r.ws) line += " | " + cell(w, "%.2f", "NaN");
     line += " | " + cell(r.ws_mean, "%.2f", "NaN") + " | " + cell(r.diversity_error, "%.4f", "-");
-    std::snprintf(buf, sizeof buf, " | %lld / %.1f | %lld |\n", static_cast<long long>(r.empty_real),
-                  r.empty_generated, static_cast<long long>(r.nonfinite_generated));
+    std::snprintf(buf, sizeof buf, " | %lld / %.1f | %lld |\n",
+                  static_cast<long long>(r.empty_real), r.empty_generated,
+                  static_cast<long long>(r.nonfinite_generated));
     s += line + buf;
   }
   return s;

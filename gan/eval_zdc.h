@@ -30,11 +30,10 @@
 #include <array>
 #include <cstdint>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "datasets/zdc_dataset.h"
 #include "gan/networks.h"
@@ -45,8 +44,8 @@ struct ZdcEvalOptions {
   int regenerations = 5;
   int div_generations = 10;  // images per group for the generated f_div; < 2 disables it
   int64_t max_div_groups = 200;
-  int64_t batch = 256;       // generator rows per call
-  uint64_t seed = 1;         // latents and the choice of diversity groups
+  int64_t batch = 256;  // generator rows per call
+  uint64_t seed = 1;    // latents and the choice of diversity groups
 };
 
 struct ZdcEval {
@@ -55,12 +54,12 @@ struct ZdcEval {
   double ws_mean = 0;              // mean over the 5 channels (the papers' headline number)
   double diversity_error = std::numeric_limits<double>::quiet_NaN();  // NaN when not computed
   int64_t div_groups = 0;
-  int64_t div_nonfinite = 0;       // non-finite images among the diversity generations
+  int64_t div_nonfinite = 0;  // non-finite images among the diversity generations
   int64_t n_test = 0, regenerations = 0;
   int64_t empty_real = 0;
-  double empty_generated = 0;      // mean per regeneration
-  int64_t nonfinite_generated = 0; // total over regenerations
-  nlohmann::json to_json() const;  // NaN values as null
+  double empty_generated = 0;       // mean per regeneration
+  int64_t nonfinite_generated = 0;  // total over regenerations
+  nlohmann::json to_json() const;   // NaN values as null
 };
 
 // One generated image per test condition, opt.regenerations times, against the test split's real
@@ -69,13 +68,13 @@ struct ZdcEval {
 // return (B, 1, 44, 44) or (B, 44, 44) log1p images. Pass the training split as `train` to get
 // the diversity error (it supplies the other real members of each group and the f_div
 // normalizer); without it diversity_error stays NaN.
-ZdcEval evaluate_zdc(ConditionalGenerator& g, const data::ZdcDataset& test, const ZdcEvalOptions& opt,
-                     const data::ZdcDataset* train = nullptr);
+ZdcEval evaluate_zdc(ConditionalGenerator& g, const data::ZdcDataset& test,
+                     const ZdcEvalOptions& opt, const data::ZdcDataset* train = nullptr);
 
 // The same metrics (no diversity error) from counts already generated: real (n, 44, 44) and
 // generated (regenerations, n, 44, 44), both photon counts (not log1p). Real counts must be finite.
-ZdcEval evaluate_zdc_counts(const std::vector<double>& real, const std::vector<double>& generated, int64_t n,
-                            int64_t regenerations);
+ZdcEval evaluate_zdc_counts(const std::vector<double>& real, const std::vector<double>& generated,
+                            int64_t n, int64_t regenerations);
 
 // Markdown table in the layout of the papers' Table 1: one row per (model name, result), columns
 // ch1..ch5 WS, mean WS, diversity error ("-" when not computed), empty (real / generated) and

@@ -12,7 +12,9 @@ double wasserstein_1d(std::vector<double> u, std::vector<double> v) {
   DG_CHECK(!u.empty() && !v.empty(), "wasserstein_1d: empty sample");
   // A NaN never compares equal to itself, so the walk below would not advance past it.
   for (const auto* s : {&u, &v})
-    for (double x : *s) DG_CHECK(std::isfinite(x), "wasserstein_1d: non-finite value " << x << "; expected finite samples");
+    for (double x : *s)
+      DG_CHECK(std::isfinite(x),
+               "wasserstein_1d: non-finite value " << x << "; expected finite samples");
   std::sort(u.begin(), u.end());
   std::sort(v.begin(), v.end());
   // Walk the merged support; between consecutive points both CDFs are constant.

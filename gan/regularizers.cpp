@@ -20,34 +20,49 @@ Regularizer parse_regularizer(const std::string& s) {
 
 std::string regularizer_name(Regularizer r) {
   switch (r) {
-    case Regularizer::None: return "none";
-    case Regularizer::MS: return "ms";
-    case Regularizer::DS: return "ds";
-    case Regularizer::DivCo: return "divco";
-    case Regularizer::SDI: return "sdi";
-    case Regularizer::DivBal: return "divbal";
+    case Regularizer::None:
+      return "none";
+    case Regularizer::MS:
+      return "ms";
+    case Regularizer::DS:
+      return "ds";
+    case Regularizer::DivCo:
+      return "divco";
+    case Regularizer::SDI:
+      return "sdi";
+    case Regularizer::DivBal:
+      return "divbal";
   }
   return "?";
 }
 
 std::string regularizer_title(Regularizer r) {
   switch (r) {
-    case Regularizer::None: return "DC-GAN";
-    case Regularizer::MS: return "MS-GAN";
-    case Regularizer::DS: return "DS-GAN";
-    case Regularizer::DivCo: return "DivCo";
-    case Regularizer::SDI: return "SDI-GAN";
-    case Regularizer::DivBal: return "DivBal-GAN";
+    case Regularizer::None:
+      return "DC-GAN";
+    case Regularizer::MS:
+      return "MS-GAN";
+    case Regularizer::DS:
+      return "DS-GAN";
+    case Regularizer::DivCo:
+      return "DivCo";
+    case Regularizer::SDI:
+      return "SDI-GAN";
+    case Regularizer::DivBal:
+      return "DivBal-GAN";
   }
   return "?";
 }
 
 double default_lambda(Regularizer r) {
   switch (r) {
-    case Regularizer::None: return 0.0;
+    case Regularizer::None:
+      return 0.0;
     case Regularizer::SDI:
-    case Regularizer::DivBal: return 0.1;
-    default: return 1.0;
+    case Regularizer::DivBal:
+      return 0.1;
+    default:
+      return 1.0;
   }
 }
 
@@ -56,13 +71,14 @@ bool needs_second_latent(Regularizer r) {
          r == Regularizer::DivBal;
 }
 
-Tensor ms_loss(const Tensor& img1, const Tensor& img2, const Tensor& z1, const Tensor& z2, double eps) {
+Tensor ms_loss(const Tensor& img1, const Tensor& img2, const Tensor& z1, const Tensor& z2,
+               double eps) {
   Tensor r = div(mean(abs(sub(img1, img2))), mean(abs(sub(z1, z2))));
   return div(Tensor::scalar(1.0, r.dtype()).to(r.device()), add(r, eps));
 }
 
-Tensor ds_loss(const Tensor& img1, const Tensor& img2, const Tensor& z1, const Tensor& z2, double tau,
-               double eps) {
+Tensor ds_loss(const Tensor& img1, const Tensor& img2, const Tensor& z1, const Tensor& z2,
+               double tau, double eps) {
   Tensor a = flatten(img1), b = flatten(img2).detach();
   if (tau <= 0) {
     Tensor w = Tensor::full({a.size(0)}, 1.0, a.dtype(), a.device());
@@ -78,7 +94,8 @@ Tensor sdi_loss(const Tensor& e1, const Tensor& e2, const Tensor& z1, const Tens
   return diversity_loss(e1, e2, z1, z2, fdiv, DiversityMode::kRatioInverse, eps);
 }
 
-Tensor divbal_weights(const Tensor& e_real, const Tensor& e_pair, const Tensor& e1, const Tensor& e2) {
+Tensor divbal_weights(const Tensor& e_real, const Tensor& e_pair, const Tensor& e1,
+                      const Tensor& e2) {
   NoGradGuard ng;
   Tensor real_d = mean_rows(abs(sub(e_real, e_pair)));
   Tensor gen_d = mean_rows(abs(sub(e1, e2)));
@@ -90,14 +107,15 @@ Tensor divbal_loss(const Tensor& e1, const Tensor& e2, const Tensor& z1, const T
   return diversity_loss(e1, e2, z1, z2, weights.detach(), DiversityMode::kRatioInverse, eps);
 }
 
-Tensor divco_loss(const Tensor& e_q, const Tensor& e_pos, const Tensor& e_neg, int64_t k, double tau) {
+Tensor divco_loss(const Tensor& e_q, const Tensor& e_pos, const Tensor& e_neg, int64_t k,
+                  double tau) {
   const int64_t b = e_q.size(0), f = e_q.size(1);
-  DG_CHECK(e_neg.size(0) == b * k, "divco_loss: " << e_neg.size(0) << " negatives for batch " << b
-                                                  << " and K=" << k);
+  DG_CHECK(e_neg.size(0) == b * k,
+           "divco_loss: " << e_neg.size(0) << " negatives for batch " << b << " and K=" << k);
   Tensor pos = reshape(sum_rows(mul(e_q, e_pos)), {b, 1});
-  Tensor negs = reshape(sum_rows(reshape(mul(reshape(e_q, {b, 1, f}), reshape(e_neg, {b, k, f})),
-                                         {b * k, f})),
-                        {b, k});
+  Tensor negs = reshape(
+      sum_rows(reshape(mul(reshape(e_q, {b, 1, f}), reshape(e_neg, {b, k, f})), {b * k, f})),
+      {b, k});
   Tensor logits = mul(concat({pos, negs}, 1), 1.0 / tau);
   std::vector<double> onehot(k + 1, 0.0);
   onehot[0] = 1.0;

@@ -37,8 +37,10 @@ Tensor repeat_rows(const Tensor& c, int64_t k) {
 constexpr double kLog1pCountLimit = 88.72;
 
 void check_finite(double v, const char* what, int64_t step) {
-  DG_CHECK(std::isfinite(v), "training diverged at step " << step << ": " << what << " is " << v
-                                 << " (try a smaller lambda or learning rate; the last checkpoint is intact)");
+  DG_CHECK(std::isfinite(v),
+           "training diverged at step "
+               << step << ": " << what << " is " << v
+               << " (try a smaller lambda or learning rate; the last checkpoint is intact)");
 }
 
 nn::NamedTensors prefixed(const std::string& p, const nn::NamedTensors& ts) {
@@ -76,7 +78,8 @@ Models make_models(const TrainConfig& cfg) {
   return m;
 }
 
-Trainer::Trainer(TrainConfig cfg, std::shared_ptr<const data::ConditionalDataset> data, Models models)
+Trainer::Trainer(TrainConfig cfg, std::shared_ptr<const data::ConditionalDataset> data,
+                 Models models)
     : cfg_(std::move(cfg)),
       data_(std::move(data)),
       m_(std::move(models)),
@@ -152,14 +155,16 @@ StepStats Trainer::step() {
 
   // Generator: adversarial term on the first B rows, regularizer on the rest.
   opt_g_.zero_grad();
-  const bool feature_reg = reg == Regularizer::SDI || reg == Regularizer::DivBal || reg == Regularizer::DivCo;
+  const bool feature_reg =
+      reg == Regularizer::SDI || reg == Regularizer::DivBal || reg == Regularizer::DivCo;
   DiscriminatorOutput out = m_.d->discriminate(feature_reg ? fake : fake1, feature_reg ? c_all : c);
   Tensor logit1 = feature_reg ? narrow(out.logit, 0, b) : out.logit;
   Tensor loss_adv = bce_with_logits(logit1, 1.0);
   Tensor loss_div;
   const double eps = cfg_.reg_opt.eps;
   switch (reg) {
-    case Regularizer::None: break;
+    case Regularizer::None:
+      break;
     case Regularizer::MS:
       loss_div = ms_loss(fake1, narrow(fake, b, b), z1, z2, eps);
       break;
@@ -167,14 +172,16 @@ StepStats Trainer::step() {
       loss_div = ds_loss(fake1, narrow(fake, b, b), z1, z2, cfg_.reg_opt.ds_tau, eps);
       break;
     case Regularizer::SDI:
-      loss_div = sdi_loss(narrow(out.features, 0, b), narrow(out.features, b, b), z1, z2, batch.fdiv, eps);
+      loss_div =
+          sdi_loss(narrow(out.features, 0, b), narrow(out.features, b, b), z1, z2, batch.fdiv, eps);
       break;
     case Regularizer::DivBal: {
       Tensor e1 = narrow(out.features, 0, b), e2 = narrow(out.features, b, b);
       Tensor w;
       {
         NoGradGuard ng;
-        DiscriminatorOutput real = m_.d->discriminate(concat({batch.x, batch.x_pair}, 0), concat({c, c}, 0));
+        DiscriminatorOutput real =
+            m_.d->discriminate(concat({batch.x, batch.x_pair}, 0), concat({c, c}, 0));
         w = divbal_weights(narrow(real.features, 0, b), narrow(real.features, b, b), e1, e2);
       }
       loss_div = divbal_loss(e1, e2, z1, z2, w, eps);
@@ -202,7 +209,8 @@ StepStats Trainer::step() {
 void Trainer::check_outputs(const Tensor& fake) const {
   // Image-space diversity rewards can push a ReLU-output generator up until expm1 overflows; stop
   // while the last checkpoint still holds a usable model.
-  const double limit = cfg_.dataset == "zdc" ? kLog1pCountLimit : std::numeric_limits<double>::infinity();
+  const double limit =
+      cfg_.dataset == "zdc" ? kLog1pCountLimit : std::numeric_limits<double>::infinity();
   // One scalar leaves the device per step: the summed excess over the limit is 0 exactly when every
   // value is finite and within it (NaN and inf propagate into the sum). Only a failing batch is
   // copied to the host, for the message.
@@ -223,11 +231,14 @@ void Trainer::check_outputs(const Tensor& fake) const {
       if (bad++ == 0) worst = v;
     }
   }
-  DG_CHECK(bad == 0, "training diverged at step " << step_ << ": " << bad << " generated values are "
-                         << (cfg_.dataset == "zdc" ? "non-finite or beyond log1p(count) 88.72 (counts overflow float32)"
-                                                   : "non-finite")
-                         << ", e.g. " << worst
-                         << " (try a smaller lambda or learning rate; the last checkpoint is intact)");
+  DG_CHECK(bad == 0,
+           "training diverged at step "
+               << step_ << ": " << bad << " generated values are "
+               << (cfg_.dataset == "zdc"
+                       ? "non-finite or beyond log1p(count) 88.72 (counts overflow float32)"
+                       : "non-finite")
+               << ", e.g. " << worst
+               << " (try a smaller lambda or learning rate; the last checkpoint is intact)");
 }
 
 bool Trainer::state_finite() const {
@@ -243,9 +254,10 @@ bool Trainer::state_finite() const {
 
 void Trainer::save(const std::string& path) const {
   // A checkpoint must stay a usable model: never overwrite a good one with a diverged state.
-  DG_CHECK(state_finite(), "training diverged at step " << step_
-                               << ": a parameter or optimizer state is non-finite; not writing " << path
-                               << " (the last checkpoint is intact; try a smaller lambda or learning rate)");
+  DG_CHECK(state_finite(),
+           "training diverged at step "
+               << step_ << ": a parameter or optimizer state is non-finite; not writing " << path
+               << " (the last checkpoint is intact; try a smaller lambda or learning rate)");
   std::map<std::string, std::string> meta = extra_meta_;
   meta["format"] = "divgan-train-v1";
   meta["config"] = cfg_.to_json().dump();
@@ -258,7 +270,8 @@ void Trainer::save(const std::string& path) const {
   save_safetensors(path, state_tensors(m_, opt_g_, opt_d_), meta);
 }
 
-uint64_t checkpoint_metadata_u64(const SafetensorsFile& f, const std::string& path, const std::string& key) {
+uint64_t checkpoint_metadata_u64(const SafetensorsFile& f, const std::string& path,
+                                 const std::string& key) {
   auto it = f.metadata.find(key);
   DG_CHECK(it != f.metadata.end(), path << ": checkpoint metadata lacks '" << key << "'");
   try {
@@ -267,15 +280,19 @@ uint64_t checkpoint_metadata_u64(const SafetensorsFile& f, const std::string& pa
     DG_CHECK(used == it->second.size(), "trailing characters");
     return v;
   } catch (const std::exception&) {
-    DG_FAIL(path << ": checkpoint metadata '" << key << "' is not an unsigned integer: '" << it->second << "'");
+    DG_FAIL(path << ": checkpoint metadata '" << key << "' is not an unsigned integer: '"
+                 << it->second << "'");
   }
 }
 
-TrainConfig read_checkpoint_config(const std::string& path) { return checkpoint_config(load_safetensors(path), path); }
+TrainConfig read_checkpoint_config(const std::string& path) {
+  return checkpoint_config(load_safetensors(path), path);
+}
 
 TrainConfig checkpoint_config(const SafetensorsFile& f, const std::string& path) {
   auto it = f.metadata.find("config");
-  DG_CHECK(it != f.metadata.end(), path << ": not a divgan training checkpoint (no 'config' metadata)");
+  DG_CHECK(it != f.metadata.end(),
+           path << ": not a divgan training checkpoint (no 'config' metadata)");
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(it->second);

@@ -44,7 +44,9 @@ class Trainer {
   void load(const std::string& path);
   // Metadata written into every checkpoint besides the training state (e.g. the ZDC condition
   // standardization, which generation needs).
-  void set_extra_metadata(std::map<std::string, std::string> meta) { extra_meta_ = std::move(meta); }
+  void set_extra_metadata(std::map<std::string, std::string> meta) {
+    extra_meta_ = std::move(meta);
+  }
   // True when every parameter, buffer and optimizer moment is finite.
   bool state_finite() const;
 
@@ -65,7 +67,8 @@ class Trainer {
 TrainConfig read_checkpoint_config(const std::string& path);
 // Metadata entry `key` of a checkpoint loaded from `path` as an unsigned integer (e.g. "step");
 // throws naming the file and the key when it is missing or not a number.
-uint64_t checkpoint_metadata_u64(const SafetensorsFile& file, const std::string& path, const std::string& key);
+uint64_t checkpoint_metadata_u64(const SafetensorsFile& file, const std::string& path,
+                                 const std::string& key);
 // The config from a checkpoint already loaded from `path` (named in errors).
 TrainConfig checkpoint_config(const SafetensorsFile& file, const std::string& path);
 

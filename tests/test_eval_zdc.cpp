@@ -67,19 +67,23 @@ class FakeGen : public ConditionalGenerator {
     const auto zv = z.to_vector(), cv = c.to_vector();
     std::vector<double> out(b * kPx);
     for (int64_t i = 0; i < b; ++i) {
-      std::vector<double> ci(cv.begin() + i * data::kZdcCondDim, cv.begin() + (i + 1) * data::kZdcCondDim);
+      std::vector<double> ci(cv.begin() + i * data::kZdcCondDim,
+                             cv.begin() + (i + 1) * data::kZdcCondDim);
       image(&zv[i * 4], ci, &out[i * kPx]);
     }
     return Tensor::from_vector(out, {b, 1, data::kZdcSide, data::kZdcSide});
   }
-  virtual void image(const double* z, const std::vector<double>& c, double* out) = 0;  // log1p space
+  virtual void image(const double* z, const std::vector<double>& c,
+                     double* out) = 0;  // log1p space
   bool called_training = false;
 };
 
 class ConstGen : public FakeGen {
  public:
   explicit ConstGen(double log_value) : v_(log_value) {}
-  void image(const double*, const std::vector<double>&, double* out) override { std::fill(out, out + kPx, v_); }
+  void image(const double*, const std::vector<double>&, double* out) override {
+    std::fill(out, out + kPx, v_);
+  }
 
  private:
   double v_;
@@ -102,7 +106,8 @@ class MemberGen : public FakeGen {
 
  private:
   void add(const Zdc& z, int64_t r) {
-    std::vector<double> im(z.raw.responses.begin() + r * kPx, z.raw.responses.begin() + (r + 1) * kPx);
+    std::vector<double> im(z.raw.responses.begin() + r * kPx,
+                           z.raw.responses.begin() + (r + 1) * kPx);
     for (double& v : im) v = std::log1p(v);
     members_[key_of(z, r)].push_back(std::move(im));
   }
@@ -114,7 +119,8 @@ class MemberGen : public FakeGen {
 class NoiseGen : public FakeGen {
  public:
   void image(const double* z, const std::vector<double>& c, double* out) override {
-    for (int64_t p = 0; p < kPx; ++p) out[p] = std::abs(z[p % 4]) * (p % 7 == 0 ? 3.0 : 0.1) + 0.01 * std::abs(c[0]);
+    for (int64_t p = 0; p < kPx; ++p)
+      out[p] = std::abs(z[p % 4]) * (p % 7 == 0 ? 3.0 : 0.1) + 0.01 * std::abs(c[0]);
   }
 };
 
@@ -132,10 +138,12 @@ double diversity_of(const Zdc& z, const std::vector<int64_t>& rows) {
 }
 
 // Rows of raw grouped by exact raw attributes, restricted to `rows`.
-std::map<std::vector<double>, std::vector<int64_t>> groups_of(const Zdc& z, const std::vector<int64_t>& rows) {
+std::map<std::vector<double>, std::vector<int64_t>> groups_of(const Zdc& z,
+                                                              const std::vector<int64_t>& rows) {
   std::map<std::vector<double>, std::vector<int64_t>> g;
   for (int64_t r : rows)
-    g[std::vector<double>(z.raw.particles.begin() + r * 9, z.raw.particles.begin() + (r + 1) * 9)].push_back(r);
+    g[std::vector<double>(z.raw.particles.begin() + r * 9, z.raw.particles.begin() + (r + 1) * 9)]
+        .push_back(r);
   return g;
 }
 
@@ -168,12 +176,13 @@ TEST_CASE("zdc eval: identical counts give zero distances") {
   CHECK(e.nonfinite_generated == 0);
 }
 
-TEST_CASE("zdc eval: a shifted pixel gives the hand-computed channel distance, mean and population std") {
+TEST_CASE(
+    "zdc eval: a shifted pixel gives the hand-computed channel distance, mean and population std") {
   // Pixel (0, 0) is in ch1 ((a+b) even, first quadrant); pixel (0, 1) is in ch5.
   const auto real = images_with(0, 0, {1, 2, 3, 4});
   const auto gen1 = images_with(0, 0, {3, 4, 5, 6});  // shift +2 -> WS 2
   auto gen2 = images_with(0, 0, {5, 6, 7, 8});        // shift +4 -> WS 4
-  gen2[3 * kPx + 1] = 3;                              // ch5 of one image: {0,0,0,0} vs {0,0,0,3} -> 3/4
+  gen2[3 * kPx + 1] = 3;  // ch5 of one image: {0,0,0,0} vs {0,0,0,3} -> 3/4
   const ZdcEval e = evaluate_zdc_counts(real, concat(gen1, gen2), 4, 2);
   CHECK(e.ws[0] == doctest::Approx(3.0));
   CHECK(e.ws_std[0] == doctest::Approx(1.0));  // population std of {2, 4}

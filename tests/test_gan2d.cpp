@@ -4,7 +4,6 @@
 // names the offending field.
 // Run: build/dg_tests -tc="gan2d*"
 #include <doctest/doctest.h>
-
 #include <unistd.h>
 
 #include <algorithm>
@@ -57,7 +56,8 @@ TEST_CASE("gan2d: a short DC-GAN run learns the class centres") {
   const Eval2D after = evaluate2d(*tr.models().g, test, eval_rng);
 
   INFO("W(spread 0) untrained " << before.wasserstein[0] << ", trained " << after.wasserstein[0]
-                                << "; W(spread 1) " << before.wasserstein[1] << " -> " << after.wasserstein[1]);
+                                << "; W(spread 1) " << before.wasserstein[1] << " -> "
+                                << after.wasserstein[1]);
   for (int k = 0; k < data::kClasses2D; ++k) {
     CAPTURE(k);
     CHECK(after.class_mean_error[k][0] < 6.0);
@@ -124,7 +124,8 @@ TEST_CASE("gan2d: checkpoint + resume continues bit for bit") {
     CHECK(b.steps_done() == n);
     while (b.steps_done() < 2 * n) b.step();
 
-    const std::vector<double> sa = test::model_state(a.models()), sb = test::model_state(b.models());
+    const std::vector<double> sa = test::model_state(a.models()),
+                              sb = test::model_state(b.models());
     REQUIRE(sa.size() == sb.size());
     int64_t differ = 0;
     for (size_t i = 0; i < sa.size(); ++i) differ += sa[i] != sb[i];
@@ -190,8 +191,10 @@ TEST_CASE("gan2d: damaged, foreign and missing checkpoints throw naming the file
   const std::string foreign = dir.file("foreign.safetensors");
   save_safetensors(foreign, {{"w", Tensor::zeros({2, 2})}});
   Trainer u(cfg, train_data(cfg), make_models(cfg));
-  CHECK_THROWS_WITH_AS(u.load(foreign), doctest::Contains("not a divgan training checkpoint"), dg::Error);
-  CHECK_THROWS_WITH_AS(read_checkpoint_config(foreign), doctest::Contains(foreign.c_str()), dg::Error);
+  CHECK_THROWS_WITH_AS(u.load(foreign), doctest::Contains("not a divgan training checkpoint"),
+                       dg::Error);
+  CHECK_THROWS_WITH_AS(read_checkpoint_config(foreign), doctest::Contains(foreign.c_str()),
+                       dg::Error);
 
   // A checkpoint of another architecture names the mismatching tensor.
   TrainConfig wide = cfg;

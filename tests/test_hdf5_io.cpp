@@ -5,11 +5,11 @@
 #include <hdf5.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
-#include <cmath>
 #include <random>
 #include <string>
 #include <vector>
@@ -46,7 +46,8 @@ NpyArray make_particles(int64_t n, std::mt19937_64& rng) {
   NpyArray a{"<f4", {n, 9}, {}};
   std::normal_distribution<double> g(0.0, 1.0);
   a.data.resize(static_cast<size_t>(n * 9));
-  for (size_t i = 0; i < a.data.size(); ++i) a.data[i] = g(rng) * std::pow(10.0, static_cast<double>(i % 9) - 4.0);
+  for (size_t i = 0; i < a.data.size(); ++i)
+    a.data[i] = g(rng) * std::pow(10.0, static_cast<double>(i % 9) - 4.0);
   return a;
 }
 
@@ -75,7 +76,8 @@ TEST_CASE("hdf5: round trip of float64 responses and float32 particles is bit-ex
     const float want = static_cast<float>(part.data[i]);
     const float got = static_cast<float>(q.data[i]);
     // The read value must be exactly the stored float widened, not merely close to it.
-    mismatches += std::memcmp(&want, &got, sizeof(float)) != 0 || q.data[i] != static_cast<double>(want);
+    mismatches +=
+        std::memcmp(&want, &got, sizeof(float)) != 0 || q.data[i] != static_cast<double>(want);
   }
   CHECK(mismatches == 0);
 
@@ -109,7 +111,8 @@ TEST_CASE("hdf5: a missing dataset lists the datasets present") {
   CHECK(msg.find("'particles' not found") != std::string::npos);
   CHECK(msg.find("'conditions', 'responses'") != std::string::npos);
   // A missing intermediate group is the same condition, not a different failure.
-  CHECK(error_of([&] { read_h5_dataset(p, "g/particles"); }).find("not found") != std::string::npos);
+  CHECK(error_of([&] { read_h5_dataset(p, "g/particles"); }).find("not found") !=
+        std::string::npos);
 }
 
 TEST_CASE("hdf5: a file that is not HDF5, and a missing file") {
@@ -161,16 +164,21 @@ TEST_CASE("hdf5: failed writes leave nothing behind") {
   test::TempDir tmp("h5_fail");
   const fs::path dir = tmp.path / "no" / "such" / "dir";
   const std::string p = (dir / "z.h5").string();
-  const std::string msg = error_of([&] { write_h5(p, {{"responses", NpyArray{"<f8", {1}, {1.0}}}}); });
+  const std::string msg = error_of([&] {
+    write_h5(p, {{"responses", NpyArray{"<f8", {1}, {1.0}}}});
+  });
   CHECK(msg.find(p) != std::string::npos);
   CHECK(!fs::exists(dir));
   CHECK(tmp.file_count() == 0);
 
   // Invalid input is rejected before any file is created.
   const std::string q = (tmp.path / "q.h5").string();
-  CHECK(error_of([&] { write_h5(q, {{"x", NpyArray{"<i4", {1}, {1.0}}}}); }).find("'<i4'") != std::string::npos);
-  CHECK(error_of([&] { write_h5(q, {{"x", NpyArray{"<f8", {2, 2}, {1.0}}}}); }).find("values for shape") !=
-        std::string::npos);
+  CHECK(error_of([&] {
+          write_h5(q, {{"x", NpyArray{"<i4", {1}, {1.0}}}});
+        }).find("'<i4'") != std::string::npos);
+  CHECK(error_of([&] {
+          write_h5(q, {{"x", NpyArray{"<f8", {2, 2}, {1.0}}}});
+        }).find("values for shape") != std::string::npos);
   CHECK(tmp.file_count() == 0);
 
   // A failure after the temporary file exists (a name clash inside the file) removes it too.
@@ -181,5 +189,7 @@ TEST_CASE("hdf5: failed writes leave nothing behind") {
 }
 
 #else
-TEST_CASE("hdf5: reading and writing") { MESSAGE("built without HDF5: the HDF5 tests are skipped"); }
+TEST_CASE("hdf5: reading and writing") {
+  MESSAGE("built without HDF5: the HDF5 tests are skipped");
+}
 #endif

@@ -40,7 +40,8 @@ struct TempDir {
   }
   std::string write(const std::string& name, const std::string& bytes) const {
     std::string p = (path / name).string();
-    std::ofstream(p, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    std::ofstream(p, std::ios::binary)
+        .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     return p;
   }
 };
@@ -104,13 +105,15 @@ TEST_CASE("npy/npz fixtures written by numpy load with the expected shapes and v
   }
   // Keyword members and positional ones side by side, in archive order.
   CHECK(npz_keys(kFixtures + "zdc_stored.npz") == std::vector<std::string>{"particles10", "arr_0"});
-  CHECK(npz_keys(kFixtures + "zdc_deflated.npz") == std::vector<std::string>{"particles10", "arr_0"});
+  CHECK(npz_keys(kFixtures + "zdc_deflated.npz") ==
+        std::vector<std::string>{"particles10", "arr_0"});
   // Both flavours hold identical arrays.
   CHECK(read_npz(kFixtures + "zdc_stored.npz", "arr_0").data ==
         read_npz(kFixtures + "zdc_deflated.npz", "arr_0").data);
-  CHECK(read_npz(kFixtures + "zdc_stored.npz", "arr_0").data == read_npy(kFixtures + "responses_f8.npy").data);
-  CHECK_THROWS_WITH_AS(read_npy(kFixtures + "fortran_f8.npy"), doctest::Contains("fortran_order is True"),
-                       dg::Error);
+  CHECK(read_npz(kFixtures + "zdc_stored.npz", "arr_0").data ==
+        read_npy(kFixtures + "responses_f8.npy").data);
+  CHECK_THROWS_WITH_AS(read_npy(kFixtures + "fortran_f8.npy"),
+                       doctest::Contains("fortran_order is True"), dg::Error);
 }
 
 TEST_CASE("npy write/read round trip") {
@@ -131,7 +134,8 @@ TEST_CASE("npy write/read round trip") {
   write_npy(p4, v, {3, 2}, "<f4");
   NpyArray a4 = read_npy(p4);
   CHECK(a4.dtype == "<f4");
-  for (size_t i = 0; i < v.size(); ++i) CHECK(a4.data[i] == static_cast<double>(static_cast<float>(v[i])));
+  for (size_t i = 0; i < v.size(); ++i)
+    CHECK(a4.data[i] == static_cast<double>(static_cast<float>(v[i])));
   write_npy(p4, {42.0}, {});
   CHECK(read_npy(p4).shape.empty());
   CHECK(read_npy(p4).data == std::vector<double>{42.0});
@@ -139,7 +143,8 @@ TEST_CASE("npy write/read round trip") {
   CHECK(read_npy(p4).shape == Shape{0, 44, 44});
   CHECK(read_npy(p4).data.empty());
   CHECK_THROWS_WITH_AS(write_npy(p4, v, {2, 2}), doctest::Contains("do not fill shape"), dg::Error);
-  CHECK_THROWS_WITH_AS(write_npy(p4, v, {6}, "<i2"), doctest::Contains("unsupported dtype"), dg::Error);
+  CHECK_THROWS_WITH_AS(write_npy(p4, v, {6}, "<i2"), doctest::Contains("unsupported dtype"),
+                       dg::Error);
   // No temporary files left behind by the atomic writes.
   int files = 0;
   for (auto& e : fs::directory_iterator(tmp.path)) files += e.is_regular_file();
@@ -149,7 +154,8 @@ TEST_CASE("npy write/read round trip") {
 TEST_CASE("npz write/read round trip, stored and deflated") {
   TempDir tmp("npz_rt");
   std::vector<double> img(2 * 44 * 44);
-  for (size_t i = 0; i < img.size(); ++i) img[i] = (i % 7 == 0) ? static_cast<double>(i) * 0.25 : 0.0;
+  for (size_t i = 0; i < img.size(); ++i)
+    img[i] = (i % 7 == 0) ? static_cast<double>(i) * 0.25 : 0.0;
   const std::vector<NpzMember> members = {
       {"arr_0", {2, 44, 44}, img, "<f8"},
       {"particles", {2, 3}, {1.5, 2.5, -3.0, 1e10, 0.125, 6.0}, "<f4"},
@@ -182,29 +188,37 @@ TEST_CASE("npy malformed inputs throw dg::Error naming the problem") {
   check("PK\x03\x04garbage-not-npy", "bad magic");
   check(std::string("\x93NUMPY\x01", 7), "truncated file");
   check(good.substr(0, 40), "truncated file");
-  check(std::string("\x93NUMPY\x07\x00\x10\x00", 10) + std::string(16, ' '), "unsupported npy format version");
+  check(std::string("\x93NUMPY\x07\x00\x10\x00", 10) + std::string(16, ' '),
+        "unsupported npy format version");
   check(npy_with_header("not a dict", ""), "header not parseable");
-  check(npy_with_header("{'descr': '<f8', 'fortran_order': False, 'shape': (2,3 }", ""), "header not parseable");
+  check(npy_with_header("{'descr': '<f8', 'fortran_order': False, 'shape': (2,3 }", ""),
+        "header not parseable");
   check(npy_with_header("{'descr': '<f8', 'fortran_order': Maybe, 'shape': (1,), }", f8_bytes({1})),
         "expected True or False");
   check(npy_with_header("{'descr': '<f8', 'fortran_order': False, }", ""), "missing key 'shape'");
-  check(npy_with_header("{'descr': '<f8', 'fortran_order': False, 'shape': (1,), 'x': 1}", f8_bytes({1})),
+  check(npy_with_header("{'descr': '<f8', 'fortran_order': False, 'shape': (1,), 'x': 1}",
+                        f8_bytes({1})),
         "unknown key 'x'");
-  check(npy_with_header("{'descr': '<c16', 'fortran_order': False, 'shape': (1,), }", std::string(16, '\0')),
+  check(npy_with_header("{'descr': '<c16', 'fortran_order': False, 'shape': (1,), }",
+                        std::string(16, '\0')),
         "unsupported dtype '<c16'");
   check(npy_with_header("{'descr': '>f8', 'fortran_order': False, 'shape': (1,), }", f8_bytes({1})),
         "unsupported dtype '>f8'");
-  check(npy_with_header("{'descr': [('a', '<f8')], 'fortran_order': False, 'shape': (1,), }", f8_bytes({1})),
+  check(npy_with_header("{'descr': [('a', '<f8')], 'fortran_order': False, 'shape': (1,), }",
+                        f8_bytes({1})),
         "structured dtypes");
-  check(npy_with_header("{'descr': '<f8', 'fortran_order': True, 'shape': (1, 1), }", f8_bytes({1})),
-        "fortran_order is True");
+  check(
+      npy_with_header("{'descr': '<f8', 'fortran_order': True, 'shape': (1, 1), }", f8_bytes({1})),
+      "fortran_order is True");
   check(good.substr(0, good.size() - 8), "data shorter than shape implies");
-  check(npy_with_header("{'shape': (3,), 'fortran_order': False, 'descr': '<f8'}", f8_bytes({1, 2})),
-        "data shorter than shape implies");
+  check(
+      npy_with_header("{'shape': (3,), 'fortran_order': False, 'descr': '<f8'}", f8_bytes({1, 2})),
+      "data shorter than shape implies");
   check(good + "xx", "unexpected trailing bytes");
   // Key order does not matter, and (n,) / () / spaces parse.
-  const std::string p = tmp.write("ok.npy", npy_with_header(" { \"shape\" : ( 2 , ) , 'descr':'<f8','fortran_order':False}",
-                                                            f8_bytes({1, 2})));
+  const std::string p = tmp.write(
+      "ok.npy", npy_with_header(" { \"shape\" : ( 2 , ) , 'descr':'<f8','fortran_order':False}",
+                                f8_bytes({1, 2})));
   CHECK(read_npy(p).data == std::vector<double>{1, 2});
 }
 
@@ -327,8 +341,8 @@ TEST_CASE("npz zip64 central directory and end records are followed") {
   const uint64_t cd_off = zip.size();
   zip += entry;
   const uint64_t rec_off = zip.size();
-  zip += le(0x06064b50, 4) + le(44, 8) + le(45, 2) + le(45, 2) + le(0, 4) + le(0, 4) + le(1, 8) + le(1, 8) +
-         le(entry.size(), 8) + le(cd_off, 8);
+  zip += le(0x06064b50, 4) + le(44, 8) + le(45, 2) + le(45, 2) + le(0, 4) + le(0, 4) + le(1, 8) +
+         le(1, 8) + le(entry.size(), 8) + le(cd_off, 8);
   zip += le(0x07064b50, 4) + le(0, 4) + le(rec_off, 8) + le(1, 4);
   zip += le(0x06054b50, 4) + le(0, 4) + le(0xFFFF, 2) + le(0xFFFF, 2) + le(0xFFFFFFFFu, 4) +
          le(0xFFFFFFFFu, 4) + le(0, 2);
@@ -339,7 +353,8 @@ TEST_CASE("npz zip64 central directory and end records are followed") {
   // A zip64 end record that points nowhere is reported, not followed blindly.
   std::string broken = zip;
   broken[rec_off] = 'X';
-  CHECK_THROWS_WITH_AS(read_npz(tmp.write("z64b.npz", broken), "arr_0"), doctest::Contains("PK\\6\\6"), dg::Error);
+  CHECK_THROWS_WITH_AS(read_npz(tmp.write("z64b.npz", broken), "arr_0"),
+                       doctest::Contains("PK\\6\\6"), dg::Error);
   // A zip64 extra too short for the saturated fields.
   std::string short_extra = zip;
   put_u16(short_extra, cd_off + 46 + name_len + 2, 8);
@@ -349,7 +364,8 @@ TEST_CASE("npz zip64 central directory and end records are followed") {
 TEST_CASE("npz in-memory readers match the path readers; encode_npy rejects impossible shapes") {
   // parse_npz/parse_npz_keys are what tests/fuzz/fuzz_npy_npz.cpp drives; read_npz/npz_keys share
   // their code, so both must agree on the fixtures and name the given origin in errors.
-  for (const char* name : {"particles_stored.npz", "particles_deflated.npz", "zdc_stored.npz", "zdc_deflated.npz"}) {
+  for (const char* name :
+       {"particles_stored.npz", "particles_deflated.npz", "zdc_stored.npz", "zdc_deflated.npz"}) {
     CAPTURE(name);
     const std::string path = kFixtures + name;
     const std::string bytes = slurp(path);
@@ -361,12 +377,14 @@ TEST_CASE("npz in-memory readers match the path readers; encode_npy rejects impo
       CHECK(a.dtype == b.dtype);
       CHECK(a.data == b.data);
     }
-    CHECK_THROWS_WITH_AS(parse_npz(bytes, "mem.npz", "nope"), doctest::Contains("not found in mem.npz"), dg::Error);
+    CHECK_THROWS_WITH_AS(parse_npz(bytes, "mem.npz", "nope"),
+                         doctest::Contains("not found in mem.npz"), dg::Error);
     CHECK_THROWS_WITH_AS(parse_npz(bytes.substr(0, bytes.size() / 2), "mem.npz", "arr_0"),
                          doctest::Contains("mem.npz"), dg::Error);
   }
   CHECK_THROWS_WITH_AS(parse_npz_keys("", "mem.npz"), doctest::Contains("empty file"), dg::Error);
-  // The element count is overflow-checked (it used to go through a signed product that could overflow).
+  // The element count is overflow-checked (it used to go through a signed product that could
+  // overflow).
   const int64_t big = int64_t{1} << 40;
   CHECK_THROWS_WITH_AS(encode_npy({}, {big, big}), doctest::Contains("too large"), dg::Error);
   CHECK_THROWS_WITH_AS(encode_npy({}, {2, -1}), doctest::Contains("negative dimension"), dg::Error);

@@ -13,10 +13,10 @@
 #include "gan/trainer.h"
 
 // HDF5 tests return early, with a visible message, in a build without HDF5.
-#define DG_REQUIRE_HDF5()                                             \
-  if (!dg::data::hdf5_available()) {                                  \
-    MESSAGE("built without HDF5: this HDF5 test is skipped");         \
-    return;                                                           \
+#define DG_REQUIRE_HDF5()                                     \
+  if (!dg::data::hdf5_available()) {                          \
+    MESSAGE("built without HDF5: this HDF5 test is skipped"); \
+    return;                                                   \
   }
 
 namespace dg::test {
@@ -26,7 +26,8 @@ namespace dg::test {
 struct TempDir {
   std::filesystem::path path;
   explicit TempDir(const std::string& tag) {
-    path = std::filesystem::temp_directory_path() / ("dg_test_" + tag + "_" + std::to_string(::getpid()));
+    path = std::filesystem::temp_directory_path() /
+           ("dg_test_" + tag + "_" + std::to_string(::getpid()));
     std::filesystem::remove_all(path);
     std::filesystem::create_directories(path);
   }
@@ -48,7 +49,8 @@ struct TempDir {
 // Every parameter and BN buffer of both networks, in a fixed order, as exact values.
 inline std::vector<double> model_state(const gan::Models& m) {
   std::vector<double> all;
-  for (const auto& ts : {m.g->named_parameters(), m.g->named_buffers(), m.d->named_parameters(), m.d->named_buffers()})
+  for (const auto& ts : {m.g->named_parameters(), m.g->named_buffers(), m.d->named_parameters(),
+                         m.d->named_buffers()})
     for (const auto& [name, t] : ts) {
       auto v = t.to_vector();
       all.insert(all.end(), v.begin(), v.end());

@@ -4,7 +4,6 @@
 // byte-for-byte intact.
 // Run: build/dg_tests -tc="zdc train*"
 #include <doctest/doctest.h>
-
 #include <unistd.h>
 
 #include <filesystem>
@@ -52,7 +51,8 @@ TEST_CASE("zdc train: every regularizer trains with finite losses, both generato
   for (const char* gen : {"dcgan", "original"}) {
     for (Regularizer reg : kAllRegularizers) {
       // The original generator is ten times the work: one regularizer of each kind is enough.
-      if (std::string(gen) == "original" && reg != Regularizer::DivBal && reg != Regularizer::MS) continue;
+      if (std::string(gen) == "original" && reg != Regularizer::DivBal && reg != Regularizer::MS)
+        continue;
       CAPTURE(gen);
       CAPTURE(regularizer_name(reg));
       TrainConfig cfg = zdc_config(reg, gen);
@@ -130,7 +130,8 @@ TEST_CASE("zdc train: a non-finite parameter is never written over a good checkp
   CHECK_FALSE(t.state_finite());
   CHECK_THROWS_WITH_AS(t.save(path), doctest::Contains("non-finite; not writing"), Error);
   CHECK(bytes_of(path) == before);
-  for (const auto& e : fs::directory_iterator(dir.path)) CHECK(e.path().filename() == "ckpt.safetensors");
+  for (const auto& e : fs::directory_iterator(dir.path))
+    CHECK(e.path().filename() == "ckpt.safetensors");
 }
 
 TEST_CASE("zdc train: config validation and JSON round trip of the ZDC fields") {
@@ -144,7 +145,8 @@ TEST_CASE("zdc train: config validation and JSON round trip of the ZDC fields") 
   CHECK_THROWS_WITH_AS(bad.validate(), doctest::Contains("generator 'unet'"), Error);
   bad = c;
   bad.responses = "r.npz";
-  CHECK_THROWS_WITH_AS(bad.validate(), doctest::Contains("both a responses and a particles"), Error);
+  CHECK_THROWS_WITH_AS(bad.validate(), doctest::Contains("both a responses and a particles"),
+                       Error);
   bad = c;
   bad.dataset = "mnist";
   CHECK_THROWS_WITH_AS(bad.validate(), doctest::Contains("expected: 2d or zdc"), Error);

@@ -15,9 +15,9 @@
 #include "datasets/npy.h"
 #include "datasets/npz.h"
 #include "datasets/zdc_dataset.h"
-#include "tests/test_support.h"
 #include "datasets/zdc_simulator.h"
 #include "engine/error.h"
+#include "tests/test_support.h"
 
 using namespace dg;
 using namespace dg::data;
@@ -29,17 +29,20 @@ namespace {
 std::vector<double> make_responses(int64_t n) {
   std::vector<double> r(n * kZdcPixels, 0.0);
   for (int64_t i = 0; i < n; ++i)
-    for (int64_t p = 0; p < kZdcPixels; p += 37) r[i * kZdcPixels + p] = static_cast<double>((i * 7 + p) % 50);
+    for (int64_t p = 0; p < kZdcPixels; p += 37)
+      r[i * kZdcPixels + p] = static_cast<double>((i * 7 + p) % 50);
   return r;
 }
 std::vector<double> make_particles(int64_t n, int64_t cols) {
   std::vector<double> p(n * cols);
   for (int64_t i = 0; i < n; ++i)
-    for (int64_t j = 0; j < cols; ++j) p[i * cols + j] = (j == 9) ? 2212.0 : 0.5 * static_cast<double>(i + j);
+    for (int64_t j = 0; j < cols; ++j)
+      p[i * cols + j] = (j == 9) ? 2212.0 : 0.5 * static_cast<double>(i + j);
   return p;
 }
 
-void save(const std::string& path, const std::vector<double>& data, const Shape& shape, const std::string& dtype = "<f8") {
+void save(const std::string& path, const std::vector<double>& data, const Shape& shape,
+          const std::string& dtype = "<f8") {
   if (fs::path(path).extension() == ".npz")
     write_npz(path, {NpzMember{"arr_0", shape, data, dtype}});
   else
@@ -57,7 +60,9 @@ std::string error_of(F&& f) {
   return "";
 }
 
-bool has(const std::string& msg, const std::string& part) { return msg.find(part) != std::string::npos; }
+bool has(const std::string& msg, const std::string& part) {
+  return msg.find(part) != std::string::npos;
+}
 
 }  // namespace
 
@@ -133,9 +138,11 @@ TEST_CASE("zdc dataset: malformed inputs name the file and the field") {
   SUBCASE("empty arrays and unknown extensions") {
     save(tmp / "r0.npy", {}, {0, 44, 44});
     save(tmp / "p0.npy", {}, {0, 9});
-    CHECK(has(error_of([&] { load_zdc(tmp / "r0.npy", tmp / "p0.npy"); }), "r0.npy: array has no samples"));
+    CHECK(has(error_of([&] { load_zdc(tmp / "r0.npy", tmp / "p0.npy"); }),
+              "r0.npy: array has no samples"));
     save(tmp / "p.txt", make_particles(n, 9), {n, 9});
-    CHECK(has(error_of([&] { load_zdc(tmp / "r.npz", tmp / "p.txt"); }), "p.txt: unsupported extension"));
+    CHECK(has(error_of([&] { load_zdc(tmp / "r.npz", tmp / "p.txt"); }),
+              "p.txt: unsupported extension"));
   }
 }
 
@@ -274,13 +281,15 @@ TEST_CASE("zdc dataset: groups, f_div by hand, real pairs and batches") {
     for (int j = 0; j < 9; ++j) CHECK(c[r * 9 + j] == doctest::Approx(z[j]).epsilon(1e-6));
     // x is log1p of the counts.
     for (int64_t p : {0, 10, 20, 30})
-      CHECK(x[r * kZdcPixels + p] == doctest::Approx(std::log1p(raw.responses[rows[i] * kZdcPixels + p])).epsilon(1e-6));
+      CHECK(x[r * kZdcPixels + p] ==
+            doctest::Approx(std::log1p(raw.responses[rows[i] * kZdcPixels + p])).epsilon(1e-6));
     // The pair is a member of the group, and another one whenever the group has one.
     const float* pair = xp + r * kZdcPixels;
     int64_t match = -1, matches = 0;
     for (int64_t k : g.members[g.group_of[i]]) {
       bool same = true;
-      for (int64_t p = 0; p < kZdcPixels && same; ++p) same = pair[p] == static_cast<float>(std::log1p(raw.responses[rows[k] * kZdcPixels + p]));
+      for (int64_t p = 0; p < kZdcPixels && same; ++p)
+        same = pair[p] == static_cast<float>(std::log1p(raw.responses[rows[k] * kZdcPixels + p]));
       if (same) match = k, ++matches;
     }
     REQUIRE(matches >= 1);
@@ -341,9 +350,12 @@ TEST_CASE("zdc dataset: simulator output builds train and test data sets") {
 
   // Through the files as well, the way a run reads them.
   test::TempDir tmp("zdcds_sim");
-  write_npz(tmp / "data_nonrandom_responses.npz", {NpzMember{"arr_0", {raw.n, 44, 44}, raw.responses, "<f8"}});
-  write_npz(tmp / "data_nonrandom_particles.npz", {NpzMember{"arr_0", {raw.n, 9}, raw.particles, "<f8"}}, true);
-  ZdcRaw loaded = load_zdc(tmp / "data_nonrandom_responses.npz", tmp / "data_nonrandom_particles.npz");
+  write_npz(tmp / "data_nonrandom_responses.npz",
+            {NpzMember{"arr_0", {raw.n, 44, 44}, raw.responses, "<f8"}});
+  write_npz(tmp / "data_nonrandom_particles.npz",
+            {NpzMember{"arr_0", {raw.n, 9}, raw.particles, "<f8"}}, true);
+  ZdcRaw loaded =
+      load_zdc(tmp / "data_nonrandom_responses.npz", tmp / "data_nonrandom_particles.npz");
   CHECK(loaded.responses == raw.responses);
   CHECK(loaded.particles == raw.particles);
 
@@ -388,7 +400,8 @@ TEST_CASE("zdc dataset: HDF5 files, one file or two, and write_zdc_array in ever
   const auto part10 = make_particles(n, 10);
   const auto part9 = make_particles(n, 9);
   // One file holding both datasets, as DESIGN.md section 4 names them.
-  write_h5(tmp / "zdc.h5", {{"responses", NpyArray{"<f8", {n, 44, 44}, resp}}, {"particles", NpyArray{"<f4", {n, 10}, part10}}});
+  write_h5(tmp / "zdc.h5", {{"responses", NpyArray{"<f8", {n, 44, 44}, resp}},
+                            {"particles", NpyArray{"<f4", {n, 10}, part10}}});
   ZdcRaw a = load_zdc(tmp / "zdc.h5", tmp / "zdc.h5");
   CHECK(a.n == n);
   CHECK(a.responses == resp);
@@ -411,8 +424,14 @@ TEST_CASE("zdc dataset: HDF5 files, one file or two, and write_zdc_array in ever
     CHECK(back.dtype == "<f4");
     CHECK(back.data == resp);  // make_responses holds values float32 stores exactly
   }
-  CHECK(has(error_of([&] { write_zdc_array(tmp / "x.csv", resp, {n, 44, 44}, "<f4", "responses"); }),
+  CHECK(has(error_of([&] {
+              write_zdc_array(tmp / "x.csv", resp, {n, 44, 44}, "<f4", "responses");
+            }),
             "unsupported extension '.csv'"));
-  CHECK(has(error_of([&] { write_zdc_array(tmp / "x.npz", resp, {n, 44, 44}, "<i4", "responses"); }), "dtype '<i4'"));
-  CHECK(tmp.file_count() == 6);  // zdc.h5, r_only.h5 and the four gen files: failed writes leave nothing
+  CHECK(has(error_of([&] {
+              write_zdc_array(tmp / "x.npz", resp, {n, 44, 44}, "<i4", "responses");
+            }),
+            "dtype '<i4'"));
+  CHECK(tmp.file_count() ==
+        6);  // zdc.h5, r_only.h5 and the four gen files: failed writes leave nothing
 }

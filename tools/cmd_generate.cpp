@@ -11,7 +11,8 @@
 namespace dg::tools {
 
 void add_generate_command(CLI::App& app) {
-  auto* cmd = app.add_subcommand("generate", "Generate ZDC showers (photon counts) from a checkpoint");
+  auto* cmd =
+      app.add_subcommand("generate", "Generate ZDC showers (photon counts) from a checkpoint");
   auto ckpt = std::make_shared<std::string>();
   auto conditions = std::make_shared<std::string>();
   auto test_split = std::make_shared<bool>(false);
@@ -22,24 +23,35 @@ void add_generate_command(CLI::App& app) {
   auto seed = std::make_shared<uint64_t>(1);
   auto dtype = std::make_shared<std::string>("f4");
   auto device = std::make_shared<std::string>("cpu");
-  cmd->add_option("--checkpoint", *ckpt, "ZDC checkpoint written by train")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--checkpoint", *ckpt, "ZDC checkpoint written by train")
+      ->required()
+      ->check(CLI::ExistingFile);
   auto* c = cmd->add_option("--conditions", *conditions,
-                            "Particles in raw units: .npz (arr_0), .npy or .h5 (dataset 'particles'), (N,9) or (N,10)")
+                            "Particles in raw units: .npz (arr_0), .npy or .h5 (dataset "
+                            "'particles'), (N,9) or (N,10)")
                 ->check(CLI::ExistingFile);
-  auto* t = cmd->add_flag("--test-split", *test_split, "Generate for the test split of the checkpoint's data");
+  auto* t = cmd->add_flag("--test-split", *test_split,
+                          "Generate for the test split of the checkpoint's data");
   c->excludes(t);
   cmd->add_option("--out", *out, "Output file: .npz, .npy, .h5 or .hdf5")->required();
-  cmd->add_option("--real-out", *real_out, "With --test-split: also write the real test responses here");
-  cmd->add_option("--batch", *batch, "Rows per generator pass")->check(CLI::Range(int64_t{1}, int64_t{1} << 20))
+  cmd->add_option("--real-out", *real_out,
+                  "With --test-split: also write the real test responses here");
+  cmd->add_option("--batch", *batch, "Rows per generator pass")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 20))
       ->capture_default_str();
   cmd->add_option("--regenerations", *regen, "Showers per condition (written regeneration-major)")
-      ->check(CLI::Range(int64_t{1}, int64_t{1000}))->capture_default_str();
+      ->check(CLI::Range(int64_t{1}, int64_t{1000}))
+      ->capture_default_str();
   cmd->add_option("--seed", *seed, "Seed of the latents")->capture_default_str();
-  cmd->add_option("--dtype", *dtype, "Stored precision: f4 or f8")->check(CLI::IsMember({"f4", "f8"}))->capture_default_str();
+  cmd->add_option("--dtype", *dtype, "Stored precision: f4 or f8")
+      ->check(CLI::IsMember({"f4", "f8"}))
+      ->capture_default_str();
   cmd->add_option("--device", *device, "cpu, cuda, or auto (a GPU when one is usable)")
-      ->check(CLI::IsMember({"cpu", "cuda", "auto"}))->capture_default_str();
+      ->check(CLI::IsMember({"cpu", "cuda", "auto"}))
+      ->capture_default_str();
   cmd->callback([=] {
-    DG_CHECK(!conditions->empty() || *test_split, "generate needs --conditions FILE or --test-split");
+    DG_CHECK(!conditions->empty() || *test_split,
+             "generate needs --conditions FILE or --test-split");
     DG_CHECK(real_out->empty() || *test_split, "--real-out needs --test-split");
     ZdcModel m = load_zdc_model(*ckpt, select_device(*device));
     std::vector<double> cond;
@@ -56,12 +68,15 @@ void add_generate_command(CLI::App& app) {
     const int64_t n = static_cast<int64_t>(cond.size()) / data::kZdcCondDim;
     std::vector<double> counts = generate_counts(m, cond, *regen, *batch, *seed);
     const std::string dt = "<" + *dtype;
-    data::write_zdc_array(*out, counts, {*regen * n, data::kZdcSide, data::kZdcSide}, dt, "responses");
+    data::write_zdc_array(*out, counts, {*regen * n, data::kZdcSide, data::kZdcSide}, dt,
+                          "responses");
     std::printf("wrote %s: %lld showers (%lld conditions x %lld)\n", out->c_str(),
-                static_cast<long long>(*regen * n), static_cast<long long>(n), static_cast<long long>(*regen));
+                static_cast<long long>(*regen * n), static_cast<long long>(n),
+                static_cast<long long>(*regen));
     if (!real_out->empty()) {
       data::write_zdc_array(*real_out, real, {n, data::kZdcSide, data::kZdcSide}, dt, "responses");
-      std::printf("wrote %s: %lld real test responses\n", real_out->c_str(), static_cast<long long>(n));
+      std::printf("wrote %s: %lld real test responses\n", real_out->c_str(),
+                  static_cast<long long>(n));
     }
   });
 }

@@ -10,9 +10,9 @@
 #include <sstream>
 
 #include "tools/commands.h"
-#include "tools/validators.h"
 #include "tools/run2d.h"
 #include "tools/study_util.h"
+#include "tools/validators.h"
 
 namespace dg::tools {
 
@@ -31,7 +31,8 @@ bool load_finished(Job& j) {
   if (!in) return false;
   try {
     nlohmann::json e = nlohmann::json::parse(in);
-    if (e.at("config") != j.cfg.to_json() || e.at("steps").get<int64_t>() != j.cfg.steps) return false;
+    if (e.at("config") != j.cfg.to_json() || e.at("steps").get<int64_t>() != j.cfg.steps)
+      return false;
     auto get = [](const nlohmann::json& t, gan::Eval2D& r) {
       r.variance = {t.at("variance_spread0"), t.at("variance_spread1")};
       r.real_variance = {t.at("real_variance_spread0"), t.at("real_variance_spread1")};
@@ -66,8 +67,9 @@ ByLambda group_runs(const std::vector<Job>& all, gan::Regularizer r) {
 }  // namespace
 
 void add_study2d_command(CLI::App& app) {
-  auto* cmd = app.add_subcommand("study2d", "Train every regularizer over a lambda grid and seeds on the 2D "
-                                            "benchmark; print the README table");
+  auto* cmd = app.add_subcommand("study2d",
+                                 "Train every regularizer over a lambda grid and seeds on the 2D "
+                                 "benchmark; print the README table");
   auto base = std::make_shared<gan::TrainConfig>();
   base->steps = 3000;
   auto out = std::make_shared<std::string>("runs/study2d");
@@ -75,13 +77,21 @@ void add_study2d_command(CLI::App& app) {
   auto jobs = std::make_shared<int64_t>(2);
   auto lambdas = std::make_shared<std::string>("0.00001,0.0001,0.001,0.01,0.1,1");
   auto regs = std::make_shared<std::string>("none,ms,ds,divco,sdi,divbal");
-  cmd->add_option("--steps", base->steps, "Training steps per run")->check(positive())->capture_default_str();
+  cmd->add_option("--steps", base->steps, "Training steps per run")
+      ->check(positive())
+      ->capture_default_str();
   cmd->add_option("--batch", base->batch, "Batch size")->check(positive())->capture_default_str();
-  cmd->add_option("--seeds", *seeds, "Seeds per configuration (1..seeds)")->check(positive())->capture_default_str();
-  cmd->add_option("--lambdas", *lambdas, "Lambda grid for every regularizer")->capture_default_str();
+  cmd->add_option("--seeds", *seeds, "Seeds per configuration (1..seeds)")
+      ->check(positive())
+      ->capture_default_str();
+  cmd->add_option("--lambdas", *lambdas, "Lambda grid for every regularizer")
+      ->capture_default_str();
   cmd->add_option("--regs", *regs, "Regularizers to include")->capture_default_str();
-  cmd->add_option("--jobs", *jobs, "Runs in parallel (threads)")->check(positive())->capture_default_str();
-  cmd->add_option("--out", *out, "Output directory (one folder per run, study.json, table.md)")->capture_default_str();
+  cmd->add_option("--jobs", *jobs, "Runs in parallel (threads)")
+      ->check(positive())
+      ->capture_default_str();
+  cmd->add_option("--out", *out, "Output directory (one folder per run, study.json, table.md)")
+      ->capture_default_str();
   cmd->callback([=] {
     ensure_output_dir(*out);
     std::vector<double> grid = parse_list(*lambdas, "--lambdas");
@@ -103,8 +113,8 @@ void add_study2d_command(CLI::App& app) {
           j.cfg.seed = static_cast<uint64_t>(s);
           j.cfg.checkpoint_every = j.cfg.steps;
           char name[128];
-          std::snprintf(name, sizeof name, "%s/lambda_%g/seed_%lld", gan::regularizer_name(r).c_str(), l,
-                        static_cast<long long>(s));
+          std::snprintf(name, sizeof name, "%s/lambda_%g/seed_%lld",
+                        gan::regularizer_name(r).c_str(), l, static_cast<long long>(s));
           j.dir = (std::filesystem::path(*out) / name).string();
           all.push_back(j);
         }
@@ -118,19 +128,31 @@ void add_study2d_command(CLI::App& app) {
     for (size_t i = 0; i < all.size(); ++i) all[i].done = ok[i];
 
     // Pick lambda per regularizer on validation; report its test figures.
-    nlohmann::json report = {{"steps", base->steps}, {"batch", base->batch}, {"seeds", *seeds},
-                             {"lambdas", grid}, {"selection", "min mean over seeds of validation W0 + W1"},
-                             {"runs", nlohmann::json::array()}, {"best", nlohmann::json::object()}};
+    nlohmann::json report = {{"steps", base->steps},
+                             {"batch", base->batch},
+                             {"seeds", *seeds},
+                             {"lambdas", grid},
+                             {"selection", "min mean over seeds of validation W0 + W1"},
+                             {"runs", nlohmann::json::array()},
+                             {"best", nlohmann::json::object()}};
     for (const Job& j : all)
-      report["runs"].push_back({{"dir", j.dir}, {"reg", gan::regularizer_name(j.cfg.reg)}, {"lambda", j.cfg.lambda},
-                                {"seed", j.cfg.seed}, {"ok", j.done},
-                                {"test", j.result.test.to_json()}, {"validation", j.result.validation.to_json()}});
+      report["runs"].push_back({{"dir", j.dir},
+                                {"reg", gan::regularizer_name(j.cfg.reg)},
+                                {"lambda", j.cfg.lambda},
+                                {"seed", j.cfg.seed},
+                                {"ok", j.done},
+                                {"test", j.result.test.to_json()},
+                                {"validation", j.result.validation.to_json()}});
     const std::map<gan::Regularizer, std::string> paper = {
-        {gan::Regularizer::None, "0.2 / 2.3 / 0.7 / 7.4"},   {gan::Regularizer::MS, "115.5 / 280.7 / 9.0 / 6.7"},
-        {gan::Regularizer::DivCo, "163.3 / 3.7 / 1.1 / 7.0"}, {gan::Regularizer::SDI, "3.3 / 127.4 / 1.2 / 2.1"},
-        {gan::Regularizer::DS, "-"},                          {gan::Regularizer::DivBal, "-"}};
+        {gan::Regularizer::None, "0.2 / 2.3 / 0.7 / 7.4"},
+        {gan::Regularizer::MS, "115.5 / 280.7 / 9.0 / 6.7"},
+        {gan::Regularizer::DivCo, "163.3 / 3.7 / 1.1 / 7.0"},
+        {gan::Regularizer::SDI, "3.3 / 127.4 / 1.2 / 2.1"},
+        {gan::Regularizer::DS, "-"},
+        {gan::Regularizer::DivBal, "-"}};
     std::string table =
-        "| Model | best λ | Variance spread 0 | Variance spread 1 | Wasserstein spread 0 | Wasserstein spread 1 | "
+        "| Model | best λ | Variance spread 0 | Variance spread 1 | Wasserstein spread 0 | "
+        "Wasserstein spread 1 | "
         "failed runs | paper (Var0 / Var1 / W0 / W1) |\n|---|---|---|---|---|---|---|---|\n";
     bool real_row = false;
     for (gan::Regularizer r : rs) {
@@ -141,12 +163,14 @@ void add_study2d_command(CLI::App& app) {
       for (auto& [l, js] : by_l) {
         if (failed[l] > 0) continue;  // a lambda that destabilizes any seed is not eligible
         double score = 0;
-        for (const Job* j : js) score += j->result.validation.wasserstein[0] + j->result.validation.wasserstein[1];
+        for (const Job* j : js)
+          score += j->result.validation.wasserstein[0] + j->result.validation.wasserstein[1];
         score /= static_cast<double>(js.size());
         if (score < best_score) best_score = score, best_l = l;
       }
       if (!std::isfinite(best_score)) {
-        table += "| " + gan::regularizer_title(r) + " | - | every lambda failed | | | | | " + paper.at(r) + " |\n";
+        table += "| " + gan::regularizer_title(r) + " | - | every lambda failed | | | | | " +
+                 paper.at(r) + " |\n";
         continue;
       }
       std::vector<double> v0, v1, w0, w1, rv0, rv1;
@@ -159,24 +183,31 @@ void add_study2d_command(CLI::App& app) {
         rv1.push_back(j->result.test.real_variance[1]);
       }
       if (!real_row) {
-        table += "| Real (test split) | | " + fmt(stat(rv0), 2) + " | " + fmt(stat(rv1), 1) + " | - | - | | 1 / 100 / - / - |\n";
+        table += "| Real (test split) | | " + fmt(stat(rv0), 2) + " | " + fmt(stat(rv1), 1) +
+                 " | - | - | | 1 / 100 / - / - |\n";
         real_row = true;
       }
       int nfail = 0;
       for (auto& [l, n] : failed) nfail += n;
       char lb[32];
       std::snprintf(lb, sizeof lb, "%g", best_l);
-      table += "| " + gan::regularizer_title(r) + " | " + (r == gan::Regularizer::None ? "-" : lb) + " | " +
-               fmt(stat(v0), 2) + " | " + fmt(stat(v1), 1) + " | " + fmt(stat(w0), 2) + " | " + fmt(stat(w1), 2) +
-               " | " + std::to_string(nfail) + " | " + paper.at(r) + " |\n";
+      table += "| " + gan::regularizer_title(r) + " | " + (r == gan::Regularizer::None ? "-" : lb) +
+               " | " + fmt(stat(v0), 2) + " | " + fmt(stat(v1), 1) + " | " + fmt(stat(w0), 2) +
+               " | " + fmt(stat(w1), 2) + " | " + std::to_string(nfail) + " | " + paper.at(r) +
+               " |\n";
       report["best"][gan::regularizer_name(r)] = {
-          {"lambda", best_l}, {"variance_spread0", {stat(v0).mean, stat(v0).sd}},
-          {"variance_spread1", {stat(v1).mean, stat(v1).sd}}, {"wasserstein_spread0", {stat(w0).mean, stat(w0).sd}},
-          {"wasserstein_spread1", {stat(w1).mean, stat(w1).sd}}, {"failed_runs", nfail}};
+          {"lambda", best_l},
+          {"variance_spread0", {stat(v0).mean, stat(v0).sd}},
+          {"variance_spread1", {stat(v1).mean, stat(v1).sd}},
+          {"wasserstein_spread0", {stat(w0).mean, stat(w0).sd}},
+          {"wasserstein_spread1", {stat(w1).mean, stat(w1).sd}},
+          {"failed_runs", nfail}};
     }
     // Every lambda, to show where a regularizer is inert and where it destabilizes training.
-    table += "\n| Model | λ | Variance spread 0 | Variance spread 1 | Wasserstein spread 0 | Wasserstein spread 1 | "
-             "validation W0 + W1 | failed runs |\n|---|---|---|---|---|---|---|---|\n";
+    table +=
+        "\n| Model | λ | Variance spread 0 | Variance spread 1 | Wasserstein spread 0 | "
+        "Wasserstein spread 1 | "
+        "validation W0 + W1 | failed runs |\n|---|---|---|---|---|---|---|---|\n";
     for (gan::Regularizer r : rs) {
       ByLambda runs = group_runs(all, r);
       auto& by_l = runs.ok;
@@ -192,16 +223,16 @@ void add_study2d_command(CLI::App& app) {
         }
         char lb[32];
         std::snprintf(lb, sizeof lb, "%g", l);
-        table += "| " + gan::regularizer_title(r) + " | " + lb + " | " + fmt(stat(v0), 2) + " | " + fmt(stat(v1), 1) +
-                 " | " + fmt(stat(w0), 2) + " | " + fmt(stat(w1), 2) + " | " + fmt(stat(val), 2) + " | " +
-                 std::to_string(failed[l]) + " |\n";
+        table += "| " + gan::regularizer_title(r) + " | " + lb + " | " + fmt(stat(v0), 2) + " | " +
+                 fmt(stat(v1), 1) + " | " + fmt(stat(w0), 2) + " | " + fmt(stat(w1), 2) + " | " +
+                 fmt(stat(val), 2) + " | " + std::to_string(failed[l]) + " |\n";
       }
       for (auto& [l, n] : failed)
         if (!by_l.count(l)) {
           char lb[32];
           std::snprintf(lb, sizeof lb, "%g", l);
-          table += "| " + gan::regularizer_title(r) + " | " + lb + " | diverged in every seed | | | | | " +
-                   std::to_string(n) + " |\n";
+          table += "| " + gan::regularizer_title(r) + " | " + lb +
+                   " | diverged in every seed | | | | | " + std::to_string(n) + " |\n";
         }
     }
     report["failures"] = failures;

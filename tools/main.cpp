@@ -24,7 +24,9 @@ int main(int argc, char** argv) {
   dg::tools::add_studyzdc_command(app);
   // CLI11 reports an unknown first word as a missing subcommand; say what it is instead.
   if (argc > 1 && argv[1][0] != '-' && !is_subcommand(app, argv[1])) {
-    std::fprintf(stderr, "divgan: error: unknown subcommand '%s' (expected train, eval, generate, study2d or studyzdc; see divgan --help)\n",
+    std::fprintf(stderr,
+                 "divgan: error: unknown subcommand '%s' (expected train, eval, generate, study2d "
+                 "or studyzdc; see divgan --help)\n",
                  argv[1]);
     return 2;
   }

@@ -13,7 +13,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-Run2DResult evaluate(gan::ConditionalGenerator& g, const gan::TrainConfig& cfg, uint64_t eval_seed) {
+Run2DResult evaluate(gan::ConditionalGenerator& g, const gan::TrainConfig& cfg,
+                     uint64_t eval_seed) {
   Run2DResult r;
   Philox rng(eval_seed, 3ULL << 48);
   r.test = gan::evaluate2d(g, data::make_points2d(cfg.seed, 1000, 1), rng);
@@ -23,14 +24,15 @@ Run2DResult evaluate(gan::ConditionalGenerator& g, const gan::TrainConfig& cfg, 
 
 }  // namespace
 
-Run2DResult run_2d(const gan::TrainConfig& cfg_in, const std::string& dir, bool resume, bool progress,
-                   Device device) {
+Run2DResult run_2d(const gan::TrainConfig& cfg_in, const std::string& dir, bool resume,
+                   bool progress, Device device) {
   cfg_in.validate();
   ensure_output_dir(dir);
   const std::string ckpt = checkpoint_path(dir);
   bool resuming = false;
   const gan::TrainConfig cfg = resume_config(cfg_in, ckpt, resume, &resuming);
-  auto data = std::make_shared<data::Benchmark2D>(data::make_points2d(cfg.seed, cfg.per_condition, 0));
+  auto data =
+      std::make_shared<data::Benchmark2D>(data::make_points2d(cfg.seed, cfg.per_condition, 0));
   gan::Models models = gan::make_models(cfg);
   models.g->to(device);
   models.d->to(device);
@@ -44,8 +46,11 @@ Run2DResult run_2d(const gan::TrainConfig& cfg_in, const std::string& dir, bool 
   Run2DResult r = evaluate(*trainer.models().g, cfg, cfg.seed);
   r.steps = trainer.steps_done();
   r.seconds = seconds;
-  nlohmann::json ev = {{"config", cfg.to_json()}, {"steps", r.steps}, {"train_seconds", r.seconds},
-                       {"test", r.test.to_json()}, {"validation", r.validation.to_json()}};
+  nlohmann::json ev = {{"config", cfg.to_json()},
+                       {"steps", r.steps},
+                       {"train_seconds", r.seconds},
+                       {"test", r.test.to_json()},
+                       {"validation", r.validation.to_json()}};
   write_file_atomic((fs::path(dir) / "eval.json").string(), ev.dump(2) + "\n");
   return r;
 }

@@ -1,4 +1,5 @@
-// Training and evaluating one 2D-benchmark run into an output folder (used by `train` and `study2d`).
+// Training and evaluating one 2D-benchmark run into an output folder (used by `train` and
+// `study2d`).
 #pragma once
 #include <string>
 

@@ -29,7 +29,8 @@ gan::ZdcEvalOptions periodic_eval_options(const gan::TrainConfig& cfg) {
   return o;
 }
 
-gan::ZdcEval evaluate(gan::ConditionalGenerator& g, const ZdcData& d, const gan::ZdcEvalOptions& opt) {
+gan::ZdcEval evaluate(gan::ConditionalGenerator& g, const ZdcData& d,
+                      const gan::ZdcEvalOptions& opt) {
   return gan::evaluate_zdc(g, *d.test, opt, d.train.get());
 }
 
@@ -60,8 +61,12 @@ nlohmann::json parameter_counts(const gan::Models& m, const gan::TrainConfig& cf
 }  // namespace
 
 nlohmann::json ZdcData::describe() const {
-  nlohmann::json j = {{"source", source}, {"samples", raw.n}, {"train", train->size()}, {"test", test->size()},
-                      {"train_groups", train->groups().members.size()}, {"standardizer", standardizer.to_json()}};
+  nlohmann::json j = {{"source", source},
+                      {"samples", raw.n},
+                      {"train", train->size()},
+                      {"test", test->size()},
+                      {"train_groups", train->groups().members.size()},
+                      {"standardizer", standardizer.to_json()}};
   if (validation) j["validation"] = validation->size();
   return j;
 }
@@ -76,14 +81,15 @@ ZdcData load_zdc_data(const gan::TrainConfig& cfg, bool holdout_validation) {
     d.raw.n = s.n;
     d.raw.responses = std::move(s.responses);
     d.raw.particles = std::move(s.particles);
-    d.source = "simulator (seed " + std::to_string(cfg.data_seed) + ", " + std::to_string(cfg.sim_particles) +
-               " particles)";
+    d.source = "simulator (seed " + std::to_string(cfg.data_seed) + ", " +
+               std::to_string(cfg.sim_particles) + " particles)";
   } else {
     d.raw = data::load_zdc(cfg.responses, cfg.particles);
     d.source = cfg.responses + " + " + cfg.particles;
   }
   const data::ZdcSplit split = data::split_80_20(d.raw.n, cfg.data_seed);
-  DG_CHECK(split.test.size() > 0, d.source << ": " << d.raw.n << " samples leave no test split; expected >= 5");
+  DG_CHECK(split.test.size() > 0,
+           d.source << ": " << d.raw.n << " samples leave no test split; expected >= 5");
   d.standardizer.fit(d.raw.particles, split.train);
   d.train = std::make_shared<data::ZdcDataset>(d.raw, split.train, d.standardizer);
   if (!holdout_validation) {
@@ -91,7 +97,8 @@ ZdcData load_zdc_data(const gan::TrainConfig& cfg, bool holdout_validation) {
     return d;
   }
   const int64_t n_test = static_cast<int64_t>(split.test.size());
-  DG_CHECK(n_test >= 2, d.source << ": a test split of " << n_test << " rows cannot be halved for validation");
+  DG_CHECK(n_test >= 2,
+           d.source << ": a test split of " << n_test << " rows cannot be halved for validation");
   std::vector<int64_t> perm = Philox(cfg.data_seed, 5ULL << 48).permutation(n_test);
   std::vector<int64_t> val, test;
   for (int64_t i = 0; i < n_test; ++i) (i < n_test / 2 ? val : test).push_back(split.test[perm[i]]);
@@ -108,8 +115,8 @@ gan::ZdcEvalOptions final_eval_options(uint64_t seed) {
   return o;
 }
 
-ZdcRunResult run_zdc(const gan::TrainConfig& cfg_in, const std::string& dir, bool resume, bool progress,
-                     bool holdout_validation, Device device) {
+ZdcRunResult run_zdc(const gan::TrainConfig& cfg_in, const std::string& dir, bool resume,
+                     bool progress, bool holdout_validation, Device device) {
   cfg_in.validate();
   ensure_output_dir(dir);
   const std::string ckpt = checkpoint_path(dir);
@@ -121,35 +128,44 @@ ZdcRunResult run_zdc(const gan::TrainConfig& cfg_in, const std::string& dir, boo
   models.d->to(device);
   const nlohmann::json params = parameter_counts(models, cfg);
   if (progress)
-    std::fprintf(stderr, "%s: %zu train / %zu test samples; generator (%s) %lld trainable parameters + %lld BN "
-                 "statistics, discriminator %lld + %lld\n",
-                 d.source.c_str(), static_cast<size_t>(d.train->size()), static_cast<size_t>(d.test->size()),
-                 cfg.generator.c_str(), static_cast<long long>(params["generator_trainable"]),
-                 static_cast<long long>(params["generator_bn_statistics"]),
-                 static_cast<long long>(params["discriminator_trainable"]),
-                 static_cast<long long>(params["discriminator_bn_statistics"]));
+    std::fprintf(
+        stderr,
+        "%s: %zu train / %zu test samples; generator (%s) %lld trainable parameters + %lld BN "
+        "statistics, discriminator %lld + %lld\n",
+        d.source.c_str(), static_cast<size_t>(d.train->size()), static_cast<size_t>(d.test->size()),
+        cfg.generator.c_str(), static_cast<long long>(params["generator_trainable"]),
+        static_cast<long long>(params["generator_bn_statistics"]),
+        static_cast<long long>(params["discriminator_trainable"]),
+        static_cast<long long>(params["discriminator_bn_statistics"]));
   gan::Trainer trainer(cfg, d.train, models);
   trainer.set_extra_metadata({{kStandardizerKey, d.standardizer.to_json().dump()}});
   if (resuming) trainer.load(ckpt);
-  write_file_atomic((fs::path(dir) / "run.json").string(),
-                    nlohmann::json{{"config", cfg.to_json()}, {"data", d.describe()}, {"parameters", params}}.dump(2) +
-                        "\n");
+  write_file_atomic(
+      (fs::path(dir) / "run.json").string(),
+      nlohmann::json{{"config", cfg.to_json()}, {"data", d.describe()}, {"parameters", params}}
+              .dump(2) +
+          "\n");
   LoopOptions lo;
   lo.progress = progress;
   lo.resuming = resuming;
   lo.eval_every = cfg.eval_every;
-  lo.evaluate = [&](int64_t) { return evaluate(*trainer.models().g, d, periodic_eval_options(cfg)).to_json(); };
+  lo.evaluate = [&](int64_t) {
+    return evaluate(*trainer.models().g, d, periodic_eval_options(cfg)).to_json();
+  };
   lo.summarize = summary;
   ZdcRunResult r;
   r.seconds = train_loop(trainer, dir, lo);
   r.steps = trainer.steps_done();
   r.test = evaluate(*trainer.models().g, d, final_eval_options(cfg.seed));
-  nlohmann::json ev = {{"config", cfg.to_json()}, {"data", d.describe()}, {"steps", r.steps},
-                       {"train_seconds", r.seconds}, {"test", r.test.to_json()}};
+  nlohmann::json ev = {{"config", cfg.to_json()},
+                       {"data", d.describe()},
+                       {"steps", r.steps},
+                       {"train_seconds", r.seconds},
+                       {"test", r.test.to_json()}};
   if (d.validation) {
     // Its own latents, so the validation figures are not the test figures' draws in disguise.
-    r.validation = gan::evaluate_zdc(*trainer.models().g, *d.validation, final_eval_options(cfg.seed + 1000),
-                                     d.train.get());
+    r.validation = gan::evaluate_zdc(*trainer.models().g, *d.validation,
+                                     final_eval_options(cfg.seed + 1000), d.train.get());
     ev["validation"] = r.validation.to_json();
   }
   write_file_atomic((fs::path(dir) / "eval.json").string(), ev.dump(2) + "\n");
@@ -160,15 +176,18 @@ ZdcModel load_zdc_model(const std::string& checkpoint, Device device) {
   ZdcModel m;
   const SafetensorsFile f = load_safetensors(checkpoint);
   m.cfg = gan::checkpoint_config(f, checkpoint);
-  DG_CHECK(m.cfg.dataset == "zdc", checkpoint << ": a '" << m.cfg.dataset << "' checkpoint; expected a ZDC model");
+  DG_CHECK(m.cfg.dataset == "zdc",
+           checkpoint << ": a '" << m.cfg.dataset << "' checkpoint; expected a ZDC model");
   m.step = static_cast<int64_t>(gan::checkpoint_metadata_u64(f, checkpoint, "step"));
   auto it = f.metadata.find(kStandardizerKey);
-  DG_CHECK(it != f.metadata.end(), checkpoint << ": metadata lacks '" << kStandardizerKey
-                                              << "' (the condition standardization); expected a divgan ZDC checkpoint");
+  DG_CHECK(it != f.metadata.end(),
+           checkpoint << ": metadata lacks '" << kStandardizerKey
+                      << "' (the condition standardization); expected a divgan ZDC checkpoint");
   try {
     m.standardizer = data::Standardizer::from_json(nlohmann::json::parse(it->second));
   } catch (const nlohmann::json::exception& e) {
-    DG_FAIL(checkpoint << ": metadata '" << kStandardizerKey << "' is not valid JSON: " << e.what());
+    DG_FAIL(checkpoint << ": metadata '" << kStandardizerKey
+                       << "' is not valid JSON: " << e.what());
   }
   gan::Models models = gan::make_models(m.cfg);
   nn::NamedTensors g_state = models.g->named_parameters();
@@ -180,10 +199,11 @@ ZdcModel load_zdc_model(const std::string& checkpoint, Device device) {
   return m;
 }
 
-std::vector<double> generate_counts(ZdcModel& m, const std::vector<double>& raw_conditions, int64_t regenerations,
-                                    int64_t batch, uint64_t seed) {
+std::vector<double> generate_counts(ZdcModel& m, const std::vector<double>& raw_conditions,
+                                    int64_t regenerations, int64_t batch, uint64_t seed) {
   const int64_t n = static_cast<int64_t>(raw_conditions.size()) / data::kZdcCondDim;
-  DG_CHECK(n > 0 && regenerations > 0 && batch > 0, "generate: nothing to generate (n = " << n << ")");
+  DG_CHECK(n > 0 && regenerations > 0 && batch > 0,
+           "generate: nothing to generate (n = " << n << ")");
   const std::vector<double> std_cond = m.standardizer.apply(raw_conditions);
   std::vector<double> out(static_cast<size_t>(regenerations * n * data::kZdcPixels));
   Philox rng(seed, 4ULL << 48);
@@ -193,18 +213,22 @@ std::vector<double> generate_counts(ZdcModel& m, const std::vector<double>& raw_
   for (int64_t r = 0; r < regenerations; ++r)
     for (int64_t s = 0; s < n; s += batch) {
       const int64_t b = std::min(batch, n - s);
-      std::vector<double> c(std_cond.begin() + s * data::kZdcCondDim, std_cond.begin() + (s + b) * data::kZdcCondDim);
+      std::vector<double> c(std_cond.begin() + s * data::kZdcCondDim,
+                            std_cond.begin() + (s + b) * data::kZdcCondDim);
       const Device dev = m.g->device();
-      Tensor img = m.g->generate(rng.normal({b, k}).to(dev), Tensor::from_vector(c, {b, data::kZdcCondDim}).to(dev))
+      Tensor img = m.g->generate(rng.normal({b, k}).to(dev),
+                                 Tensor::from_vector(c, {b, data::kZdcCondDim}).to(dev))
                        .to(Device::CPU);
       const float* p = img.data<float>();
       double* o = out.data() + (r * n + s) * data::kZdcPixels;
-      for (int64_t i = 0; i < b * data::kZdcPixels; ++i) o[i] = std::expm1(static_cast<double>(p[i]));
+      for (int64_t i = 0; i < b * data::kZdcPixels; ++i)
+        o[i] = std::expm1(static_cast<double>(p[i]));
     }
   return out;
 }
 
-ZdcRunResult evaluate_checkpoint_zdc(const std::string& checkpoint, const gan::ZdcEvalOptions& opt, Device device) {
+ZdcRunResult evaluate_checkpoint_zdc(const std::string& checkpoint, const gan::ZdcEvalOptions& opt,
+                                     Device device) {
   ZdcModel m = load_zdc_model(checkpoint, device);
   ZdcData d = load_zdc_data(m.cfg);
   ZdcRunResult r;

@@ -21,8 +21,8 @@ struct ZdcData {
 
 // Simulator (cfg.data_seed, cfg.sim_particles) or cfg.responses/cfg.particles; split 80/20 by
 // cfg.data_seed; conditions standardized on the training split. With `holdout_validation`, the test
-// split is halved by a seeded permutation into a validation half (for choosing hyper-parameters such
-// as lambda) and the test half that is reported.
+// split is halved by a seeded permutation into a validation half (for choosing hyper-parameters
+// such as lambda) and the test half that is reported.
 ZdcData load_zdc_data(const gan::TrainConfig& cfg, bool holdout_validation = false);
 
 struct ZdcRunResult {
@@ -37,8 +37,8 @@ gan::ZdcEvalOptions final_eval_options(uint64_t seed);
 
 // Trains cfg into `dir` (run.json, metrics.jsonl, checkpoint.safetensors, eval.json). With
 // `resume`, continues from dir/checkpoint.safetensors when it exists.
-ZdcRunResult run_zdc(const gan::TrainConfig& cfg, const std::string& dir, bool resume, bool progress,
-                     bool holdout_validation = false, Device device = Device::CPU);
+ZdcRunResult run_zdc(const gan::TrainConfig& cfg, const std::string& dir, bool resume,
+                     bool progress, bool holdout_validation = false, Device device = Device::CPU);
 
 // Evaluates a ZDC checkpoint's generator on the test split of its data.
 ZdcRunResult evaluate_checkpoint_zdc(const std::string& checkpoint, const gan::ZdcEvalOptions& opt,
@@ -55,7 +55,7 @@ ZdcModel load_zdc_model(const std::string& checkpoint, Device device = Device::C
 
 // Photon counts (regenerations * n, 44, 44), regeneration-major, for raw attributes (n, 9); batches
 // of `batch` rows, latents from Philox(seed).
-std::vector<double> generate_counts(ZdcModel& m, const std::vector<double>& raw_conditions, int64_t regenerations,
-                                    int64_t batch, uint64_t seed);
+std::vector<double> generate_counts(ZdcModel& m, const std::vector<double>& raw_conditions,
+                                    int64_t regenerations, int64_t batch, uint64_t seed);
 
 }  // namespace dg::tools

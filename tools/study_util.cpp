@@ -36,7 +36,8 @@ std::vector<double> parse_list(const std::string& s, const std::string& flag) {
     try {
       v.push_back(std::stod(item));
     } catch (const std::exception&) {
-      DG_FAIL(flag << ": '" << item << "' is not a number (expected a comma-separated list like 0.1,1)");
+      DG_FAIL(flag << ": '" << item
+                   << "' is not a number (expected a comma-separated list like 0.1,1)");
     }
     DG_CHECK(v.back() > 0, flag << ": values must be > 0, got " << v.back());
   }
@@ -54,9 +55,12 @@ void run_parallel(int64_t n, int64_t threads, const std::function<void(int64_t)>
   for (auto& t : pool) t.join();
 }
 
-std::vector<bool> run_study(int64_t n, int64_t threads, const std::function<std::string(int64_t)>& name,
-                            const std::function<bool(int64_t)>& reuse, const std::function<void(int64_t)>& train,
-                            const std::function<double(int64_t)>& seconds, std::vector<std::string>* failures) {
+std::vector<bool> run_study(int64_t n, int64_t threads,
+                            const std::function<std::string(int64_t)>& name,
+                            const std::function<bool(int64_t)>& reuse,
+                            const std::function<void(int64_t)>& train,
+                            const std::function<double(int64_t)>& seconds,
+                            std::vector<std::string>* failures) {
   std::vector<char> ok(n, 0);  // not vector<bool>: threads write neighbouring elements
   std::mutex print;
   int64_t finished = 0;

@@ -25,8 +25,11 @@ void run_parallel(int64_t n, int64_t threads, const std::function<void(int64_t)>
 // results, trained with train(i) otherwise (train(i) must only touch job i's state; a dg::Error
 // marks the job failed and its message, prefixed with name(i), goes to *failures). One line per
 // job on stderr. Returns whether each job finished.
-std::vector<bool> run_study(int64_t n, int64_t threads, const std::function<std::string(int64_t)>& name,
-                            const std::function<bool(int64_t)>& reuse, const std::function<void(int64_t)>& train,
-                            const std::function<double(int64_t)>& seconds, std::vector<std::string>* failures);
+std::vector<bool> run_study(int64_t n, int64_t threads,
+                            const std::function<std::string(int64_t)>& name,
+                            const std::function<bool(int64_t)>& reuse,
+                            const std::function<void(int64_t)>& train,
+                            const std::function<double(int64_t)>& seconds,
+                            std::vector<std::string>* failures);
 
 }  // namespace dg::tools

@@ -40,19 +40,21 @@ std::string checkpoint_path(const std::string& dir) {
 }
 
 Device select_device(const std::string& name) {
-  DG_CHECK(name == "cpu" || name == "cuda" || name == "auto", "--device '" << name << "': expected cpu, cuda or auto");
+  DG_CHECK(name == "cpu" || name == "cuda" || name == "auto",
+           "--device '" << name << "': expected cpu, cuda or auto");
   if (name == "cpu") return Device::CPU;
   const bool built = cuda::built_with_cuda();
   const int gpus = built ? cuda::device_count() : 0;
   if (gpus > 0) return Device::CUDA;
-  const std::string why = built ? "no usable GPU was found (no driver or no device)" : "this build has no CUDA backend";
+  const std::string why =
+      built ? "no usable GPU was found (no driver or no device)" : "this build has no CUDA backend";
   DG_CHECK(name == "auto", "--device cuda: " << why << "; use --device cpu");
   std::fprintf(stderr, "divgan: %s; running on the CPU\n", why.c_str());
   return Device::CPU;
 }
 
-gan::TrainConfig resume_config(const gan::TrainConfig& requested, const std::string& ckpt, bool resume,
-                               bool* resuming) {
+gan::TrainConfig resume_config(const gan::TrainConfig& requested, const std::string& ckpt,
+                               bool resume, bool* resuming) {
   *resuming = resume && fs::exists(ckpt);
   if (!*resuming) return requested;
   gan::TrainConfig saved = gan::read_checkpoint_config(ckpt);
@@ -63,7 +65,8 @@ gan::TrainConfig resume_config(const gan::TrainConfig& requested, const std::str
 double train_loop(gan::Trainer& trainer, const std::string& dir, const LoopOptions& opt) {
   const gan::TrainConfig& cfg = trainer.config();
   const std::string ckpt = (fs::path(dir) / "checkpoint.safetensors").string();
-  std::ofstream log((fs::path(dir) / "metrics.jsonl").string(), opt.resuming ? std::ios::app : std::ios::trunc);
+  std::ofstream log((fs::path(dir) / "metrics.jsonl").string(),
+                    opt.resuming ? std::ios::app : std::ios::trunc);
   DG_CHECK(log, "cannot write metrics.jsonl in '" << dir << "'");
 
   auto t0 = std::chrono::steady_clock::now();
@@ -73,17 +76,22 @@ double train_loop(gan::Trainer& trainer, const std::string& dir, const LoopOptio
   while (trainer.steps_done() < cfg.steps) {
     st = trainer.step();
     const int64_t s = trainer.steps_done();
-    std::snprintf(extra, sizeof extra, "D %.3f G %.3f div %.3g", st.loss_d, st.loss_g_adv, st.loss_div);
+    std::snprintf(extra, sizeof extra, "D %.3f G %.3f div %.3g", st.loss_d, st.loss_g_adv,
+                  st.loss_div);
     bar.update(s, extra);
     nlohmann::json line;
     if (s % cfg.log_every == 0 || s == cfg.steps)
-      line = {{"step", s}, {"loss_d", st.loss_d}, {"loss_g_adv", st.loss_g_adv}, {"loss_div", st.loss_div}};
+      line = {{"step", s},
+              {"loss_d", st.loss_d},
+              {"loss_g_adv", st.loss_g_adv},
+              {"loss_div", st.loss_div}};
     if (opt.evaluate && opt.eval_every > 0 && s % opt.eval_every == 0 && s < cfg.steps) {
       nlohmann::json ev = opt.evaluate(s);
       if (line.is_null()) line = {{"step", s}};
       line["eval"] = ev;
-      if (opt.summarize && opt.progress) std::fprintf(stderr, "\n  step %lld: %s\n", static_cast<long long>(s),
-                                                      opt.summarize(ev).c_str());
+      if (opt.summarize && opt.progress)
+        std::fprintf(stderr, "\n  step %lld: %s\n", static_cast<long long>(s),
+                     opt.summarize(ev).c_str());
     }
     if (!line.is_null()) log << line.dump() << "\n" << std::flush;
     if (s % cfg.checkpoint_every == 0 || s == cfg.steps) trainer.save(ckpt);

@@ -58,11 +58,16 @@ Options parse_options(int argc, char** argv) {
       if (i + 1 >= argc) throw std::runtime_error("missing value after " + a);
       return argv[++i];
     };
-    if (a == "--batch") o.batches = parse_list(next());
-    else if (a == "--warmup") o.warmup = std::stoi(next());
-    else if (a == "--reps") o.reps = std::stoi(next());
-    else if (a == "--out") o.out_dir = next();
-    else if (a == "--no-cold") o.cold = false;
+    if (a == "--batch")
+      o.batches = parse_list(next());
+    else if (a == "--warmup")
+      o.warmup = std::stoi(next());
+    else if (a == "--reps")
+      o.reps = std::stoi(next());
+    else if (a == "--out")
+      o.out_dir = next();
+    else if (a == "--no-cold")
+      o.cold = false;
     else if (a == "-h" || a == "--help") {
       std::printf("options: --batch 128,256 --warmup 5 --reps 50 --out DIR --no-cold\n");
       std::exit(0);
@@ -96,12 +101,14 @@ DevBuf::~DevBuf() {
 }
 void DevBuf::upload(const std::vector<float>& h) {
   if (h.size() != n_) throw std::runtime_error("DevBuf::upload: size mismatch");
-  BENCH_CUDA(cudaMemcpyAsync(p_, h.data(), n_ * sizeof(float), cudaMemcpyHostToDevice, bench_stream()));
+  BENCH_CUDA(
+      cudaMemcpyAsync(p_, h.data(), n_ * sizeof(float), cudaMemcpyHostToDevice, bench_stream()));
   BENCH_CUDA(cudaStreamSynchronize(bench_stream()));
 }
 std::vector<float> DevBuf::download() const {
   std::vector<float> h(n_);
-  BENCH_CUDA(cudaMemcpyAsync(h.data(), p_, n_ * sizeof(float), cudaMemcpyDeviceToHost, bench_stream()));
+  BENCH_CUDA(
+      cudaMemcpyAsync(h.data(), p_, n_ * sizeof(float), cudaMemcpyDeviceToHost, bench_stream()));
   BENCH_CUDA(cudaStreamSynchronize(bench_stream()));
   return h;
 }
@@ -121,7 +128,8 @@ Check check_close(const std::vector<float>& out, const std::vector<double>& ref,
   Check c;
   c.tol = tol;
   c.n = static_cast<int64_t>(ref.size());
-  if (out.size() < ref.size()) throw std::runtime_error("check_close: output shorter than reference");
+  if (out.size() < ref.size())
+    throw std::runtime_error("check_close: output shorter than reference");
   for (int64_t i = 0; i < c.n; ++i) {
     const double o = out[i], r = ref[i];
     const double err = std::abs(o - r);
@@ -133,7 +141,8 @@ Check check_close(const std::vector<float>& out, const std::vector<double>& ref,
       bad = !(err <= tol.atol + tol.rtol * std::abs(r));
     }
     if (std::isfinite(o) && err > c.max_abs_err) c.max_abs_err = err, c.max_abs_index = i;
-    if (std::isfinite(o) && r != 0 && err / std::abs(r) > c.max_rel_err) c.max_rel_err = err / std::abs(r);
+    if (std::isfinite(o) && r != 0 && err / std::abs(r) > c.max_rel_err)
+      c.max_rel_err = err / std::abs(r);
     if (bad) {
       if (c.first_bad_index < 0) c.first_bad_index = i;
       c.n_bad++;
@@ -157,9 +166,9 @@ json to_json(const Check& c) {
 }
 
 void print_check(const std::string& what, const Check& c) {
-  std::printf("    check %-28s %s max_abs=%.3g at [%lld] max_rel=%.3g (atol %.2g rtol %.2g)", what.c_str(),
-              c.ok ? "ok  " : "FAIL", c.max_abs_err, static_cast<long long>(c.max_abs_index), c.max_rel_err,
-              c.tol.atol, c.tol.rtol);
+  std::printf("    check %-28s %s max_abs=%.3g at [%lld] max_rel=%.3g (atol %.2g rtol %.2g)",
+              what.c_str(), c.ok ? "ok  " : "FAIL", c.max_abs_err,
+              static_cast<long long>(c.max_abs_index), c.max_rel_err, c.tol.atol, c.tol.rtol);
   if (!c.ok)
     std::printf(" bad=%lld nonfinite=%lld first_bad=[%lld]", static_cast<long long>(c.n_bad),
                 static_cast<long long>(c.n_nonfinite), static_cast<long long>(c.first_bad_index));
@@ -257,9 +266,11 @@ json figures(const Timing& t, double flops, double bytes) {
 void print_timing(const std::string& version, const Timing& t, double flops, double bytes) {
   const Stats& s = t.has_cold ? t.cold : t.hot;
   const double sec = s.median_ms * 1e-3;
-  std::printf("    %-28s %s median %9.4f ms (min %.4f max %.4f)  %8.1f GFLOP/s %8.1f GB/s  | hot %9.4f ms\n",
-              version.c_str(), t.has_cold ? "cold" : "hot ", s.median_ms, s.min_ms, s.max_ms,
-              flops / sec * 1e-9, bytes / sec * 1e-9, t.hot.median_ms);
+  std::printf(
+      "    %-28s %s median %9.4f ms (min %.4f max %.4f)  %8.1f GFLOP/s %8.1f GB/s  | hot %9.4f "
+      "ms\n",
+      version.c_str(), t.has_cold ? "cold" : "hot ", s.median_ms, s.min_ms, s.max_ms,
+      flops / sec * 1e-9, bytes / sec * 1e-9, t.hot.median_ms);
 }
 
 json device_info() {
@@ -275,13 +286,17 @@ json device_info() {
   j["global_mem_bytes"] = p.totalGlobalMem;
   int v = 0;
   // Peak clocks the driver reports (kHz); the current SM clock is read by run_gpu.sh (nvidia-smi).
-  if (cudaDeviceGetAttribute(&v, cudaDevAttrClockRate, dev) == cudaSuccess) j["sm_clock_max_khz"] = v;
-  if (cudaDeviceGetAttribute(&v, cudaDevAttrMemoryClockRate, dev) == cudaSuccess) j["mem_clock_max_khz"] = v;
-  if (cudaDeviceGetAttribute(&v, cudaDevAttrGlobalMemoryBusWidth, dev) == cudaSuccess) j["mem_bus_bits"] = v;
+  if (cudaDeviceGetAttribute(&v, cudaDevAttrClockRate, dev) == cudaSuccess)
+    j["sm_clock_max_khz"] = v;
+  if (cudaDeviceGetAttribute(&v, cudaDevAttrMemoryClockRate, dev) == cudaSuccess)
+    j["mem_clock_max_khz"] = v;
+  if (cudaDeviceGetAttribute(&v, cudaDevAttrGlobalMemoryBusWidth, dev) == cudaSuccess)
+    j["mem_bus_bits"] = v;
   cudaGetLastError();
   if (cudaDriverGetVersion(&v) == cudaSuccess) j["driver_version"] = v;
   if (cudaRuntimeGetVersion(&v) == cudaSuccess) j["runtime_version"] = v;
-  if (cublasGetVersion(dg::cuda::context().cublas(), &v) == CUBLAS_STATUS_SUCCESS) j["cublas_version"] = v;
+  if (cublasGetVersion(dg::cuda::context().cublas(), &v) == CUBLAS_STATUS_SUCCESS)
+    j["cublas_version"] = v;
 #ifdef DG_BENCH_CUDNN
   j["cudnn_version"] = static_cast<int64_t>(cudnnGetVersion());
 #endif
@@ -307,7 +322,9 @@ json git_info() {
   if (commit.size() == 40) {
     j["commit"] = commit;
     j["source"] = "git rev-parse at run time";
-    j["dirty"] = !run_cmd("git -C '" + dir + "' status --porcelain --untracked-files=no 2>/dev/null").empty();
+    j["dirty"] =
+        !run_cmd("git -C '" + dir + "' status --porcelain --untracked-files=no 2>/dev/null")
+             .empty();
   } else {
     j["commit"] = DG_BENCH_GIT_COMMIT;
     j["source"] = "configure time";
@@ -331,24 +348,27 @@ Report::Report(std::string family, const Options& opt) : family_(std::move(famil
   root_["timestamp_utc"] = utc_stamp(false);
   root_["git"] = git_info();
   root_["device"] = device_info();
-  root_["config"] = {{"batches", opt.batches},
-                     {"warmup", opt.warmup},
-                     {"reps", opt.reps},
-                     {"l2_flush_cold", opt.cold},
-                     {"timing", "CUDA events around each repeat on the engine stream; median/min/max/mean"},
-                     {"tf32", "off on the engine path (cuBLAS FP32); tf32 versions named so"}};
+  root_["config"] = {
+      {"batches", opt.batches},
+      {"warmup", opt.warmup},
+      {"reps", opt.reps},
+      {"l2_flush_cold", opt.cold},
+      {"timing", "CUDA events around each repeat on the engine stream; median/min/max/mean"},
+      {"tf32", "off on the engine path (cuBLAS FP32); tf32 versions named so"}};
   root_["cases"] = json::array();
   const json& d = root_["device"];
   std::printf("bench_%s on %s (cc %s, %d SMs), commit %s\n", family_.c_str(),
-              d["name"].get<std::string>().c_str(), d["compute_capability"].get<std::string>().c_str(),
-              d["sm_count"].get<int>(), root_["git"]["commit"].get<std::string>().substr(0, 12).c_str());
+              d["name"].get<std::string>().c_str(),
+              d["compute_capability"].get<std::string>().c_str(), d["sm_count"].get<int>(),
+              root_["git"]["commit"].get<std::string>().substr(0, 12).c_str());
 }
 
 int Report::finish() {
   root_["validation_failures"] = failures_;
   std::filesystem::create_directories(opt_.out_dir);
   const std::string commit = root_["git"]["commit"].get<std::string>().substr(0, 12);
-  const std::string path = opt_.out_dir + "/" + family_ + "_" + commit + "_" + utc_stamp(true) + ".json";
+  const std::string path =
+      opt_.out_dir + "/" + family_ + "_" + commit + "_" + utc_stamp(true) + ".json";
   std::ofstream f(path);
   f << root_.dump(2) << "\n";
   if (!f) throw std::runtime_error("cannot write " + path);
@@ -357,7 +377,8 @@ int Report::finish() {
   return failures_ ? 1 : 0;
 }
 
-static json run_version_or_throw(Report& rep, const Options& opt, json& v, const std::function<void()>& fn,
+static json run_version_or_throw(Report& rep, const Options& opt, json& v,
+                                 const std::function<void()>& fn,
                                  const std::vector<Output>& outputs, double flops, double bytes,
                                  const std::function<void()>& reset) {
   const std::string name = v["name"];
@@ -391,10 +412,9 @@ static json run_version_or_throw(Report& rep, const Options& opt, json& v, const
   return v;
 }
 
-
-json run_version(Report& rep, const Options& opt, const std::string& name, const std::function<void()>& fn,
-                 const std::vector<Output>& outputs, double flops, double bytes,
-                 const std::function<void()>& reset) {
+json run_version(Report& rep, const Options& opt, const std::string& name,
+                 const std::function<void()>& fn, const std::vector<Output>& outputs, double flops,
+                 double bytes, const std::function<void()>& reset) {
   json v{{"name", name}};
   try {
     return run_version_or_throw(rep, opt, v, fn, outputs, flops, bytes, reset);

@@ -61,9 +61,9 @@ class DevBuf {
   DevBuf(DevBuf&& o) noexcept : p_(o.p_), n_(o.n_) { o.p_ = nullptr, o.n_ = 0; }
   float* get() const { return p_; }
   size_t size() const { return n_; }
-  void upload(const std::vector<float>& h);          // synchronous, on the bench stream
-  std::vector<float> download() const;               // waits for the bench stream
-  void poison();                                      // every byte 0xFF: every float a NaN
+  void upload(const std::vector<float>& h);  // synchronous, on the bench stream
+  std::vector<float> download() const;       // waits for the bench stream
+  void poison();                             // every byte 0xFF: every float a NaN
 
  private:
   float* p_ = nullptr;
@@ -87,7 +87,7 @@ struct Check {
   int64_t n_nonfinite = 0;  // NaN or inf in the result: an unwritten (poisoned) element shows here
   double max_abs_err = 0;
   int64_t max_abs_index = -1;
-  double max_rel_err = 0;   // |out - ref| / |ref| where |ref| > 0
+  double max_rel_err = 0;  // |out - ref| / |ref| where |ref| > 0
   int64_t first_bad_index = -1;
   Tol tol;
 };

@@ -3,8 +3,9 @@
 // gradient conv2d_forward, its weight gradient conv2d_backward_weight; kernels/cuda/conv.h).
 // Versions per direction:
 //   dg        the engine's hand-written path (kernels/cuda/conv.cu: im2col + cuBLAS FP32 / col2im)
-//   dg_cudnn  the engine's run-time-selectable cuDNN path (kernels/cuda/cudnn.h, CUDNN_FMA_MATH), where built
-//   cudnn_fp32  cuDNN legacy API, CUDNN_FMA_MATH (true FP32, the same math), algorithm found by
+//   dg_cudnn  the engine's run-time-selectable cuDNN path (kernels/cuda/cudnn.h, CUDNN_FMA_MATH),
+//   where built cudnn_fp32  cuDNN legacy API, CUDNN_FMA_MATH (true FP32, the same math), algorithm
+//   found by
 //             cudnnFind*Algorithm before timing, its workspace allocated before timing
 //   cudnn_tf32  the same with CUDNN_DEFAULT_MATH (TF32 tensor cores allowed): what cuDNN gives by
 //             default, checked against a looser TF32 tolerance; NOT the same precision as dg
@@ -80,8 +81,8 @@ double wall_ms(F&& f) {
 #ifdef DG_BENCH_CUDNN
 void cudnn_check(cudnnStatus_t st, const char* call, int line) {
   if (st != CUDNN_STATUS_SUCCESS)
-    throw std::runtime_error(std::string(call) + " failed at bench_conv.cpp:" + std::to_string(line) + ": " +
-                             cudnnGetErrorString(st));
+    throw std::runtime_error(std::string(call) + " failed at bench_conv.cpp:" +
+                             std::to_string(line) + ": " + cudnnGetErrorString(st));
 }
 #define CUDNN(call) cudnn_check((call), #call, __LINE__)
 
@@ -107,29 +108,35 @@ struct CudnnConv {
     CUDNN(cudnnCreateTensorDescriptor(&y));
     CUDNN(cudnnCreateFilterDescriptor(&w));
     CUDNN(cudnnCreateConvolutionDescriptor(&conv));
-    CUDNN(cudnnSetTensor4dDescriptor(x, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, int(g.N), int(g.C), int(g.H), int(g.W)));
-    CUDNN(cudnnSetTensor4dDescriptor(y, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, int(g.N), int(g.O), int(g.Ho), int(g.Wo)));
-    CUDNN(cudnnSetFilter4dDescriptor(w, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, int(g.O), int(g.C), int(g.kh), int(g.kw)));
-    CUDNN(cudnnSetConvolution2dDescriptor(conv, int(g.pad), int(g.pad), int(g.stride), int(g.stride), 1, 1,
-                                          CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT));
+    CUDNN(cudnnSetTensor4dDescriptor(x, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, int(g.N), int(g.C),
+                                     int(g.H), int(g.W)));
+    CUDNN(cudnnSetTensor4dDescriptor(y, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, int(g.N), int(g.O),
+                                     int(g.Ho), int(g.Wo)));
+    CUDNN(cudnnSetFilter4dDescriptor(w, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, int(g.O), int(g.C),
+                                     int(g.kh), int(g.kw)));
+    CUDNN(cudnnSetConvolution2dDescriptor(conv, int(g.pad), int(g.pad), int(g.stride),
+                                          int(g.stride), 1, 1, CUDNN_CROSS_CORRELATION,
+                                          CUDNN_DATA_FLOAT));
     CUDNN(cudnnSetConvolutionMathType(conv, math));
     int n = 0;
     {
       cudnnConvolutionFwdAlgoPerf_t p[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
-      CUDNN(cudnnFindConvolutionForwardAlgorithm(h, x, w, conv, y, CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &n, p));
+      CUDNN(cudnnFindConvolutionForwardAlgorithm(h, x, w, conv, y, CUDNN_CONVOLUTION_FWD_ALGO_COUNT,
+                                                 &n, p));
       int i = first_ok(p, n, "forward");
       fwd = p[i].algo, ws_fwd = p[i].memory, math_fwd = p[i].mathType;
     }
     {
       cudnnConvolutionBwdDataAlgoPerf_t p[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
-      CUDNN(cudnnFindConvolutionBackwardDataAlgorithm(h, w, y, conv, x, CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &n, p));
+      CUDNN(cudnnFindConvolutionBackwardDataAlgorithm(
+          h, w, y, conv, x, CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &n, p));
       int i = first_ok(p, n, "backward data");
       bwd_data = p[i].algo, ws_data = p[i].memory, math_data = p[i].mathType;
     }
     {
       cudnnConvolutionBwdFilterAlgoPerf_t p[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
-      CUDNN(cudnnFindConvolutionBackwardFilterAlgorithm(h, x, y, conv, w, CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT,
-                                                        &n, p));
+      CUDNN(cudnnFindConvolutionBackwardFilterAlgorithm(
+          h, x, y, conv, w, CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, &n, p));
       int i = first_ok(p, n, "backward filter");
       bwd_filter = p[i].algo, ws_filter = p[i].memory, math_filter = p[i].mathType;
     }
@@ -158,17 +165,24 @@ struct CudnnConv {
   void backward_data(const float* gyd, const float* wd, float* gxd) {
     const float one = 1.f, zero = 0.f;
     CUDNN(cudnnSetConvolutionMathType(conv, math_data));
-    CUDNN(cudnnConvolutionBackwardData(h, &one, w, wd, y, gyd, conv, bwd_data, ws, ws_data, &zero, x, gxd));
+    CUDNN(cudnnConvolutionBackwardData(h, &one, w, wd, y, gyd, conv, bwd_data, ws, ws_data, &zero,
+                                       x, gxd));
   }
   void backward_filter(const float* xd, const float* gyd, float* gwd) {
     const float one = 1.f, zero = 0.f;
     CUDNN(cudnnSetConvolutionMathType(conv, math_filter));
-    CUDNN(cudnnConvolutionBackwardFilter(h, &one, x, xd, y, gyd, conv, bwd_filter, ws, ws_filter, &zero, w, gwd));
+    CUDNN(cudnnConvolutionBackwardFilter(h, &one, x, xd, y, gyd, conv, bwd_filter, ws, ws_filter,
+                                         &zero, w, gwd));
   }
   json algos() const {
-    return {{"fwd_algo", int(fwd)},        {"fwd_workspace", ws_fwd},       {"fwd_math", int(math_fwd)},
-            {"bwd_data_algo", int(bwd_data)}, {"bwd_data_workspace", ws_data}, {"bwd_data_math", int(math_data)},
-            {"bwd_filter_algo", int(bwd_filter)}, {"bwd_filter_workspace", ws_filter},
+    return {{"fwd_algo", int(fwd)},
+            {"fwd_workspace", ws_fwd},
+            {"fwd_math", int(math_fwd)},
+            {"bwd_data_algo", int(bwd_data)},
+            {"bwd_data_workspace", ws_data},
+            {"bwd_data_math", int(math_data)},
+            {"bwd_filter_algo", int(bwd_filter)},
+            {"bwd_filter_workspace", ws_filter},
             {"bwd_filter_math", int(math_filter)}};
   }
 };
@@ -179,15 +193,23 @@ int run(int argc, char** argv) {
   Report rep("conv", opt);
   json layers = json::array();
   for (const auto& l : kLayers)
-    layers.push_back({{"name", l.name}, {"transposed", l.transposed}, {"C", l.C}, {"H", l.H}, {"W", l.W},
-                      {"O", l.O}, {"k", l.k}, {"stride", l.stride}, {"pad", l.pad}});
+    layers.push_back({{"name", l.name},
+                      {"transposed", l.transposed},
+                      {"C", l.C},
+                      {"H", l.H},
+                      {"W", l.W},
+                      {"O", l.O},
+                      {"k", l.k},
+                      {"stride", l.stride},
+                      {"pad", l.pad}});
   rep.config()["layers"] = layers;
   rep.config()["reference"] = "kernels/cpu/conv.h in double on the float inputs";
 #ifdef DG_BENCH_CUDNN
   cudnnHandle_t cudnn = nullptr;
   cudnnCreate(&cudnn);
   cudnnSetStream(cudnn, bench_stream());
-  rep.config()["cudnn"] = "cudnn_fp32: CUDNN_FMA_MATH; cudnn_tf32: CUDNN_DEFAULT_MATH; algorithms by cudnnFind*";
+  rep.config()["cudnn"] =
+      "cudnn_fp32: CUDNN_FMA_MATH; cudnn_tf32: CUDNN_DEFAULT_MATH; algorithms by cudnnFind*";
 #else
   rep.config()["cudnn"] = "not built (cuDNN not found at configure time)";
 #endif
@@ -202,15 +224,18 @@ int run(int argc, char** argv) {
       const std::vector<double> dx = to_double(hx), dw = to_double(hw), dgy = to_double(hgy);
       std::vector<double> ref_y(ny), ref_gx(nx), ref_gw(nw);
       json cpu_ms;
-      cpu_ms["fwd"] = wall_ms([&] { dg::cpu::conv2d_forward<double>(dx.data(), dw.data(), ref_y.data(), g); });
-      cpu_ms["bwd_data"] =
-          wall_ms([&] { dg::cpu::conv2d_backward_data<double>(dgy.data(), dw.data(), ref_gx.data(), g); });
-      cpu_ms["bwd_weight"] =
-          wall_ms([&] { dg::cpu::conv2d_backward_weight<double>(dx.data(), dgy.data(), ref_gw.data(), g); });
+      cpu_ms["fwd"] =
+          wall_ms([&] { dg::cpu::conv2d_forward<double>(dx.data(), dw.data(), ref_y.data(), g); });
+      cpu_ms["bwd_data"] = wall_ms(
+          [&] { dg::cpu::conv2d_backward_data<double>(dgy.data(), dw.data(), ref_gx.data(), g); });
+      cpu_ms["bwd_weight"] = wall_ms([&] {
+        dg::cpu::conv2d_backward_weight<double>(dx.data(), dgy.data(), ref_gw.data(), g);
+      });
 
       DevBuf x(nx), w(nw), gy(ny), y(ny), gx(nx), gw(nw);
       x.upload(hx), w.upload(hw), gy.upload(hgy);
-      const double flops = 2.0 * double(g.N) * double(g.O) * double(g.col_rows()) * double(g.col_cols());
+      const double flops =
+          2.0 * double(g.N) * double(g.O) * double(g.col_rows()) * double(g.col_cols());
       const double K_fwd = double(g.col_rows());
       const double K_data = double(g.O * g.kh * g.kw) / double(g.stride * g.stride);
       const double K_weight = double(g.N * g.col_cols());
@@ -218,16 +243,24 @@ int run(int argc, char** argv) {
                    bytes_weight = 4.0 * (nx + ny + nw);
       const char* tag_fwd = l.transposed ? "conv fwd (= convT bwd-data)" : "conv fwd";
       const char* tag_data = l.transposed ? "conv bwd-data (= convT fwd)" : "conv bwd-data";
-      const char* tag_weight = l.transposed ? "conv bwd-weight (= convT bwd-weight)" : "conv bwd-weight";
+      const char* tag_weight =
+          l.transposed ? "conv bwd-weight (= convT bwd-weight)" : "conv bwd-weight";
 
-      std::printf("\n[N=%lld] %s  x(%lld,%lld,%lld,%lld) w(%lld,%lld,%lld,%lld) y(%lld,%lld,%lld,%lld)\n",
-                  (long long)N, l.name, (long long)g.N, (long long)g.C, (long long)g.H, (long long)g.W,
-                  (long long)g.O, (long long)g.C, (long long)g.kh, (long long)g.kw, (long long)g.N,
-                  (long long)g.O, (long long)g.Ho, (long long)g.Wo);
+      std::printf(
+          "\n[N=%lld] %s  x(%lld,%lld,%lld,%lld) w(%lld,%lld,%lld,%lld) y(%lld,%lld,%lld,%lld)\n",
+          (long long)N, l.name, (long long)g.N, (long long)g.C, (long long)g.H, (long long)g.W,
+          (long long)g.O, (long long)g.C, (long long)g.kh, (long long)g.kw, (long long)g.N,
+          (long long)g.O, (long long)g.Ho, (long long)g.Wo);
 
-      json base{{"layer", l.name}, {"batch", N}, {"transposed", l.transposed},
-                {"x", {g.N, g.C, g.H, g.W}}, {"w", {g.O, g.C, g.kh, g.kw}}, {"y", {g.N, g.O, g.Ho, g.Wo}},
-                {"stride", g.stride}, {"pad", g.pad}, {"cpu_reference_ms", cpu_ms}};
+      json base{{"layer", l.name},
+                {"batch", N},
+                {"transposed", l.transposed},
+                {"x", {g.N, g.C, g.H, g.W}},
+                {"w", {g.O, g.C, g.kh, g.kw}},
+                {"y", {g.N, g.O, g.Ho, g.Wo}},
+                {"stride", g.stride},
+                {"pad", g.pad},
+                {"cpu_reference_ms", cpu_ms}};
 
 #ifdef DG_BENCH_CUDNN
       // A setup failure (cudnnFind refusing the shape) is recorded; each cuDNN version then
@@ -262,15 +295,18 @@ int run(int argc, char** argv) {
 #ifdef DG_BENCH_ENGINE_CUDNN
         if (dg::cuda::built_with_cudnn())
           c["versions"].push_back(run_version(
-              rep, opt, "dg_cudnn", [&] { dg::cuda::cudnn_conv2d_forward(x.get(), w.get(), y.get(), g); },
+              rep, opt, "dg_cudnn",
+              [&] { dg::cuda::cudnn_conv2d_forward(x.get(), w.get(), y.get(), g); },
               {{"y", &y, &ref_y, fp32_tol(K_fwd)}}, flops, bytes_fwd));
 #endif
 #ifdef DG_BENCH_CUDNN
         c["versions"].push_back(run_version(
-            rep, opt, "cudnn_fp32", [&] { need(cd32_p, cd32_err).forward(x.get(), w.get(), y.get()); },
+            rep, opt, "cudnn_fp32",
+            [&] { need(cd32_p, cd32_err).forward(x.get(), w.get(), y.get()); },
             {{"y", &y, &ref_y, fp32_tol(K_fwd)}}, flops, bytes_fwd));
         c["versions"].push_back(run_version(
-            rep, opt, "cudnn_tf32", [&] { need(cdtf_p, cdtf_err).forward(x.get(), w.get(), y.get()); },
+            rep, opt, "cudnn_tf32",
+            [&] { need(cdtf_p, cdtf_err).forward(x.get(), w.get(), y.get()); },
             {{"y", &y, &ref_y, tf32_tol(K_fwd)}}, flops, bytes_fwd));
 #endif
         rep.add_case(c);
@@ -286,15 +322,18 @@ int run(int argc, char** argv) {
 #ifdef DG_BENCH_ENGINE_CUDNN
         if (dg::cuda::built_with_cudnn())
           c["versions"].push_back(run_version(
-              rep, opt, "dg_cudnn", [&] { dg::cuda::cudnn_conv2d_backward_data(gy.get(), w.get(), gx.get(), g); },
+              rep, opt, "dg_cudnn",
+              [&] { dg::cuda::cudnn_conv2d_backward_data(gy.get(), w.get(), gx.get(), g); },
               {{"gx", &gx, &ref_gx, fp32_tol(K_data)}}, flops, bytes_data));
 #endif
 #ifdef DG_BENCH_CUDNN
         c["versions"].push_back(run_version(
-            rep, opt, "cudnn_fp32", [&] { need(cd32_p, cd32_err).backward_data(gy.get(), w.get(), gx.get()); },
+            rep, opt, "cudnn_fp32",
+            [&] { need(cd32_p, cd32_err).backward_data(gy.get(), w.get(), gx.get()); },
             {{"gx", &gx, &ref_gx, fp32_tol(K_data)}}, flops, bytes_data));
         c["versions"].push_back(run_version(
-            rep, opt, "cudnn_tf32", [&] { need(cdtf_p, cdtf_err).backward_data(gy.get(), w.get(), gx.get()); },
+            rep, opt, "cudnn_tf32",
+            [&] { need(cdtf_p, cdtf_err).backward_data(gy.get(), w.get(), gx.get()); },
             {{"gx", &gx, &ref_gx, tf32_tol(K_data)}}, flops, bytes_data));
 #endif
         rep.add_case(c);
@@ -305,20 +344,24 @@ int run(int argc, char** argv) {
         c["direction"] = tag_weight;
         std::printf(" %s\n", tag_weight);
         c["versions"].push_back(run_version(
-            rep, opt, "dg", [&] { dg::cuda::conv2d_backward_weight(x.get(), gy.get(), gw.get(), g); },
+            rep, opt, "dg",
+            [&] { dg::cuda::conv2d_backward_weight(x.get(), gy.get(), gw.get(), g); },
             {{"gw", &gw, &ref_gw, fp32_tol(K_weight)}}, flops, bytes_weight));
 #ifdef DG_BENCH_ENGINE_CUDNN
         if (dg::cuda::built_with_cudnn())
           c["versions"].push_back(run_version(
-              rep, opt, "dg_cudnn", [&] { dg::cuda::cudnn_conv2d_backward_weight(x.get(), gy.get(), gw.get(), g); },
+              rep, opt, "dg_cudnn",
+              [&] { dg::cuda::cudnn_conv2d_backward_weight(x.get(), gy.get(), gw.get(), g); },
               {{"gw", &gw, &ref_gw, fp32_tol(K_weight)}}, flops, bytes_weight));
 #endif
 #ifdef DG_BENCH_CUDNN
         c["versions"].push_back(run_version(
-            rep, opt, "cudnn_fp32", [&] { need(cd32_p, cd32_err).backward_filter(x.get(), gy.get(), gw.get()); },
+            rep, opt, "cudnn_fp32",
+            [&] { need(cd32_p, cd32_err).backward_filter(x.get(), gy.get(), gw.get()); },
             {{"gw", &gw, &ref_gw, fp32_tol(K_weight)}}, flops, bytes_weight));
         c["versions"].push_back(run_version(
-            rep, opt, "cudnn_tf32", [&] { need(cdtf_p, cdtf_err).backward_filter(x.get(), gy.get(), gw.get()); },
+            rep, opt, "cudnn_tf32",
+            [&] { need(cdtf_p, cdtf_err).backward_filter(x.get(), gy.get(), gw.get()); },
             {{"gw", &gw, &ref_gw, tf32_tol(K_weight)}}, flops, bytes_weight));
 #endif
         rep.add_case(c);

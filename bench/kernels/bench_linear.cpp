@@ -42,18 +42,18 @@ const Layer kLayers[] = {
 
 void cublas_check(cublasStatus_t st, const char* call, int line) {
   if (st != CUBLAS_STATUS_SUCCESS)
-    throw std::runtime_error(std::string(call) + " failed at bench_linear.cpp:" + std::to_string(line) +
-                             ": status " + std::to_string(int(st)));
+    throw std::runtime_error(std::string(call) + " failed at bench_linear.cpp:" +
+                             std::to_string(line) + ": status " + std::to_string(int(st)));
 }
 #define CUBLAS(call) cublas_check((call), #call, __LINE__)
 
 // Row-major C (M,N) = op(A) op(B) as the column-major product C^T = op(B)^T op(A)^T.
-void gemm_ex(cublasHandle_t h, cublasComputeType_t ct, bool ta, bool tb, int64_t M, int64_t N, int64_t K,
-             const float* A, const float* B, float* C) {
+void gemm_ex(cublasHandle_t h, cublasComputeType_t ct, bool ta, bool tb, int64_t M, int64_t N,
+             int64_t K, const float* A, const float* B, float* C) {
   const float one = 1.f, zero = 0.f;
-  CUBLAS(cublasGemmEx(h, tb ? CUBLAS_OP_T : CUBLAS_OP_N, ta ? CUBLAS_OP_T : CUBLAS_OP_N, int(N), int(M), int(K),
-                      &one, B, CUDA_R_32F, int(tb ? K : N), A, CUDA_R_32F, int(ta ? M : K), &zero, C, CUDA_R_32F,
-                      int(N), ct, CUBLAS_GEMM_DEFAULT));
+  CUBLAS(cublasGemmEx(h, tb ? CUBLAS_OP_T : CUBLAS_OP_N, ta ? CUBLAS_OP_T : CUBLAS_OP_N, int(N),
+                      int(M), int(K), &one, B, CUDA_R_32F, int(tb ? K : N), A, CUDA_R_32F,
+                      int(ta ? M : K), &zero, C, CUDA_R_32F, int(N), ct, CUBLAS_GEMM_DEFAULT));
 }
 
 int run(int argc, char** argv) {
@@ -79,8 +79,8 @@ int run(int argc, char** argv) {
       dg::cpu::add_row_bias<double>(ref_yb.data(), db.data(), B, out);
       dg::cpu::bias_backward<double>(dgy.data(), ref_gb.data(), B, out);
 
-      DevBuf x(B * in), w(out * in), gy(B * out), bias(out), y(B * out), gx(B * in), gw(out * in), yb(B * out),
-          gb(out);
+      DevBuf x(B * in), w(out * in), gy(B * out), bias(out), y(B * out), gx(B * in), gw(out * in),
+          yb(B * out), gb(out);
       x.upload(hx), w.upload(hw), gy.upload(hgy), bias.upload(hb);
       std::printf("\n[B=%lld] %s\n", (long long)B, l.name);
       json c0{{"layer", l.name}, {"batch", B}, {"in", in}, {"out", out}};
@@ -102,19 +102,27 @@ int run(int argc, char** argv) {
         json c = c0;
         c["direction"] = g.dir;
         c["gemm"] = {{"trans_a", g.ta}, {"trans_b", g.tb}, {"M", g.M}, {"N", g.N}, {"K", g.K}};
-        std::printf(" %s  M=%lld N=%lld K=%lld\n", g.dir, (long long)g.M, (long long)g.N, (long long)g.K);
-        const double flops = 2.0 * g.M * g.N * g.K, bytes = 4.0 * (g.M * g.K + g.K * g.N + g.M * g.N);
+        std::printf(" %s  M=%lld N=%lld K=%lld\n", g.dir, (long long)g.M, (long long)g.N,
+                    (long long)g.K);
+        const double flops = 2.0 * g.M * g.N * g.K,
+                     bytes = 4.0 * (g.M * g.K + g.K * g.N + g.M * g.N);
         const Tol t32{3e-7 * double(g.K) + 1e-5, 1e-4}, ttf{2e-3 * std::sqrt(double(g.K)), 5e-3};
         c["versions"].push_back(run_version(
-            rep, opt, "dg", [&] { dg::cuda::gemm(g.ta, g.tb, g.M, g.N, g.K, g.A, g.Bm, g.C->get(), false); },
+            rep, opt, "dg",
+            [&] { dg::cuda::gemm(g.ta, g.tb, g.M, g.N, g.K, g.A, g.Bm, g.C->get(), false); },
             {{"C", g.C, g.ref, t32}}, flops, bytes));
         c["versions"].push_back(run_version(
             rep, opt, "cublas_fp32",
-            [&] { gemm_ex(h, CUBLAS_COMPUTE_32F, g.ta, g.tb, g.M, g.N, g.K, g.A, g.Bm, g.C->get()); },
+            [&] {
+              gemm_ex(h, CUBLAS_COMPUTE_32F, g.ta, g.tb, g.M, g.N, g.K, g.A, g.Bm, g.C->get());
+            },
             {{"C", g.C, g.ref, t32}}, flops, bytes));
         c["versions"].push_back(run_version(
             rep, opt, "cublas_tf32",
-            [&] { gemm_ex(h, CUBLAS_COMPUTE_32F_FAST_TF32, g.ta, g.tb, g.M, g.N, g.K, g.A, g.Bm, g.C->get()); },
+            [&] {
+              gemm_ex(h, CUBLAS_COMPUTE_32F_FAST_TF32, g.ta, g.tb, g.M, g.N, g.K, g.A, g.Bm,
+                      g.C->get());
+            },
             {{"C", g.C, g.ref, ttf}}, flops, bytes));
         rep.add_case(c);
       }
@@ -123,10 +131,14 @@ int run(int argc, char** argv) {
         c["direction"] = "bias fwd (y += b)";
         std::printf(" bias fwd\n");
         // In place: reset restores yb = gy before the check; timing keeps adding (harmless).
-        auto reset = [&] { BENCH_CUDA(cudaMemcpyAsync(yb.get(), gy.get(), 4 * B * out, cudaMemcpyDeviceToDevice, bench_stream())); };
+        auto reset = [&] {
+          BENCH_CUDA(cudaMemcpyAsync(yb.get(), gy.get(), 4 * B * out, cudaMemcpyDeviceToDevice,
+                                     bench_stream()));
+        };
         c["versions"].push_back(run_version(
             rep, opt, "dg", [&] { dg::cuda::add_row_bias(yb.get(), bias.get(), B, out); },
-            {{"y", &yb, &ref_yb, {1e-6, 1e-6}, false}}, double(B * out), 4.0 * (2 * B * out + out), reset));
+            {{"y", &yb, &ref_yb, {1e-6, 1e-6}, false}}, double(B * out), 4.0 * (2 * B * out + out),
+            reset));
         rep.add_case(c);
       }
       {
@@ -135,7 +147,8 @@ int run(int argc, char** argv) {
         std::printf(" bias bwd\n");
         c["versions"].push_back(run_version(
             rep, opt, "dg", [&] { dg::cuda::bias_backward(gy.get(), gb.get(), B, out); },
-            {{"gb", &gb, &ref_gb, {3e-7 * double(B) + 1e-6, 1e-5}}}, double(B * out), 4.0 * (B * out + out)));
+            {{"gb", &gb, &ref_gb, {3e-7 * double(B) + 1e-6, 1e-5}}}, double(B * out),
+            4.0 * (B * out + out)));
         rep.add_case(c);
       }
     }

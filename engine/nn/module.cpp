@@ -14,7 +14,8 @@ template <class List>
 void check_new_name(const List& list, const std::string& name, const char* what) {
   DG_CHECK(!name.empty() && name.find('.') == std::string::npos,
            "register_" << what << ": invalid name '" << name << "' (non-empty, no dots)");
-  bool taken = std::any_of(list.begin(), list.end(), [&](const auto& e) { return e.first == name; });
+  bool taken =
+      std::any_of(list.begin(), list.end(), [&](const auto& e) { return e.first == name; });
   DG_CHECK(!taken, "register_" << what << ": name '" << name << "' is already registered");
 }
 
@@ -101,7 +102,8 @@ Tensor& Module::register_buffer(const std::string& name, Tensor t) {
 }
 
 Tensor Reshape::forward(const Tensor& x) {
-  DG_CHECK(x.dim() >= 1, "Reshape: input needs a batch dimension, got shape " << shape_str(x.shape()));
+  DG_CHECK(x.dim() >= 1,
+           "Reshape: input needs a batch dimension, got shape " << shape_str(x.shape()));
   Shape s{x.size(0)};
   s.insert(s.end(), s_.begin(), s_.end());
   return reshape(x, s);

@@ -67,7 +67,8 @@ class Linear : public Module {
 
 class Conv2d : public Module {
  public:
-  Conv2d(int64_t in, int64_t out, int64_t kernel, Philox& init, Conv2dArgs args = {}, bool bias = true);
+  Conv2d(int64_t in, int64_t out, int64_t kernel, Philox& init, Conv2dArgs args = {},
+         bool bias = true);
   Tensor forward(const Tensor& x) override;
   Tensor& weight() { return *w_; }  // (out, in, k, k)
 
@@ -93,7 +94,8 @@ class ConvTranspose2d : public Module {
 // Batch norm over dim 1 of (N,C) or (N,C,H,W) input; momentum in PyTorch's convention.
 class BatchNorm : public Module {
  public:
-  explicit BatchNorm(int64_t channels, double momentum = 0.1, double eps = 1e-5, bool affine = true);
+  explicit BatchNorm(int64_t channels, double momentum = 0.1, double eps = 1e-5,
+                     bool affine = true);
   Tensor forward(const Tensor& x) override;
 
  private:

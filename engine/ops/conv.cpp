@@ -1,10 +1,11 @@
 // conv2d and conv_transpose2d: shape checks, dispatch (CUDA tensors: hand-written kernels or cuDNN
 // by the run-time switch in kernels/cuda/runtime.h), and backward. Both ops are views of one
 // convolution (kernels/cpu/conv.h), so each one's input gradient is the other op.
+#include "kernels/cpu/conv.h"
+
 #include <string>
 
 #include "engine/ops.h"
-#include "kernels/cpu/conv.h"
 #include "kernels/cuda/conv.h"
 #include "kernels/cuda/cudnn.h"
 #include "kernels/cuda/runtime.h"
@@ -22,9 +23,9 @@ void check_conv_args(const Tensor& x, const Tensor& weight, const Tensor& bias, 
   check_defined(x, op, "x");
   check_defined(weight, op, "weight");
   DG_CHECK(x.dim() == 4, op << ": x must be 4-D (N,C,H,W), got shape " << shape_str(x.shape()));
-  DG_CHECK(weight.dim() == 4,
-           op << ": weight must be 4-D (" << (std::string(op) == "conv2d" ? "O,C" : "C_in,C_out")
-              << ",kh,kw), got shape " << shape_str(weight.shape()));
+  DG_CHECK(weight.dim() == 4, op << ": weight must be 4-D ("
+                                 << (std::string(op) == "conv2d" ? "O,C" : "C_in,C_out")
+                                 << ",kh,kw), got shape " << shape_str(weight.shape()));
   check_same_device(x, weight, op);
   check_same_dtype(x, weight, op);
   if (bias.defined()) {
@@ -63,9 +64,8 @@ Tensor run_forward(const Tensor& u, const Tensor& w, const cpu::ConvGeometry& g,
       cuda::conv2d_forward(u.data<float>(), w.data<float>(), y.data<float>(), g);
     return y;
   }
-  DG_DISPATCH_FLOAT(u.dtype(), op, [&] {
-    cpu::conv2d_forward<T>(u.data<T>(), w.data<T>(), y.data<T>(), g);
-  });
+  DG_DISPATCH_FLOAT(u.dtype(), op,
+                    [&] { cpu::conv2d_forward<T>(u.data<T>(), w.data<T>(), y.data<T>(), g); });
   return y;
 }
 
@@ -137,10 +137,9 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Conv2dA
   check_conv_args(x, weight, bias, args, op);
   DG_CHECK(args.output_padding == 0,
            op << ": output_padding is for conv_transpose2d only, got " << args.output_padding);
-  DG_CHECK(weight.size(1) == x.size(1), op << ": weight has " << weight.size(1)
-                                           << " input channels, x has " << x.size(1)
-                                           << " (weight " << shape_str(weight.shape()) << ", x "
-                                           << shape_str(x.shape()) << ")");
+  DG_CHECK(weight.size(1) == x.size(1),
+           op << ": weight has " << weight.size(1) << " input channels, x has " << x.size(1)
+              << " (weight " << shape_str(weight.shape()) << ", x " << shape_str(x.shape()) << ")");
   check_bias(bias, weight.size(0), op);
   const int64_t s = args.stride, p = args.padding, kh = weight.size(2), kw = weight.size(3);
   DG_CHECK(x.size(2) + 2 * p >= kh && x.size(3) + 2 * p >= kw,
@@ -173,14 +172,13 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bia
                         Conv2dArgs args) {
   const char* op = "conv_transpose2d";
   check_conv_args(x, weight, bias, args, op);
-  DG_CHECK(weight.size(0) == x.size(1), op << ": weight has " << weight.size(0)
-                                           << " input channels (dim 0), x has " << x.size(1)
-                                           << " (weight " << shape_str(weight.shape()) << ", x "
-                                           << shape_str(x.shape()) << ")");
+  DG_CHECK(weight.size(0) == x.size(1),
+           op << ": weight has " << weight.size(0) << " input channels (dim 0), x has " << x.size(1)
+              << " (weight " << shape_str(weight.shape()) << ", x " << shape_str(x.shape()) << ")");
   check_bias(bias, weight.size(1), op);
   const int64_t s = args.stride, p = args.padding, op_ = args.output_padding;
-  DG_CHECK(op_ >= 0 && op_ < s, op << ": output_padding must be in [0, stride) = [0, " << s
-                                   << "), got " << op_);
+  DG_CHECK(op_ >= 0 && op_ < s,
+           op << ": output_padding must be in [0, stride) = [0, " << s << "), got " << op_);
   const int64_t kh = weight.size(2), kw = weight.size(3);
   const int64_t Ho = (x.size(2) - 1) * s - 2 * p + kh + op_;
   const int64_t Wo = (x.size(3) - 1) * s - 2 * p + kw + op_;

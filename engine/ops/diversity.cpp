@@ -1,9 +1,10 @@
 // The fused diversity regularizer (SDI, DivBal, DS): shape checks, dispatch and its backward.
 // Kernels: kernels/cpu/diversity.h. Tests: tests/test_diversity.cpp (dg_tests -tc="*divers*").
+#include "kernels/cpu/diversity.h"
+
 #include <cmath>
 
 #include "engine/ops.h"
-#include "kernels/cpu/diversity.h"
 #include "kernels/cuda/diversity.h"
 
 namespace dg {
@@ -12,8 +13,10 @@ namespace {
 
 cpu::DiversityKind kind_of(DiversityMode mode) {
   switch (mode) {
-    case DiversityMode::kRatioInverse: return cpu::DiversityKind::kRatioInverse;
-    case DiversityMode::kRatioNegative: return cpu::DiversityKind::kRatioNegative;
+    case DiversityMode::kRatioInverse:
+      return cpu::DiversityKind::kRatioInverse;
+    case DiversityMode::kRatioNegative:
+      return cpu::DiversityKind::kRatioNegative;
   }
   DG_FAIL("diversity_loss: unknown mode " << static_cast<int>(mode));
 }
@@ -62,36 +65,33 @@ Tensor diversity_loss(const Tensor& e1, const Tensor& e2, const Tensor& z1, cons
                             d_z.data<float>(), loss.data<float>());
   else
     DG_DISPATCH_FLOAT(e1.dtype(), "diversity_loss", [&] {
-      cpu::diversity_forward<T>(e1.data<T>(), e2.data<T>(), z1.data<T>(), z2.data<T>(),
-                                w.data<T>(), B, F, K, kind, eps, d_g.data<T>(), d_z.data<T>(),
-                                loss.data<T>());
+      cpu::diversity_forward<T>(e1.data<T>(), e2.data<T>(), z1.data<T>(), z2.data<T>(), w.data<T>(),
+                                B, F, K, kind, eps, d_g.data<T>(), d_z.data<T>(), loss.data<T>());
     });
   if (!needs_grad(e1, e2)) return loss;
   Tensor e1d = e1.detach(), e2d = e2.detach(), wd = w.detach();
   const bool need_e1 = e1.requires_grad(), need_e2 = e2.requires_grad();
-  record(loss, "diversity_loss", {e1, e2, z1, z2, w},
-         [=](const Tensor& g) -> std::vector<Tensor> {
-           DG_CHECK(g.device() == e1d.device() && g.dtype() == e1d.dtype(),
-                    "diversity_loss backward: gradient is " << dtype_name(g.dtype()) << " on "
-                                                            << device_name(g.device()));
-           // The kernel always produces grad_e1 (grad_e2 is its negation); a DS-GAN step passes
-           // e2.detach(), so grad_e2 is skipped then.
-           Tensor ge1 = Tensor::empty(e1d.shape(), e1d.dtype(), e1d.device());
-           Tensor ge2 = need_e2 ? Tensor::empty(e2d.shape(), e2d.dtype(), e2d.device()) : Tensor();
-           if (g.device() == Device::CUDA) {
-             cuda::diversity_backward(e1d.data<float>(), e2d.data<float>(), wd.data<float>(), B, F,
-                                      kind, eps, g.data<float>(), d_g.data<float>(),
-                                      d_z.data<float>(), ge1.data<float>(),
-                                      need_e2 ? ge2.data<float>() : nullptr);
-             return {need_e1 ? ge1 : Tensor(), ge2, Tensor(), Tensor(), Tensor()};
-           }
-           DG_DISPATCH_FLOAT(e1d.dtype(), "diversity_loss backward", [&] {
-             cpu::diversity_backward<T>(e1d.data<T>(), e2d.data<T>(), wd.data<T>(), B, F, kind,
-                                        eps, g.data<T>(), d_g.data<T>(), d_z.data<T>(),
-                                        ge1.data<T>(), need_e2 ? ge2.data<T>() : nullptr);
-           });
-           return {need_e1 ? ge1 : Tensor(), ge2, Tensor(), Tensor(), Tensor()};
-         });
+  record(loss, "diversity_loss", {e1, e2, z1, z2, w}, [=](const Tensor& g) -> std::vector<Tensor> {
+    DG_CHECK(g.device() == e1d.device() && g.dtype() == e1d.dtype(),
+             "diversity_loss backward: gradient is " << dtype_name(g.dtype()) << " on "
+                                                     << device_name(g.device()));
+    // The kernel always produces grad_e1 (grad_e2 is its negation); a DS-GAN step passes
+    // e2.detach(), so grad_e2 is skipped then.
+    Tensor ge1 = Tensor::empty(e1d.shape(), e1d.dtype(), e1d.device());
+    Tensor ge2 = need_e2 ? Tensor::empty(e2d.shape(), e2d.dtype(), e2d.device()) : Tensor();
+    if (g.device() == Device::CUDA) {
+      cuda::diversity_backward(e1d.data<float>(), e2d.data<float>(), wd.data<float>(), B, F, kind,
+                               eps, g.data<float>(), d_g.data<float>(), d_z.data<float>(),
+                               ge1.data<float>(), need_e2 ? ge2.data<float>() : nullptr);
+      return {need_e1 ? ge1 : Tensor(), ge2, Tensor(), Tensor(), Tensor()};
+    }
+    DG_DISPATCH_FLOAT(e1d.dtype(), "diversity_loss backward", [&] {
+      cpu::diversity_backward<T>(e1d.data<T>(), e2d.data<T>(), wd.data<T>(), B, F, kind, eps,
+                                 g.data<T>(), d_g.data<T>(), d_z.data<T>(), ge1.data<T>(),
+                                 need_e2 ? ge2.data<T>() : nullptr);
+    });
+    return {need_e1 ? ge1 : Tensor(), ge2, Tensor(), Tensor(), Tensor()};
+  });
   return loss;
 }
 

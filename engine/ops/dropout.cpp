@@ -1,7 +1,8 @@
 // Inverted dropout driven by the Philox stream; the mask is regenerated, not stored, for backward.
+#include "kernels/cpu/dropout.h"
+
 #include "engine/ops.h"
 #include "engine/rng.h"
-#include "kernels/cpu/dropout.h"
 #include "kernels/cuda/dropout.h"
 #include "kernels/cuda/runtime.h"
 

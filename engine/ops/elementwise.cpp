@@ -1,8 +1,9 @@
 // Broadcasting add/sub/mul/div with gradients summed over broadcast dimensions.
+#include "kernels/cpu/elementwise.h"
+
 #include <algorithm>
 
 #include "engine/ops.h"
-#include "kernels/cpu/elementwise.h"
 #include "kernels/cuda/elementwise.h"
 #include "kernels/cuda/runtime.h"
 
@@ -31,7 +32,8 @@ Tensor binary(cpu::BinaryOp op, const Tensor& a, const Tensor& b, const char* na
   Tensor out = Tensor::empty(out_shape, a.dtype(), a.device());
   auto as = broadcast_strides(a.shape(), out_shape), bs = broadcast_strides(b.shape(), out_shape);
   if (a.device() == Device::CUDA) {
-    cuda::binary_forward(op, a.data<float>(), b.data<float>(), out.data<float>(), out_shape, as, bs);
+    cuda::binary_forward(op, a.data<float>(), b.data<float>(), out.data<float>(), out_shape, as,
+                         bs);
     return out;
   }
   DG_DISPATCH_FLOAT(a.dtype(), name, [&] {
@@ -48,8 +50,8 @@ Shape broadcast_shape(const Shape& a, const Shape& b, const char* op) {
   for (size_t i = 0; i < nd; ++i) {
     int64_t da = i < nd - a.size() ? 1 : a[i - (nd - a.size())];
     int64_t db = i < nd - b.size() ? 1 : b[i - (nd - b.size())];
-    DG_CHECK(da == db || da == 1 || db == 1, op << ": shapes " << shape_str(a) << " and "
-                                                 << shape_str(b) << " do not broadcast");
+    DG_CHECK(da == db || da == 1 || db == 1,
+             op << ": shapes " << shape_str(a) << " and " << shape_str(b) << " do not broadcast");
     out[i] = da == 1 ? db : da;
   }
   return out;
@@ -144,15 +146,16 @@ Tensor mul(const Tensor& a, double s) { return scale_shift(a, s, 0.0, "mul_scala
 Tensor neg(const Tensor& a) { return scale_shift(a, -1.0, 0.0, "neg"); }
 
 void add_(Tensor& a, const Tensor& b) {
-  DG_CHECK(a.shape() == b.shape(), "add_: shapes " << shape_str(a.shape()) << " and "
-                                                   << shape_str(b.shape()));
+  DG_CHECK(a.shape() == b.shape(),
+           "add_: shapes " << shape_str(a.shape()) << " and " << shape_str(b.shape()));
   check_same_device(a, b, "add_");
   check_same_dtype(a, b, "add_");
   if (a.device() == Device::CUDA) {
     cuda::accumulate(a.data<float>(), b.data<float>(), a.numel());
     return;
   }
-  DG_DISPATCH_FLOAT(a.dtype(), "add_", [&] { cpu::accumulate<T>(a.data<T>(), b.data<T>(), a.numel()); });
+  DG_DISPATCH_FLOAT(a.dtype(), "add_",
+                    [&] { cpu::accumulate<T>(a.data<T>(), b.data<T>(), a.numel()); });
 }
 
 }  // namespace dg

@@ -18,7 +18,7 @@ bool use_cudnn_bn(double eps) {
 void check_channel_vector(const Tensor& t, const Tensor& x, int64_t C, const char* arg) {
   if (!t.defined()) return;
   DG_CHECK(t.shape() == Shape{C}, "batch_norm: " << arg << " has shape " << shape_str(t.shape())
-                                                  << ", expected (" << C << ",)");
+                                                 << ", expected (" << C << ",)");
   check_same_device(t, x, "batch_norm");
   check_same_dtype(t, x, "batch_norm");
 }
@@ -132,11 +132,11 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tens
                return std::vector<Tensor>{dx, dgamma, dbeta};
              }
              DG_DISPATCH_FLOAT(xd.dtype(), "batch_norm backward", [&] {
-               cpu::batch_norm_backward<T>(
-                   g.data<T>(), xd.data<T>(), mean.data<T>(), invstd.data<T>(),
-                   gd.defined() ? gd.data<T>() : nullptr, gx ? dx.data<T>() : nullptr,
-                   gg ? dgamma.data<T>() : nullptr, gb ? dbeta.data<T>() : nullptr, N, C, S,
-                   training);
+               cpu::batch_norm_backward<T>(g.data<T>(), xd.data<T>(), mean.data<T>(),
+                                           invstd.data<T>(), gd.defined() ? gd.data<T>() : nullptr,
+                                           gx ? dx.data<T>() : nullptr,
+                                           gg ? dgamma.data<T>() : nullptr,
+                                           gb ? dbeta.data<T>() : nullptr, N, C, S, training);
              });
              return std::vector<Tensor>{dx, dgamma, dbeta};
            });

@@ -1,6 +1,7 @@
 // upsample_nearest2d and max_pool2d: shape checks, dispatch, and backward (kernels/cpu/pool.h).
-#include "engine/ops.h"
 #include "kernels/cpu/pool.h"
+
+#include "engine/ops.h"
 #include "kernels/cuda/pool.h"
 #include "kernels/cuda/runtime.h"
 
@@ -83,9 +84,8 @@ Tensor max_pool2d(const Tensor& x, int64_t kernel, int64_t stride) {
   if (x.device() == Device::CUDA) {
     cuda::max_pool2d_forward(x.data<float>(), y.data<float>(), g);
   } else {
-    DG_DISPATCH_FLOAT(x.dtype(), op, [&] {
-      cpu::max_pool2d_forward<T>(x.data<T>(), y.data<T>(), g);
-    });
+    DG_DISPATCH_FLOAT(x.dtype(), op,
+                      [&] { cpu::max_pool2d_forward<T>(x.data<T>(), y.data<T>(), g); });
   }
   if (needs_grad(x)) {
     // The argmax is found again in backward from x rather than kept as an index tensor.

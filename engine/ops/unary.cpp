@@ -15,8 +15,8 @@ Tensor unary_grad(cpu::UnaryOp op, const cpu::UnaryParams& p, const Tensor& x, c
   Tensor gx = Tensor::empty(g.shape(), g.dtype(), g.device());
   if (g.device() == Device::CUDA) {
     cuda::unary_backward(op, p, x.defined() ? x.data<float>() : nullptr,
-                         y.defined() ? y.data<float>() : nullptr, g.data<float>(),
-                         gx.data<float>(), g.numel());
+                         y.defined() ? y.data<float>() : nullptr, g.data<float>(), gx.data<float>(),
+                         g.numel());
     return gx;
   }
   DG_DISPATCH_FLOAT(g.dtype(), name, [&] {

@@ -4,16 +4,16 @@
 // Everything is phrased in terms of one convolution y = conv(x, w), contiguous NCHW:
 //   x (N,C,H,W)   w (O,C,kh,kw)   y (N,O,Ho,Wo),   Ho = (H + 2p - kh) / s + 1.
 // The three kernels are its forward and its two adjoints. conv_transpose2d with weight
-// (C_in,C_out,kh,kw) *is* conv2d_backward_data of the convolution whose input is the transposed op's
-// output (C = C_out, O = C_in); its own gradients are conv2d_forward and conv2d_backward_weight of
-// that same convolution. One geometry, one set of loops, so the two ops cannot drift apart.
+// (C_in,C_out,kh,kw) *is* conv2d_backward_data of the convolution whose input is the transposed
+// op's output (C = C_out, O = C_in); its own gradients are conv2d_forward and
+// conv2d_backward_weight of that same convolution. One geometry, one set of loops, so the two ops
+// cannot drift apart.
 //
 // Per image the work is a GEMM against an im2col matrix (Eigen), and images are spread over the
 // hardware threads. Every reduction happens in a fixed order that does not depend on the thread
 // count, so results are bit-identical from run to run and machine to machine (same build).
 #pragma once
 #include <Eigen/Dense>
-
 #include <algorithm>
 #include <cstdint>
 #include <thread>
@@ -28,7 +28,8 @@ template <class T>
 using RowMat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
 // Below this many multiply-adds a call stays on the calling thread: the finite-difference loops of
-// the gradient checks call tiny convolutions thousands of times, and thread start-up would dominate.
+// the gradient checks call tiny convolutions thousands of times, and thread start-up would
+// dominate.
 constexpr int64_t kParallelMinMacs = int64_t(1) << 22;
 
 inline int64_t cpu_threads() {
@@ -141,7 +142,8 @@ void conv2d_forward(const T* x, const T* w, T* y, const ConvGeometry& g) {
 }
 
 // gx (N,C,H,W) = d<y, gy>/dx for y = conv(x, w): the transposed convolution of gy (N,O,Ho,Wo).
-// Assigns every element of gx (input pixels no window covers get 0). Also conv_transpose2d's forward.
+// Assigns every element of gx (input pixels no window covers get 0). Also conv_transpose2d's
+// forward.
 template <class T>
 void conv2d_backward_data(const T* gy, const T* w, T* gx, const ConvGeometry& g) {
   const int64_t K = g.col_rows(), P = g.col_cols();

@@ -1,6 +1,7 @@
 // CPU reference kernels for broadcasting binary arithmetic. Templated on the scalar type.
 // Shapes are given as the output shape plus per-input strides that are 0 along broadcast dims.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -11,10 +12,14 @@ enum class BinaryOp { Add, Sub, Mul, Div };
 template <class T>
 inline T apply_binary(BinaryOp op, T a, T b) {
   switch (op) {
-    case BinaryOp::Add: return a + b;
-    case BinaryOp::Sub: return a - b;
-    case BinaryOp::Mul: return a * b;
-    case BinaryOp::Div: return a / b;
+    case BinaryOp::Add:
+      return a + b;
+    case BinaryOp::Sub:
+      return a - b;
+    case BinaryOp::Mul:
+      return a * b;
+    case BinaryOp::Div:
+      return a / b;
   }
   return T(0);
 }
@@ -22,8 +27,9 @@ inline T apply_binary(BinaryOp op, T a, T b) {
 // out[i] = a[ia] op b[ib]; assigns every element of out (n = prod(out_shape)).
 // a_strides/b_strides are element strides per output dim (0 where that input broadcasts).
 template <class T>
-void binary_forward(BinaryOp op, const T* a, const T* b, T* out, const std::vector<int64_t>& out_shape,
-                    const std::vector<int64_t>& a_strides, const std::vector<int64_t>& b_strides) {
+void binary_forward(BinaryOp op, const T* a, const T* b, T* out,
+                    const std::vector<int64_t>& out_shape, const std::vector<int64_t>& a_strides,
+                    const std::vector<int64_t>& b_strides) {
   const size_t nd = out_shape.size();
   int64_t n = 1;
   for (int64_t d : out_shape) n *= d;
@@ -36,10 +42,18 @@ void binary_forward(BinaryOp op, const T* a, const T* b, T* out, const std::vect
   for (int64_t o = 0; o < n; o += inner) {
     T* dst = out + o;
     switch (op) {
-      case BinaryOp::Add: for (int64_t i = 0; i < inner; ++i) dst[i] = a[ao + i * as] + b[bo + i * bs]; break;
-      case BinaryOp::Sub: for (int64_t i = 0; i < inner; ++i) dst[i] = a[ao + i * as] - b[bo + i * bs]; break;
-      case BinaryOp::Mul: for (int64_t i = 0; i < inner; ++i) dst[i] = a[ao + i * as] * b[bo + i * bs]; break;
-      case BinaryOp::Div: for (int64_t i = 0; i < inner; ++i) dst[i] = a[ao + i * as] / b[bo + i * bs]; break;
+      case BinaryOp::Add:
+        for (int64_t i = 0; i < inner; ++i) dst[i] = a[ao + i * as] + b[bo + i * bs];
+        break;
+      case BinaryOp::Sub:
+        for (int64_t i = 0; i < inner; ++i) dst[i] = a[ao + i * as] - b[bo + i * bs];
+        break;
+      case BinaryOp::Mul:
+        for (int64_t i = 0; i < inner; ++i) dst[i] = a[ao + i * as] * b[bo + i * bs];
+        break;
+      case BinaryOp::Div:
+        for (int64_t i = 0; i < inner; ++i) dst[i] = a[ao + i * as] / b[bo + i * bs];
+        break;
     }
     for (int64_t d = static_cast<int64_t>(nd) - 2; d >= 0; --d) {
       ++idx[d];

@@ -1,8 +1,8 @@
 // What every GPU backend of the convolution and batch-norm family is checked on (hand-written
 // kernels and cuDNN): conv geometries (small odd shapes that stress padding, stride, non-square
-// kernels and output padding, and the exact ZDC layer shapes at batch 128), the inputs and tolerance
-// of one conv parity check, and the batch-norm parity check with its running statistics. The
-// backend is whatever is selected when they run.
+// kernels and output padding, and the exact ZDC layer shapes at batch 128), the inputs and
+// tolerance of one conv parity check, and the batch-norm parity check with its running statistics.
+// The backend is whatever is selected when they run.
 #pragma once
 #include <algorithm>
 #include <cmath>
@@ -22,8 +22,8 @@ struct ConvCase {
 inline std::string conv_label(const ConvCase& c) {
   return std::string(c.what) + " N" + std::to_string(c.n) + " " + std::to_string(c.cin) + "->" +
          std::to_string(c.cout) + " k" + std::to_string(c.kh) + "x" + std::to_string(c.kw) + " s" +
-         std::to_string(c.stride) + " p" + std::to_string(c.pad) + " op" + std::to_string(c.out_pad) + " in " +
-         std::to_string(c.h) + "x" + std::to_string(c.w);
+         std::to_string(c.stride) + " p" + std::to_string(c.pad) + " op" +
+         std::to_string(c.out_pad) + " in " + std::to_string(c.h) + "x" + std::to_string(c.w);
 }
 
 inline const std::vector<ConvCase> kSmallConvCases = {
@@ -61,8 +61,8 @@ inline const std::vector<ConvCase> kZdcConvTransposeCases = {
     {"DCGAN 22->44", 128, 64, 32, 22, 22, 4, 4, 2, 1, 0},
 };
 
-// One conv2d / conv_transpose2d parity check: inputs at PyTorch's default init scale (outputs O(1)),
-// and a GEMM-style tolerance from the longest reduction any of the three passes does.
+// One conv2d / conv_transpose2d parity check: inputs at PyTorch's default init scale (outputs
+// O(1)), and a GEMM-style tolerance from the longest reduction any of the three passes does.
 struct ConvSetup {
   std::string what;
   OpFn f;
@@ -83,21 +83,26 @@ inline ConvSetup conv_setup(const ConvCase& c, bool transposed, const std::strin
                                 : (c.h + 2 * c.pad - c.kh) / c.stride + 1;
   const int64_t wo = transposed ? (c.w - 1) * c.stride - 2 * c.pad + c.kw + c.out_pad
                                 : (c.w + 2 * c.pad - c.kw) / c.stride + 1;
-  const int64_t longest = std::max({c.cin * c.kh * c.kw, c.cout * c.kh * c.kw, c.n * ho * wo, c.n * c.h * c.w});
+  const int64_t longest =
+      std::max({c.cin * c.kh * c.kw, c.cout * c.kh * c.kw, c.n * ho * wo, c.n * c.h * c.w});
   OpFn f;
   if (transposed)
     f = [args](const std::vector<Tensor>& v) { return conv_transpose2d(v[0], v[1], v[2], args); };
   else
     f = [args](const std::vector<Tensor>& v) { return conv2d(v[0], v[1], v[2], args); };
-  return {prefix + (transposed ? "conv_transpose2d " : "conv2d ") + conv_label(c), f, {x, w, b}, gemm_tol(longest)};
+  return {prefix + (transposed ? "conv_transpose2d " : "conv2d ") + conv_label(c),
+          f,
+          {x, w, b},
+          gemm_tol(longest)};
 }
 
 // batch_norm parity, 1d or 2d by the rank of xs, forward and backward for x (and gamma, beta when
 // affine), plus the running-statistics update (momentum 0.1, unbiased variance).
-inline void bn_parity(const Shape& xs, bool training, bool affine, Tol fwd, Tol bwd, const std::string& prefix) {
+inline void bn_parity(const Shape& xs, bool training, bool affine, Tol fwd, Tol bwd,
+                      const std::string& prefix) {
   const int64_t C = xs[1];
-  const std::string what = prefix + "batch_norm " + (training ? "train " : "eval ") + (affine ? "" : "no affine ") +
-                           shape_str(xs);
+  const std::string what = prefix + "batch_norm " + (training ? "train " : "eval ") +
+                           (affine ? "" : "no affine ") + shape_str(xs);
   Tensor x = uniform32(xs, -2.0, 3.0, 41);
   Tensor gamma = uniform32({C}, 0.5, 1.5, 42), beta = uniform32({C}, -0.5, 0.5, 43);
   Tensor rm0 = uniform32({C}, -0.5, 0.5, 44), rv0 = uniform32({C}, 0.5, 2.0, 45);

@@ -29,26 +29,22 @@ void run_conv(const ConvCase& c, bool transposed) {
 
 TEST_CASE("gpu: conv2d on small odd geometries") {
   DG_REQUIRE_GPU();
-  for (const ConvCase& c : test::kSmallConvCases)
-    run_conv(c, false);
+  for (const ConvCase& c : test::kSmallConvCases) run_conv(c, false);
 }
 
 TEST_CASE("gpu: conv_transpose2d on small odd geometries") {
   DG_REQUIRE_GPU();
-  for (const ConvCase& c : test::kSmallConvTransposeCases)
-    run_conv(c, true);
+  for (const ConvCase& c : test::kSmallConvTransposeCases) run_conv(c, true);
 }
 
 TEST_CASE("gpu: conv2d at the ZDC layer shapes, batch 128") {
   DG_REQUIRE_GPU();
-  for (const ConvCase& c : test::kZdcConvCases)
-    run_conv(c, false);
+  for (const ConvCase& c : test::kZdcConvCases) run_conv(c, false);
 }
 
 TEST_CASE("gpu: conv_transpose2d at the DCGAN layer shapes, batch 128") {
   DG_REQUIRE_GPU();
-  for (const ConvCase& c : test::kZdcConvTransposeCases)
-    run_conv(c, true);
+  for (const ConvCase& c : test::kZdcConvTransposeCases) run_conv(c, true);
 }
 
 TEST_CASE("gpu: conv2d without bias, and x without grad") {

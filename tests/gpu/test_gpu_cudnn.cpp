@@ -116,18 +116,14 @@ TEST_CASE("gpu: cudnn backend switch") {
 
 TEST_CASE("gpu: cudnn conv2d and conv_transpose2d on small odd geometries") {
   DG_REQUIRE_CUDNN();
-  for (const ConvCase& c : test::kSmallConvCases)
-    conv_parity(c, false);
-  for (const ConvCase& c : test::kSmallConvTransposeCases)
-    conv_parity(c, true);
+  for (const ConvCase& c : test::kSmallConvCases) conv_parity(c, false);
+  for (const ConvCase& c : test::kSmallConvTransposeCases) conv_parity(c, true);
 }
 
 TEST_CASE("gpu: cudnn conv at the ZDC layer shapes, batch 128") {
   DG_REQUIRE_CUDNN();
-  for (const ConvCase& c : test::kZdcConvCases)
-    conv_parity(c, false);
-  for (const ConvCase& c : test::kZdcConvTransposeCases)
-    conv_parity(c, true);
+  for (const ConvCase& c : test::kZdcConvCases) conv_parity(c, false);
+  for (const ConvCase& c : test::kZdcConvTransposeCases) conv_parity(c, true);
 }
 
 TEST_CASE("gpu: cudnn batch_norm on small odd shapes and the ZDC shapes") {
