@@ -7,7 +7,7 @@
 #   bench/run_gpu.sh                 # all of it
 #   BENCH_ARGS="--reps 20" bench/run_gpu.sh      # passed to every benchmark
 #   SKIP_SANITIZER=1 bench/run_gpu.sh            # skip memcheck/racecheck (slow)
-#   STEPS="build tests" bench/run_gpu.sh; STEPS="sanitize" ...; STEPS="bench" ...
+#   STEPS="build tests" bench/run_gpu.sh; STEPS="sanitize" ...; STEPS="bench" ...; STEPS="train" ...
 #                                    # the same in several calls (e.g. under a 10-minute limit per
 #                                    # command on a lent machine that keeps build-gpu/ between calls)
 #
@@ -26,7 +26,7 @@ logs=$results/logs
 mkdir -p "$logs"
 export PATH=/usr/local/cuda/bin:$PATH
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
-steps=" ${STEPS:-build tests sanitize bench} "
+steps=" ${STEPS:-build tests sanitize bench train} "
 has() { [[ "$steps" == *" $1 "* ]]; }
 declare -a summary
 failed=0
@@ -83,6 +83,11 @@ if has sanitize && [ -z "${SKIP_SANITIZER:-}" ]; then
   else
     echo "compute-sanitizer not found: memcheck/racecheck NOT run"; summary+=("sanitizers                          NOT RUN"); failed=1
   fi
+fi
+
+# The whole training step, ours and PyTorch's side by side, plus generation throughput.
+if has train; then
+  step train_zdc env BUILD_DIR="$build" bash bench/run_train_zdc.sh
 fi
 
 # Every microbenchmark (each validates all its versions before timing; exit 1 on a failed check).

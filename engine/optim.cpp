@@ -3,7 +3,9 @@
 #include "engine/optim.h"
 
 #include <cmath>
+#include <cstring>
 
+#include "engine/graph.h"
 #include "kernels/cuda/adam.h"
 
 namespace dg {
@@ -38,6 +40,43 @@ void adam_update(T* p, const T* g, T* m, T* v, int64_t n, const AdamStep& s) {
   }
 }
 
+AdamStep step_constants(const AdamOptions& o, int64_t step) {
+  AdamStep s;
+  s.lr = o.lr;
+  s.beta1 = o.beta1;
+  s.beta2 = o.beta2;
+  s.eps = o.eps;
+  const bool decoupled = o.decoupled_weight_decay;
+  s.l2 = decoupled ? 0.0 : o.weight_decay;
+  s.decay_factor = decoupled ? 1.0 - o.lr * o.weight_decay : 1.0;
+  const double t = static_cast<double>(step);
+  s.step_size = o.lr / (1.0 - std::pow(o.beta1, t));
+  s.sqrt_bc2 = std::sqrt(1.0 - std::pow(o.beta2, t));
+  return s;
+}
+
+cuda::AdamStepConstants device_constants(const AdamStep& s) {
+  return {s.beta1, s.beta2, s.eps, s.l2, s.decay_factor, s.step_size, s.sqrt_bc2};
+}
+
+// A captured step's Adam update reads its bias corrections from a slot: the step count advances
+// with every replay, the rest of the constants are fixed.
+class AdamStepSlot : public GraphSlotOwner {
+ public:
+  explicit AdamStepSlot(Adam& opt) : opt_(opt), start_(opt.steps()) {}
+  void capture_ended() override { opt_.set_steps(start_); }
+  void fill(unsigned char* slot) const override {
+    const cuda::AdamStepFloats f =
+        cuda::adam_step_floats(device_constants(step_constants(opt_.options(), opt_.steps() + 1)));
+    std::memcpy(slot, &f, sizeof f);
+  }
+  void replayed() override { opt_.set_steps(opt_.steps() + 1); }
+
+ private:
+  Adam& opt_;
+  int64_t start_;
+};
+
 }  // namespace
 
 Adam::Adam(nn::NamedTensors params, AdamOptions opt) : params_(std::move(params)), opt_(opt) {
@@ -56,18 +95,13 @@ Adam::Adam(nn::NamedTensors params, AdamOptions opt) : params_(std::move(params)
 
 void Adam::step() {
   NoGradGuard no_grad;
+  // Requested before the count moves, so that the slot remembers the step the capture began at.
+  const float* slot = nullptr;
+  if (StepGraph* g = StepGraph::active())
+    slot = static_cast<const float*>(
+        g->slot(this, [this] { return std::make_unique<AdamStepSlot>(*this); }));
   ++t_;
-  AdamStep s;
-  s.lr = opt_.lr;
-  s.beta1 = opt_.beta1;
-  s.beta2 = opt_.beta2;
-  s.eps = opt_.eps;
-  bool decoupled = opt_.decoupled_weight_decay;
-  s.l2 = decoupled ? 0.0 : opt_.weight_decay;
-  s.decay_factor = decoupled ? 1.0 - opt_.lr * opt_.weight_decay : 1.0;
-  double t = static_cast<double>(t_);
-  s.step_size = opt_.lr / (1.0 - std::pow(opt_.beta1, t));
-  s.sqrt_bc2 = std::sqrt(1.0 - std::pow(opt_.beta2, t));
+  const AdamStep s = step_constants(opt_, t_);
   std::vector<cuda::AdamTensor> on_gpu;
   for (size_t i = 0; i < params_.size(); ++i) {
     auto& [name, p] = params_[i];
@@ -89,11 +123,7 @@ void Adam::step() {
       adam_update<T>(p.data<T>(), g.data<T>(), m_[i].data<T>(), v_[i].data<T>(), p.numel(), s);
     });
   }
-  if (!on_gpu.empty()) {
-    const cuda::AdamStepConstants c{s.beta1,        s.beta2,     s.eps,     s.l2,
-                                    s.decay_factor, s.step_size, s.sqrt_bc2};
-    cuda::adam_update_multi(on_gpu.data(), on_gpu.size(), c);
-  }
+  if (!on_gpu.empty()) cuda::adam_update_multi(on_gpu.data(), on_gpu.size(), device_constants(s), slot);
 }
 
 void Adam::zero_grad() {

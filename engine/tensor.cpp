@@ -18,6 +18,20 @@ thread_local bool g_poison = false;
 
 PoisonGuard::PoisonGuard() : prev(g_poison) { g_poison = true; }
 PoisonGuard::~PoisonGuard() { g_poison = prev; }
+
+namespace {
+thread_local bool g_no_host_transfers = false;
+
+void check_transfer_allowed(const char* what) {
+  DG_CHECK(!g_no_host_transfers,
+           what << " inside a device-only region (a training step's device half or a CUDA graph "
+                   "capture): it would move data between host and device or wait for the GPU");
+}
+}  // namespace
+
+HostTransferGuard::HostTransferGuard() : prev(g_no_host_transfers) { g_no_host_transfers = true; }
+HostTransferGuard::~HostTransferGuard() { g_no_host_transfers = prev; }
+bool host_transfers_forbidden() { return g_no_host_transfers; }
 bool poison_enabled() { return g_poison; }
 
 const char* device_name(Device d) { return d == Device::CPU ? "cpu" : "cuda"; }
@@ -82,6 +96,7 @@ Tensor Tensor::full(const Shape& shape, double value, DType dtype, Device device
 }
 
 Tensor Tensor::from_vector(const std::vector<double>& values, const Shape& shape, DType dtype) {
+  check_transfer_allowed("Tensor::from_vector");
   DG_CHECK(static_cast<int64_t>(values.size()) == shape_numel(shape),
            "from_vector: " << values.size() << " values for shape " << shape_str(shape));
   Tensor t = empty(shape, dtype);
@@ -136,12 +151,14 @@ double Tensor::at(int64_t i) const {
 }
 
 double Tensor::item() const {
+  check_transfer_allowed("Tensor::item()");
   DG_CHECK(numel() == 1, "item() on a tensor of shape " << shape_str(shape()));
   if (device() != Device::CPU) return to(Device::CPU).item();
   return at(0);
 }
 
 std::vector<double> Tensor::to_vector() const {
+  check_transfer_allowed("Tensor::to_vector()");
   if (device() != Device::CPU) return to(Device::CPU).to_vector();
   std::vector<double> v(numel());
   for (int64_t i = 0; i < numel(); ++i) v[i] = at(i);
@@ -149,6 +166,7 @@ std::vector<double> Tensor::to_vector() const {
 }
 
 Tensor Tensor::to(Device dev) const {
+  check_transfer_allowed("Tensor::to(Device)");
   if (dev == device()) return *this;
   DG_CHECK(dtype() == DType::F32, "only float32 tensors move to the GPU");
   Tensor out = empty(shape(), dtype(), dev);
@@ -176,6 +194,7 @@ Tensor Tensor::clone() const {
 void Tensor::copy_(const Tensor& src) {
   DG_CHECK(src.numel() == numel(), "copy_: " << shape_str(src.shape()) << " into "
                                               << shape_str(shape()));
+  if (device() != src.device()) check_transfer_allowed("Tensor::copy_ across devices");
   if (device() == Device::CUDA || src.device() == Device::CUDA) {
     DG_CHECK(dtype() == src.dtype(), "copy_ across devices needs equal dtypes");
     if (device() == Device::CUDA && src.device() == Device::CUDA)

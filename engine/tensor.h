@@ -113,6 +113,19 @@ struct PoisonGuard {
 };
 bool poison_enabled();
 
+// While alive on this thread, every call that moves tensor data between host and device or waits
+// for the device throws: item(), to_vector(), to(Device) (even where the devices agree, so a CPU
+// test catches what would be a transfer on the GPU), copy_ across devices and from_vector. Active
+// in the device half of a training step (gan/trainer.h) and during graph capture. Nests.
+struct HostTransferGuard {
+  HostTransferGuard();
+  ~HostTransferGuard();
+  HostTransferGuard(const HostTransferGuard&) = delete;
+  HostTransferGuard& operator=(const HostTransferGuard&) = delete;
+  bool prev;
+};
+bool host_transfers_forbidden();
+
 // Shape helpers used by op front-ends.
 void check_same_device(const Tensor& a, const Tensor& b, const char* op);
 void check_same_dtype(const Tensor& a, const Tensor& b, const char* op);

@@ -74,7 +74,8 @@ bool needs_second_latent(Regularizer r) {
 Tensor ms_loss(const Tensor& img1, const Tensor& img2, const Tensor& z1, const Tensor& z2,
                double eps) {
   Tensor r = div(mean(abs(sub(img1, img2))), mean(abs(sub(z1, z2))));
-  return div(Tensor::scalar(1.0, r.dtype()).to(r.device()), add(r, eps));
+  // The constant is filled on r's device: no host-to-device copy inside a step.
+  return div(Tensor::full({}, 1.0, r.dtype(), r.device()), add(r, eps));
 }
 
 Tensor ds_loss(const Tensor& img1, const Tensor& img2, const Tensor& z1, const Tensor& z2,
@@ -117,9 +118,10 @@ Tensor divco_loss(const Tensor& e_q, const Tensor& e_pos, const Tensor& e_neg, i
       sum_rows(reshape(mul(reshape(e_q, {b, 1, f}), reshape(e_neg, {b, k, f})), {b * k, f})),
       {b, k});
   Tensor logits = mul(concat({pos, negs}, 1), 1.0 / tau);
-  std::vector<double> onehot(k + 1, 0.0);
-  onehot[0] = 1.0;
-  Tensor pick = Tensor::from_vector(onehot, {1, k + 1}, e_q.dtype()).to(e_q.device());
+  // The one-hot target (the positive, column 0), built on the device.
+  Tensor pick = concat({Tensor::full({1, 1}, 1.0, e_q.dtype(), e_q.device()),
+                        Tensor::zeros({1, k}, e_q.dtype(), e_q.device())},
+                       1);
   return mul(sum(mul(log_softmax(logits), pick)), -1.0 / static_cast<double>(b));
 }
 

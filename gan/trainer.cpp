@@ -6,6 +6,8 @@
 
 #include "engine/checkpoint.h"
 #include "gan/models2d.h"
+#include "kernels/cuda/graph.h"
+#include "kernels/cuda/runtime.h"
 #include "gan/models_zdc.h"
 
 namespace dg::gan {
@@ -92,13 +94,24 @@ Trainer::Trainer(TrainConfig cfg, std::shared_ptr<const data::ConditionalDataset
   DG_CHECK(data_->condition_dim() == 10 || cfg_.dataset != "2d", "2D data must have 10 conditions");
 }
 
-StepStats Trainer::step() {
+namespace {
+
+// Copies a host tensor into the step's fixed input tensor on `dev`, creating it on first use.
+void stage_into(Tensor& dst, const Tensor& src, Device dev) {
+  if (!src.defined()) return;
+  if (!dst.defined() || dst.shape() != src.shape())
+    dst = Tensor::empty(src.shape(), src.dtype(), dev);
+  if (dev == Device::CUDA)
+    cuda::copy_host_to_device_async(dst.raw(), src.raw(), src.nbytes());
+  else
+    dst.copy_(src);
+}
+
+}  // namespace
+
+void Trainer::stage() {
   const int64_t b = cfg_.batch, k = m_.g->latent_dim();
   const Regularizer reg = cfg_.reg;
-  const double lambda = cfg_.effective_lambda();
-  m_.g->train();
-  m_.d->train();
-
   // Batch rows drawn with replacement: a pure function of the data stream, so resume is exact.
   std::vector<double> u(b);
   data_rng_.fill_uniform(u.data(), b);
@@ -106,49 +119,68 @@ StepStats Trainer::step() {
   for (int64_t i = 0; i < b; ++i)
     idx[i] = std::min<int64_t>(static_cast<int64_t>(u[i] * data_->size()), data_->size() - 1);
   data::Batch batch = data_->batch(idx, data_rng_);
-  // Batches and latents are drawn on the CPU (the streams do not depend on the device) and moved
-  // to the models' device; on the CPU this is a no-op.
   const Device dev = m_.g->device();
-  auto on_dev = [dev](const Tensor& t) { return t.defined() && t.device() != dev ? t.to(dev) : t; };
-  batch.x = on_dev(batch.x);
-  batch.c = on_dev(batch.c);
-  batch.x_pair = on_dev(batch.x_pair);
-  batch.fdiv = on_dev(batch.fdiv);
-  const Tensor& c = batch.c;
+  stage_into(in_.x, batch.x, dev);
+  stage_into(in_.c, batch.c, dev);
+  stage_into(in_.x_pair, batch.x_pair, dev);
+  stage_into(in_.fdiv, batch.fdiv, dev);
+  // Latents of one generator pass: z1 for every variant, z2 for the pairwise regularizers, the
+  // positive's jitter and K negatives for DivCo.
+  stage_into(in_.z1, z_rng_.normal({b, k}), dev);
+  if (needs_second_latent(reg)) {
+    stage_into(in_.z2, z_rng_.normal({b, k}), dev);
+  } else if (reg == Regularizer::DivCo) {
+    const double r = cfg_.reg_opt.divco_radius;
+    const int64_t kneg = cfg_.reg_opt.divco_negatives;
+    stage_into(in_.z2, z_rng_.uniform({b, k}, -r, r), dev);
+    stage_into(in_.z_neg, z_rng_.normal({b * kneg, k}), dev);
+    stage_into(in_.c_neg, repeat_rows(batch.c, kneg), dev);
+  }
+  if (!stats_.defined()) stats_ = Tensor::zeros({4}, DType::F32, dev);
+}
 
-  // Latents of one generator pass: z1 for every variant, z2 for the pairwise regularizers,
-  // the positive and K negatives for DivCo.
-  Tensor z1 = on_dev(z_rng_.normal({b, k}));
-  std::vector<Tensor> zs{z1}, cs{c};
+void Trainer::put_stat(int index, const Tensor& scalar) {
+  if (stats_.device() == Device::CUDA)
+    cuda::copy_device_to_device(stats_.data<float>() + index, scalar.data<float>(), sizeof(float));
+  else
+    stats_.data<float>()[index] = scalar.data<float>()[0];
+}
+
+void Trainer::compute() {
+  HostTransferGuard device_only;
+  const int64_t b = cfg_.batch;
+  const Regularizer reg = cfg_.reg;
+  const double lambda = cfg_.effective_lambda();
+  m_.g->train();
+  m_.d->train();
+  const Tensor& c = in_.c;
+  const Tensor& z1 = in_.z1;
   Tensor z2;
+  std::vector<Tensor> zs{z1}, cs{c};
   const int64_t kneg = cfg_.reg_opt.divco_negatives;
   if (needs_second_latent(reg)) {
-    z2 = on_dev(z_rng_.normal({b, k}));
+    z2 = in_.z2;
     zs.push_back(z2);
     cs.push_back(c);
   } else if (reg == Regularizer::DivCo) {
-    Tensor jitter =
-        on_dev(z_rng_.uniform({b, k}, -cfg_.reg_opt.divco_radius, cfg_.reg_opt.divco_radius));
-    zs.push_back(add(z1, jitter));
+    zs.push_back(add(z1, in_.z2));
     cs.push_back(c);
-    zs.push_back(on_dev(z_rng_.normal({b * kneg, k})));
-    cs.push_back(repeat_rows(c, kneg));
+    zs.push_back(in_.z_neg);
+    cs.push_back(in_.c_neg);
   }
   Tensor z_all = zs.size() == 1 ? z1 : concat(zs, 0);
   Tensor c_all = cs.size() == 1 ? c : concat(cs, 0);
   Tensor fake = m_.g->generate(z_all, c_all);
   Tensor fake1 = zs.size() == 1 ? fake : narrow(fake, 0, b);
-  check_outputs(fake);
+  put_stat(3, overflow_measure(fake));
 
-  StepStats st;
   // Discriminator: real -> 1, generated -> 0.
   opt_d_.zero_grad();
   {
-    Tensor lr = bce_with_logits(m_.d->discriminate(batch.x, c).logit, 1.0);
+    Tensor lr = bce_with_logits(m_.d->discriminate(in_.x, c).logit, 1.0);
     Tensor lf = bce_with_logits(m_.d->discriminate(fake1.detach(), c).logit, 0.0);
     Tensor loss_d = add(lr, lf);
-    st.loss_d = loss_d.item();
-    check_finite(st.loss_d, "the discriminator loss", step_);
+    put_stat(0, loss_d);
     loss_d.backward();
     opt_d_.step();
   }
@@ -173,7 +205,7 @@ StepStats Trainer::step() {
       break;
     case Regularizer::SDI:
       loss_div =
-          sdi_loss(narrow(out.features, 0, b), narrow(out.features, b, b), z1, z2, batch.fdiv, eps);
+          sdi_loss(narrow(out.features, 0, b), narrow(out.features, b, b), z1, z2, in_.fdiv, eps);
       break;
     case Regularizer::DivBal: {
       Tensor e1 = narrow(out.features, 0, b), e2 = narrow(out.features, b, b);
@@ -181,7 +213,7 @@ StepStats Trainer::step() {
       {
         NoGradGuard ng;
         DiscriminatorOutput real =
-            m_.d->discriminate(concat({batch.x, batch.x_pair}, 0), concat({c, c}, 0));
+            m_.d->discriminate(concat({in_.x, in_.x_pair}, 0), concat({c, c}, 0));
         w = divbal_weights(narrow(real.features, 0, b), narrow(real.features, b, b), e1, e2);
       }
       loss_div = divbal_loss(e1, e2, z1, z2, w, eps);
@@ -192,53 +224,75 @@ StepStats Trainer::step() {
                             narrow(out.features, 2 * b, b * kneg), kneg, cfg_.reg_opt.divco_tau);
       break;
   }
-  st.loss_g_adv = loss_adv.item();
-  check_finite(st.loss_g_adv, "the generator loss", step_);
+  put_stat(1, loss_adv);
   Tensor loss_g = loss_adv;
   if (loss_div.defined()) {
-    st.loss_div = loss_div.item();
-    check_finite(st.loss_div, "the diversity loss", step_);
+    put_stat(2, loss_div);
     loss_g = add(loss_adv, mul(loss_div, lambda));
   }
   loss_g.backward();
   opt_g_.step();
-  ++step_;
-  return st;
 }
 
-void Trainer::check_outputs(const Tensor& fake) const {
-  // Image-space diversity rewards can push a ReLU-output generator up until expm1 overflows; stop
-  // while the last checkpoint still holds a usable model.
-  const double limit =
-      cfg_.dataset == "zdc" ? kLog1pCountLimit : std::numeric_limits<double>::infinity();
-  // One scalar leaves the device per step: the summed excess over the limit is 0 exactly when every
-  // value is finite and within it (NaN and inf propagate into the sum). Only a failing batch is
-  // copied to the host, for the message.
-  double excess;
-  {
-    NoGradGuard ng;
-    excess = sum(relu(add(abs(fake), -limit))).item();
+void Trainer::step_async() {
+  stage();
+  if (graph_ && graph_->captured()) {
+    graph_->replay();
+  } else if (graph_mode_ && eager_steps_ >= 1) {
+    // One eager step first: gradients, Adam moments and the allocator's blocks then exist, so the
+    // captured step allocates from cached memory only.
+    graph_ = std::make_unique<StepGraph>();
+    graph_->capture([this] { compute(); });
+  } else {
+    compute();
+    ++eager_steps_;
   }
-  if (excess == 0) return;
-  Tensor host = fake.to(Device::CPU);
-  const float* p = host.data<float>();
-  const int64_t n = host.numel();
-  int64_t bad = 0;
-  double worst = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    const double v = p[i];
-    if (!std::isfinite(v) || std::fabs(v) > limit) {
-      if (bad++ == 0) worst = v;
-    }
-  }
-  DG_CHECK(bad == 0,
+  ++step_;
+}
+
+StepStats Trainer::step() {
+  step_async();
+  return last_stats();
+}
+
+void Trainer::set_graph_mode(bool on) {
+  DG_CHECK(!on || m_.g->device() == Device::CUDA,
+           "graph mode needs the models on the GPU (CUDA graphs); they are on "
+               << device_name(m_.g->device()));
+  graph_mode_ = on;
+  graph_.reset();
+  eager_steps_ = 0;
+}
+
+int64_t Trainer::graph_kernel_nodes() const { return graph_ ? graph_->kernel_nodes() : 0; }
+
+StepStats Trainer::last_stats() const {
+  DG_CHECK(stats_.defined(), "last_stats() before the first step");
+  const std::vector<double> v = stats_.to_vector();
+  const int64_t at = step_ - 1;
+  StepStats st{v[0], v[1], v[2]};
+  check_finite(st.loss_d, "the discriminator loss", at);
+  check_finite(st.loss_g_adv, "the generator loss", at);
+  check_finite(st.loss_div, "the diversity loss", at);
+  DG_CHECK(v[3] == 0,
            "training diverged at step "
-               << step_ << ": " << bad << " generated values are "
+               << at << ": generated values are "
                << (cfg_.dataset == "zdc"
                        ? "non-finite or beyond log1p(count) 88.72 (counts overflow float32)"
                        : "non-finite")
-               << ", e.g. " << worst
+               << ", summed excess " << v[3]
                << " (try a smaller lambda or learning rate; the last checkpoint is intact)");
+  return st;
+}
+
+Tensor Trainer::overflow_measure(const Tensor& fake) const {
+  // Image-space diversity rewards can push a ReLU-output generator up until expm1 overflows; the
+  // summed excess over the limit is 0 exactly when every value is finite and within it (NaN and
+  // inf propagate into the sum).
+  const double limit =
+      cfg_.dataset == "zdc" ? kLog1pCountLimit : std::numeric_limits<double>::infinity();
+  NoGradGuard ng;
+  return sum(relu(add(abs(fake), -limit)));
 }
 
 bool Trainer::state_finite() const {

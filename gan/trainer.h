@@ -8,6 +8,7 @@
 
 #include "datasets/conditional.h"
 #include "engine/checkpoint.h"
+#include "engine/graph.h"
 #include "engine/optim.h"
 #include "gan/config.h"
 #include "gan/networks.h"
@@ -31,9 +32,32 @@ class Trainer {
  public:
   Trainer(TrainConfig cfg, std::shared_ptr<const data::ConditionalDataset> data, Models models);
 
-  // One batch: a discriminator update, then a generator update. Throws dg::Error when a loss
-  // becomes non-finite (the models are then not updated further).
+  // One batch: a discriminator update, then a generator update, then the losses read back. Throws
+  // dg::Error when a loss or a generated value became non-finite (or, for ZDC, overflows counts);
+  // the caller must not train on (the diverged update has been applied).
   StepStats step();
+
+  // A step in two halves, so that the device half has no host transfer or synchronization and can
+  // run ahead of the host (and be captured as a CUDA graph):
+  //   stage(): the host half; draws the batch rows, real pairs and latents from the CPU streams
+  //     (the streams never depend on the device) and copies them into the step's fixed input
+  //     tensors on the models' device (asynchronously on the GPU);
+  //   compute(): the device half; both updates from the staged inputs only, under a
+  //     HostTransferGuard; the losses and the overflow measure land in a device tensor.
+  // step_async() = stage() + compute() (or a replay of the captured compute() in graph mode), and
+  // no wait; last_stats() waits and reads the latest step's losses, throwing when it diverged.
+  void stage();
+  void compute();
+  void step_async();
+  StepStats last_stats() const;
+
+  // Graph mode (models on the GPU): the first step_async() runs eagerly, the second captures
+  // compute() as a CUDA graph (engine/graph.h), every later one replays it. Same losses as the
+  // eager step, bit for bit in deterministic mode.
+  void set_graph_mode(bool on);
+  bool graph_mode() const { return graph_mode_; }
+  // Kernel nodes of the captured step (0 before the capture).
+  int64_t graph_kernel_nodes() const;
   int64_t steps_done() const { return step_; }
   const TrainConfig& config() const { return cfg_; }
   Models& models() { return m_; }
@@ -59,8 +83,23 @@ class Trainer {
   int64_t step_ = 0;
   std::map<std::string, std::string> extra_meta_;
 
-  // Throws when generated samples are non-finite (or, for ZDC, overflow counts).
-  void check_outputs(const Tensor& fake) const;
+  // The staged inputs of one step (fixed shapes; undefined where the regularizer needs none).
+  struct Inputs {
+    Tensor x, c, x_pair, fdiv;  // the batch
+    Tensor z1, z2;              // z2: second latent (pairwise regularizers) or DivCo's jitter
+    Tensor z_neg, c_neg;        // DivCo's negatives and their conditions
+  };
+  Inputs in_;
+  // (4,) on the models' device: loss_d, loss_g_adv, loss_div, overflow measure (0 when fine).
+  Tensor stats_;
+  bool graph_mode_ = false;
+  std::unique_ptr<StepGraph> graph_;
+  int64_t eager_steps_ = 0;  // steps run eagerly since graph mode was switched on
+
+  // The overflow measure of generated samples: 0 exactly when every value is finite (and, for ZDC,
+  // within log1p of float32's largest count).
+  Tensor overflow_measure(const Tensor& fake) const;
+  void put_stat(int index, const Tensor& scalar);
 };
 
 // Reads only the config stored in a checkpoint (to rebuild models before load()).

@@ -273,81 +273,12 @@ void print_timing(const std::string& version, const Timing& t, double flops, dou
       flops / sec * 1e-9, bytes / sec * 1e-9, t.hot.median_ms);
 }
 
-json device_info() {
-  json j;
-  int dev = 0;
-  BENCH_CUDA(cudaGetDevice(&dev));
-  cudaDeviceProp p{};
-  BENCH_CUDA(cudaGetDeviceProperties(&p, dev));
-  j["name"] = p.name;
-  j["compute_capability"] = std::to_string(p.major) + "." + std::to_string(p.minor);
-  j["sm_count"] = p.multiProcessorCount;
-  j["l2_bytes"] = p.l2CacheSize;
-  j["global_mem_bytes"] = p.totalGlobalMem;
-  int v = 0;
-  // Peak clocks the driver reports (kHz); the current SM clock is read by run_gpu.sh (nvidia-smi).
-  if (cudaDeviceGetAttribute(&v, cudaDevAttrClockRate, dev) == cudaSuccess)
-    j["sm_clock_max_khz"] = v;
-  if (cudaDeviceGetAttribute(&v, cudaDevAttrMemoryClockRate, dev) == cudaSuccess)
-    j["mem_clock_max_khz"] = v;
-  if (cudaDeviceGetAttribute(&v, cudaDevAttrGlobalMemoryBusWidth, dev) == cudaSuccess)
-    j["mem_bus_bits"] = v;
-  cudaGetLastError();
-  if (cudaDriverGetVersion(&v) == cudaSuccess) j["driver_version"] = v;
-  if (cudaRuntimeGetVersion(&v) == cudaSuccess) j["runtime_version"] = v;
-  if (cublasGetVersion(dg::cuda::context().cublas(), &v) == CUBLAS_STATUS_SUCCESS)
-    j["cublas_version"] = v;
-#ifdef DG_BENCH_CUDNN
-  j["cudnn_version"] = static_cast<int64_t>(cudnnGetVersion());
-#endif
-  if (const char* clk = std::getenv("DG_BENCH_SM_CLOCK_MHZ")) j["sm_clock_now_mhz_env"] = clk;
-  return j;
-}
-
-static std::string run_cmd(const std::string& cmd) {
-  std::array<char, 256> buf{};
-  std::string out;
-  FILE* f = popen(cmd.c_str(), "r");
-  if (!f) return out;
-  while (fgets(buf.data(), buf.size(), f)) out += buf.data();
-  pclose(f);
-  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-  return out;
-}
-
-json git_info() {
-  const std::string dir = DG_SOURCE_DIR;
-  std::string commit = run_cmd("git -C '" + dir + "' rev-parse HEAD 2>/dev/null");
-  json j;
-  if (commit.size() == 40) {
-    j["commit"] = commit;
-    j["source"] = "git rev-parse at run time";
-    j["dirty"] =
-        !run_cmd("git -C '" + dir + "' status --porcelain --untracked-files=no 2>/dev/null")
-             .empty();
-  } else {
-    j["commit"] = DG_BENCH_GIT_COMMIT;
-    j["source"] = "configure time";
-  }
-  j["configure_time_commit"] = DG_BENCH_GIT_COMMIT;
-  return j;
-}
-
-static std::string utc_stamp(bool compact) {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, compact ? "%Y%m%dT%H%M%SZ" : "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 Report::Report(std::string family, const Options& opt) : family_(std::move(family)), opt_(opt) {
   root_["family"] = family_;
   root_["program"] = "bench_" + family_;
   root_["timestamp_utc"] = utc_stamp(false);
   root_["git"] = git_info();
-  root_["device"] = device_info();
+  root_["device"] = gpu_info();
   root_["config"] = {
       {"batches", opt.batches},
       {"warmup", opt.warmup},
@@ -369,9 +300,7 @@ int Report::finish() {
   const std::string commit = root_["git"]["commit"].get<std::string>().substr(0, 12);
   const std::string path =
       opt_.out_dir + "/" + family_ + "_" + commit + "_" + utc_stamp(true) + ".json";
-  std::ofstream f(path);
-  f << root_.dump(2) << "\n";
-  if (!f) throw std::runtime_error("cannot write " + path);
+  write_json_atomic(path, root_);
   std::printf("wrote %s%s\n", path.c_str(),
               failures_ ? "  (VALIDATION FAILURES: see \"timed\": false entries)" : "");
   return failures_ ? 1 : 0;

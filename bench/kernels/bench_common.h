@@ -12,6 +12,8 @@
 #include <cstdint>
 #include <functional>
 #include <nlohmann/json.hpp>
+
+#include "bench/common/run_info.h"
 #include <string>
 #include <vector>
 
@@ -113,10 +115,6 @@ Timing time_it(const std::function<void()>& fn, const Options& opt);
 json figures(const Timing& t, double flops, double bytes);
 void print_timing(const std::string& version, const Timing& t, double flops, double bytes);
 
-// Device name, SM count, L2, clocks, driver/runtime/cuBLAS(/cuDNN) versions.
-json device_info();
-// git commit: `git rev-parse HEAD` at run time in the source tree, else the configure-time value.
-json git_info();
 
 // One benchmark program's report: fills device, git and config, collects cases, writes
 // <out>/<family>_<commit12>_<UTC timestamp>.json.

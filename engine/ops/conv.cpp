@@ -6,6 +6,7 @@
 #include <string>
 
 #include "engine/ops.h"
+#include "engine/precision.h"
 #include "kernels/cuda/conv.h"
 #include "kernels/cuda/cudnn.h"
 #include "kernels/cuda/runtime.h"
@@ -15,7 +16,14 @@ namespace dg {
 namespace {
 
 // CUDA tensors go to cuDNN or to the hand-written kernels by the run-time switch (runtime.h).
-bool use_cudnn() { return cuda::conv_backend() == cuda::ConvBackend::Cudnn; }
+bool use_cudnn(const char* op) {
+  if (cuda::conv_backend() != cuda::ConvBackend::Cudnn) return false;
+  // The cuDNN path is the FP32 baseline: its plans exclude tensor-core math.
+  DG_CHECK(matmul_precision() == MatmulPrecision::FP32,
+           op << ": the cuDNN backend runs FP32 only; matmul precision is "
+              << matmul_precision_name(matmul_precision()) << " (select the hand-written backend)");
+  return true;
+}
 
 // x, weight (and bias when defined) are 4-D / 4-D / 1-D on one device with one dtype.
 void check_conv_args(const Tensor& x, const Tensor& weight, const Tensor& bias, Conv2dArgs a,
@@ -58,14 +66,16 @@ cpu::ConvGeometry geometry(const Shape& u, const Shape& w, int64_t s, int64_t p)
 Tensor run_forward(const Tensor& u, const Tensor& w, const cpu::ConvGeometry& g, const char* op) {
   Tensor y = Tensor::empty({g.N, g.O, g.Ho, g.Wo}, u.dtype(), u.device());
   if (u.device() == Device::CUDA) {
-    if (use_cudnn())
+    if (use_cudnn(op))
       cuda::cudnn_conv2d_forward(u.data<float>(), w.data<float>(), y.data<float>(), g);
     else
-      cuda::conv2d_forward(u.data<float>(), w.data<float>(), y.data<float>(), g);
+      cuda::conv2d_forward(u.data<float>(), w.data<float>(), y.data<float>(), g,
+                           matmul_precision());
     return y;
   }
+  const Tensor ur = cpu_matmul_operand(u), wr = cpu_matmul_operand(w);
   DG_DISPATCH_FLOAT(u.dtype(), op,
-                    [&] { cpu::conv2d_forward<T>(u.data<T>(), w.data<T>(), y.data<T>(), g); });
+                    [&] { cpu::conv2d_forward<T>(ur.data<T>(), wr.data<T>(), y.data<T>(), g); });
   return y;
 }
 
@@ -73,14 +83,16 @@ Tensor run_backward_data(const Tensor& gy, const Tensor& w, const cpu::ConvGeome
                          const char* op) {
   Tensor gu = Tensor::empty({g.N, g.C, g.H, g.W}, gy.dtype(), gy.device());
   if (gy.device() == Device::CUDA) {
-    if (use_cudnn())
+    if (use_cudnn(op))
       cuda::cudnn_conv2d_backward_data(gy.data<float>(), w.data<float>(), gu.data<float>(), g);
     else
-      cuda::conv2d_backward_data(gy.data<float>(), w.data<float>(), gu.data<float>(), g);
+      cuda::conv2d_backward_data(gy.data<float>(), w.data<float>(), gu.data<float>(), g,
+                                 matmul_precision());
     return gu;
   }
+  const Tensor gyr = cpu_matmul_operand(gy), wr = cpu_matmul_operand(w);
   DG_DISPATCH_FLOAT(gy.dtype(), op, [&] {
-    cpu::conv2d_backward_data<T>(gy.data<T>(), w.data<T>(), gu.data<T>(), g);
+    cpu::conv2d_backward_data<T>(gyr.data<T>(), wr.data<T>(), gu.data<T>(), g);
   });
   return gu;
 }
@@ -90,14 +102,16 @@ Tensor conv_weight_grad(const Tensor& u, const Tensor& gy, const cpu::ConvGeomet
                         const char* op) {
   Tensor gw = Tensor::empty({g.O, g.C, g.kh, g.kw}, u.dtype(), u.device());
   if (u.device() == Device::CUDA) {
-    if (use_cudnn())
+    if (use_cudnn(op))
       cuda::cudnn_conv2d_backward_weight(u.data<float>(), gy.data<float>(), gw.data<float>(), g);
     else
-      cuda::conv2d_backward_weight(u.data<float>(), gy.data<float>(), gw.data<float>(), g);
+      cuda::conv2d_backward_weight(u.data<float>(), gy.data<float>(), gw.data<float>(), g,
+                                   matmul_precision());
     return gw;
   }
+  const Tensor ur = cpu_matmul_operand(u), gyr = cpu_matmul_operand(gy);
   DG_DISPATCH_FLOAT(u.dtype(), op, [&] {
-    cpu::conv2d_backward_weight<T>(u.data<T>(), gy.data<T>(), gw.data<T>(), g);
+    cpu::conv2d_backward_weight<T>(ur.data<T>(), gyr.data<T>(), gw.data<T>(), g);
   });
   return gw;
 }

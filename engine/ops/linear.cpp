@@ -4,6 +4,7 @@
 #include "kernels/cpu/linear.h"
 
 #include "engine/ops.h"
+#include "engine/precision.h"
 #include "kernels/cuda/linear.h"
 
 namespace dg {
@@ -15,11 +16,13 @@ Tensor gemm_new(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const Tensor&
                 const char* name) {
   Tensor out = Tensor::empty({m, n}, a.dtype(), a.device());
   if (a.device() == Device::CUDA) {
-    cuda::gemm(ta, tb, m, n, k, a.data<float>(), b.data<float>(), out.data<float>(), false);
+    cuda::gemm(ta, tb, m, n, k, a.data<float>(), b.data<float>(), out.data<float>(), false,
+               matmul_precision());
     return out;
   }
+  const Tensor ar = cpu_matmul_operand(a), br = cpu_matmul_operand(b);
   DG_DISPATCH_FLOAT(a.dtype(), name, [&] {
-    cpu::gemm<T>(ta, tb, m, n, k, a.data<T>(), b.data<T>(), out.data<T>(), false);
+    cpu::gemm<T>(ta, tb, m, n, k, ar.data<T>(), br.data<T>(), out.data<T>(), false);
   });
   return out;
 }

@@ -27,7 +27,12 @@ struct AdamFloats {
   float b1, b2, one_b1, one_b2, l2, decay, step, sqrt_bc2, eps;
 };
 
-__global__ void __launch_bounds__(kAdamThreads) adam_kernel(AdamTable table, AdamFloats c) {
+__global__ void __launch_bounds__(kAdamThreads)
+    adam_kernel(AdamTable table, AdamFloats c, const float* step_slot) {
+  if (step_slot) {
+    c.step = step_slot[0];
+    c.sqrt_bc2 = step_slot[1];
+  }
   int k = 0;
   while (k + 1 < table.count && static_cast<int32_t>(blockIdx.x) >= table.first_block[k + 1]) ++k;
   const AdamTensor& t = table.t[k];
@@ -48,7 +53,8 @@ __global__ void __launch_bounds__(kAdamThreads) adam_kernel(AdamTable table, Ada
 
 }  // namespace
 
-void adam_update_multi(const AdamTensor* tensors, size_t count, const AdamStepConstants& s) {
+void adam_update_multi(const AdamTensor* tensors, size_t count, const AdamStepConstants& s,
+                       const float* step_slot) {
   // Cast once, as the CPU loop does (static_cast<T> of each double constant).
   AdamFloats c{};
   c.b1 = static_cast<float>(s.beta1);
@@ -57,15 +63,17 @@ void adam_update_multi(const AdamTensor* tensors, size_t count, const AdamStepCo
   c.one_b2 = static_cast<float>(1.0 - s.beta2);
   c.l2 = static_cast<float>(s.l2);
   c.decay = static_cast<float>(s.decay_factor);
-  c.step = static_cast<float>(s.step_size);
-  c.sqrt_bc2 = static_cast<float>(s.sqrt_bc2);
+  const AdamStepFloats f = adam_step_floats(s);
+  c.step = f.step_size;
+  c.sqrt_bc2 = f.sqrt_bc2;
   c.eps = static_cast<float>(s.eps);
   AdamTable table{};
   int64_t blocks = 0;
   auto flush = [&] {
     if (table.count == 0) return;
     table.first_block[table.count] = static_cast<int32_t>(blocks);
-    adam_kernel<<<static_cast<unsigned>(blocks), kAdamThreads, 0, stream()>>>(table, c);
+    adam_kernel<<<static_cast<unsigned>(blocks), kAdamThreads, 0, stream()>>>(table, c,
+                                                                             step_slot);
     DG_CUDA_CHECK_LAUNCH("adam_kernel");
     table = AdamTable{};
     blocks = 0;

@@ -24,15 +24,21 @@ CachingAllocator::~CachingAllocator() {
   free_cached_locked();
 }
 
+void* CachingAllocator::pop(FreeLists& lists, size_t c) {
+  auto it = lists.find(c);
+  if (it == lists.end() || it->second.empty()) return nullptr;
+  void* p = it->second.back();
+  it->second.pop_back();
+  return p;
+}
+
 void* CachingAllocator::allocate(size_t nbytes) {
   const size_t c = size_class(nbytes);
   std::lock_guard<std::mutex> lock(mu_);
   ++st_.alloc_count;
-  void* p = nullptr;
-  auto it = free_.find(c);
-  if (it != free_.end() && !it->second.empty()) {
-    p = it->second.back();
-    it->second.pop_back();
+  void* p = capturing_pool_ ? pop(pools_[capturing_pool_], c) : nullptr;
+  if (!p) p = pop(free_, c);
+  if (p) {
     ++st_.cache_hits;
   } else {
     cudaError_t err = cudaMalloc(&p, c);
@@ -53,6 +59,7 @@ void* CachingAllocator::allocate(size_t nbytes) {
     if (st_.reserved_bytes > st_.peak_reserved_bytes) st_.peak_reserved_bytes = st_.reserved_bytes;
   }
   live_.emplace(p, c);
+  if (capturing_pool_) pool_of_[p] = capturing_pool_;
   st_.active_bytes += c;
   if (st_.active_bytes > st_.peak_active_bytes) st_.peak_active_bytes = st_.active_bytes;
   return p;
@@ -71,7 +78,55 @@ void CachingAllocator::release(void* ptr) noexcept {
   const size_t c = it->second;
   live_.erase(it);
   st_.active_bytes -= c;
-  free_[c].push_back(ptr);
+  auto owner = pool_of_.find(ptr);
+  if (owner != pool_of_.end()) {
+    pools_[owner->second][c].push_back(ptr);
+  } else if (capturing_pool_) {
+    pool_of_[ptr] = capturing_pool_;
+    pools_[capturing_pool_][c].push_back(ptr);
+  } else {
+    free_[c].push_back(ptr);
+  }
+}
+
+uint64_t CachingAllocator::begin_pool() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (capturing_pool_ != 0) {
+    std::fprintf(stderr, "dg::cuda: a graph capture is already open\n");
+    return capturing_pool_;
+  }
+  capturing_pool_ = next_pool_++;
+  pools_[capturing_pool_];
+  return capturing_pool_;
+}
+
+void CachingAllocator::end_pool_capture() {
+  std::lock_guard<std::mutex> lock(mu_);
+  capturing_pool_ = 0;
+}
+
+void CachingAllocator::release_pool(uint64_t pool) noexcept {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = pools_.find(pool);
+  if (it == pools_.end()) return;
+  // The graph's last replay may still be running.
+  cudaDeviceSynchronize();
+  cudaGetLastError();
+  for (auto& [c, blocks] : it->second) {
+    for (void* p : blocks) {
+      pool_of_.erase(p);
+      free_[c].push_back(p);
+    }
+  }
+  pools_.erase(it);
+  // Blocks of the pool still in use return to the shared cache when they are released.
+  for (auto b = pool_of_.begin(); b != pool_of_.end();) {
+    if (b->second == pool)
+      b = pool_of_.erase(b);
+    else
+      ++b;
+  }
+  if (capturing_pool_ == pool) capturing_pool_ = 0;
 }
 
 void CachingAllocator::empty_cache() {

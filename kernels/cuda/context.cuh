@@ -48,12 +48,29 @@ class CachingAllocator {
 
   static size_t size_class(size_t nbytes);
 
+  // Private pools for captured CUDA graphs. A graph's kernels keep reading and writing the
+  // addresses they were captured with, so no block they touch may go to other work while the
+  // graph lives. While a capture is open (begin_pool .. end_pool_capture) every block allocated
+  // comes from, and every block released goes to, that capture's pool (a block released then may
+  // have been read by captured kernels, even if it was allocated before); such a block stays in the
+  // pool when released later. release_pool hands the pool's free blocks back to the shared cache
+  // once the graph is destroyed.
+  uint64_t begin_pool();
+  void end_pool_capture();
+  void release_pool(uint64_t pool) noexcept;
+
  private:
+  using FreeLists = std::unordered_map<size_t, std::vector<void*>>;  // size class -> blocks
   void free_cached_locked() noexcept;
+  static void* pop(FreeLists& lists, size_t c);
 
   mutable std::mutex mu_;
-  std::unordered_map<size_t, std::vector<void*>> free_;  // size class -> cached blocks
-  std::unordered_map<void*, size_t> live_;               // block in use -> its size class
+  FreeLists free_;                                     // the shared cache
+  std::unordered_map<void*, size_t> live_;             // block in use -> its size class
+  std::unordered_map<uint64_t, FreeLists> pools_;      // graph pool -> its free blocks
+  std::unordered_map<void*, uint64_t> pool_of_;        // block owned by a graph pool -> the pool
+  uint64_t capturing_pool_ = 0;                        // 0: no capture open
+  uint64_t next_pool_ = 1;
   AllocatorStats st_;
 };
 
@@ -78,6 +95,15 @@ class Context {
   bool sync_launches() const { return sync_launches_; }
   void set_sync_launches(bool on) { sync_launches_ = on; }
   ConvBackend conv_backend() const { return conv_backend_; }
+  // Kernels launched through DG_CUDA_CHECK_LAUNCH plus cuBLAS/cuDNN compute calls, since start.
+  uint64_t launches() const { return launches_; }
+  void count_launch() { ++launches_; }
+  // True between capture_begin and capture_end (graph.h): launches are recorded, not run.
+  bool capturing() const { return capture_pool_ != 0; }
+  uint64_t capture_pool() const { return capture_pool_; }
+  void set_capture_pool(uint64_t pool) { capture_pool_ = pool; }
+  // Pinned staging for asynchronous host-to-device copies (graph.cu).
+  void stage_to_device(void* dst, const void* src, size_t nbytes);
   void set_conv_backend(ConvBackend b) { conv_backend_ = b; }
   // The cuDNN state, created (handle bound to stream()) on first call; cudnn_context.cu.
   CudnnState& cudnn();
@@ -86,6 +112,19 @@ class Context {
   int device_ = 0;
   bool sync_launches_ = false;
   ConvBackend conv_backend_ = ConvBackend::Handwritten;
+  uint64_t launches_ = 0;
+  uint64_t capture_pool_ = 0;  // the allocator pool of the open capture; 0: none
+  // Round-robin pinned slabs: a slab is reused once the copy that last read it has finished
+  // (its event), so the host waits only when the GPU lags kStagingSlabs copies behind.
+  static constexpr int kStagingSlabs = 32;
+  struct StagingSlab {
+    void* host = nullptr;
+    size_t capacity = 0;
+    cudaEvent_t done = nullptr;
+  };
+  StagingSlab staging_[kStagingSlabs];
+  int next_slab_ = 0;
+  void release_staging() noexcept;
   CachingAllocator allocator_;  // declared first among resources: destroyed last
   cudaStream_t stream_ = nullptr;
   cublasHandle_t cublas_ = nullptr;

@@ -14,6 +14,7 @@
 
 #include "kernels/cuda/block_reduce.cuh"
 #include "kernels/cuda/conv.h"
+#include "kernels/cuda/gemm.cuh"
 
 namespace dg::cuda {
 
@@ -120,10 +121,6 @@ int64_t chunk_images(int64_t N, int64_t per_image) {
   return std::max<int64_t>(1, std::min<int64_t>(N, nb));
 }
 
-void after_cublas() {
-  if (context().sync_launches()) DG_CUDA_CHECK(cudaStreamSynchronize(stream()));
-}
-
 // The (K, P) columns of nb images starting at xn: im2col into `col`, or the images themselves for a
 // pointwise convolution, whose columns are its input.
 const float* columns(const float* xn, int64_t nb, bool pointwise, DeviceBuffer& col, const Geo& g) {
@@ -135,28 +132,27 @@ const float* columns(const float* xn, int64_t nb, bool pointwise, DeviceBuffer& 
 
 }  // namespace
 
-void conv2d_forward(const float* x, const float* w, float* y, const cpu::ConvGeometry& cg) {
+void conv2d_forward(const float* x, const float* w, float* y, const cpu::ConvGeometry& cg,
+                    MatmulPrecision precision) {
   const Geo g = make_geo(cg);
   if (cg.N == 0 || g.O == 0 || g.P == 0) return;
   check_sizes(g, "conv2d_forward");
   const bool pointwise = cg.is_pointwise();
   const int64_t nb_max = chunk_images(cg.N, pointwise ? 0 : g.K * g.P);
   DeviceBuffer col(sizeof(float) * static_cast<size_t>(pointwise ? 1 : nb_max * g.K * g.P));
-  const float alpha = 1.0f, beta = 0.0f;
   for (int64_t n0 = 0; n0 < cg.N; n0 += nb_max) {
     const int64_t nb = std::min(nb_max, cg.N - n0);
     const float* cn = columns(x + n0 * cg.in_image(), nb, pointwise, col, g);
     // y_n (O,P) = w (O,K) col_n (K,P): column-major y_n^T (P,O) = col_n^T (P,K) w^T (K,O).
-    DG_CUBLAS_CHECK(cublasSgemmStridedBatched(
-        context().cublas(), CUBLAS_OP_N, CUBLAS_OP_N, static_cast<int>(g.P), static_cast<int>(g.O),
-        static_cast<int>(g.K), &alpha, cn, static_cast<int>(g.P), g.K * g.P, w,
-        static_cast<int>(g.K), 0, &beta, y + n0 * cg.out_image(), static_cast<int>(g.P), g.O * g.P,
-        static_cast<int>(nb)));
-    after_cublas();
+    gemm_cm(CUBLAS_OP_N, CUBLAS_OP_N, static_cast<int>(g.P), static_cast<int>(g.O),
+            static_cast<int>(g.K), cn, static_cast<int>(g.P), g.K * g.P, w, static_cast<int>(g.K), 0,
+            0.0f, y + n0 * cg.out_image(), static_cast<int>(g.P), g.O * g.P, static_cast<int>(nb),
+            precision);
   }
 }
 
-void conv2d_backward_data(const float* gy, const float* w, float* gx, const cpu::ConvGeometry& cg) {
+void conv2d_backward_data(const float* gy, const float* w, float* gx, const cpu::ConvGeometry& cg,
+                          MatmulPrecision precision) {
   const Geo g = make_geo(cg);
   if (cg.N == 0 || cg.in_image() == 0) return;
   if (g.O == 0 || g.P == 0) {  // no output taps: the gradient is zero
@@ -167,19 +163,16 @@ void conv2d_backward_data(const float* gy, const float* w, float* gx, const cpu:
   const bool pointwise = cg.is_pointwise();
   const int64_t nb_max = chunk_images(cg.N, pointwise ? 0 : g.K * g.P);
   DeviceBuffer col(sizeof(float) * static_cast<size_t>(pointwise ? 1 : nb_max * g.K * g.P));
-  const float alpha = 1.0f, beta = 0.0f;
   for (int64_t n0 = 0; n0 < cg.N; n0 += nb_max) {
     const int64_t nb = std::min(nb_max, cg.N - n0);
     float* gxn = gx + n0 * cg.in_image();
     float* cn = pointwise ? gxn : col.as<float>();
     // col_n (K,P) = w^T (K,O) gy_n (O,P): column-major col_n^T (P,K) = gy_n^T (P,O) w (O,K);
     // w's buffer read column-major is (K,O), so it enters transposed with ld K.
-    DG_CUBLAS_CHECK(cublasSgemmStridedBatched(
-        context().cublas(), CUBLAS_OP_N, CUBLAS_OP_T, static_cast<int>(g.P), static_cast<int>(g.K),
-        static_cast<int>(g.O), &alpha, gy + n0 * cg.out_image(), static_cast<int>(g.P), g.O * g.P,
-        w, static_cast<int>(g.K), 0, &beta, cn, static_cast<int>(g.P), g.K * g.P,
-        static_cast<int>(nb)));
-    after_cublas();
+    gemm_cm(CUBLAS_OP_N, CUBLAS_OP_T, static_cast<int>(g.P), static_cast<int>(g.K),
+            static_cast<int>(g.O), gy + n0 * cg.out_image(), static_cast<int>(g.P), g.O * g.P, w,
+            static_cast<int>(g.K), 0, 0.0f, cn, static_cast<int>(g.P), g.K * g.P,
+            static_cast<int>(nb), precision);
     if (!pointwise) {
       col2im_kernel<<<grid_for(nb * cg.in_image()), kBlock, 0, stream()>>>(col.as<float>(), gxn, nb,
                                                                            g);
@@ -188,8 +181,8 @@ void conv2d_backward_data(const float* gy, const float* w, float* gx, const cpu:
   }
 }
 
-void conv2d_backward_weight(const float* x, const float* gy, float* gw,
-                            const cpu::ConvGeometry& cg) {
+void conv2d_backward_weight(const float* x, const float* gy, float* gw, const cpu::ConvGeometry& cg,
+                            MatmulPrecision precision) {
   const Geo g = make_geo(cg);
   const int64_t ok = g.O * g.K;
   if (ok == 0) return;
@@ -202,18 +195,15 @@ void conv2d_backward_weight(const float* x, const float* gy, float* gw,
   const int64_t nb_max = chunk_images(cg.N, (pointwise ? 0 : g.K * g.P) + ok);
   DeviceBuffer col(sizeof(float) * static_cast<size_t>(pointwise ? 1 : nb_max * g.K * g.P));
   DeviceBuffer part(sizeof(float) * static_cast<size_t>(nb_max * ok));
-  const float alpha = 1.0f, beta = 0.0f;
   for (int64_t n0 = 0; n0 < cg.N; n0 += nb_max) {
     const int64_t nb = std::min(nb_max, cg.N - n0);
     const float* cn = columns(x + n0 * cg.in_image(), nb, pointwise, col, g);
     // part_n (O,K) = gy_n (O,P) col_n^T (P,K): column-major part_n^T (K,O) = col_n (K,P) gy_n^T
     // (P,O); col_n's buffer read column-major is (P,K), so it enters transposed with ld P.
-    DG_CUBLAS_CHECK(cublasSgemmStridedBatched(
-        context().cublas(), CUBLAS_OP_T, CUBLAS_OP_N, static_cast<int>(g.K), static_cast<int>(g.O),
-        static_cast<int>(g.P), &alpha, cn, static_cast<int>(g.P), g.K * g.P,
-        gy + n0 * cg.out_image(), static_cast<int>(g.P), g.O * g.P, &beta, part.as<float>(),
-        static_cast<int>(g.K), ok, static_cast<int>(nb)));
-    after_cublas();
+    gemm_cm(CUBLAS_OP_T, CUBLAS_OP_N, static_cast<int>(g.K), static_cast<int>(g.O),
+            static_cast<int>(g.P), cn, static_cast<int>(g.P), g.K * g.P, gy + n0 * cg.out_image(),
+            static_cast<int>(g.P), g.O * g.P, 0.0f, part.as<float>(), static_cast<int>(g.K), ok,
+            static_cast<int>(nb), precision);
     sum_partials_kernel<<<grid_for(ok), kBlock, 0, stream()>>>(part.as<float>(), gw, nb, ok,
                                                                n0 == 0);
     DG_CUDA_CHECK_LAUNCH("sum_partials_kernel");

@@ -54,7 +54,8 @@ void throw_cudnn(cudnnStatus_t st, const char* call, const char* file, int line)
 
 void after_cudnn_call(const char* call, const char* file, int line) {
   Context& c = context();
-  if (!c.sync_launches()) return;
+  c.count_launch();
+  if (!c.sync_launches() || c.capturing()) return;
   const cudaError_t err = cudaStreamSynchronize(c.stream());
   if (err != cudaSuccess)
     throw_cuda(err, (std::string(call) + " (reported by DG_CUDA_SYNC)").c_str(), file, line);

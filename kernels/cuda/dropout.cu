@@ -12,7 +12,9 @@ namespace dg::cuda {
 namespace {
 
 __global__ void dropout_kernel(const float* in, float* out, int64_t n, uint64_t seed,
-                               uint64_t offset, double keep, float scale) {
+                               uint64_t offset, double keep, float scale,
+                               const uint64_t* offset_delta) {
+  if (offset_delta) offset += *offset_delta;
   const int64_t blocks = (n + 3) / 4;
   for (int64_t b = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; b < blocks;
        b += int64_t(gridDim.x) * blockDim.x) {
@@ -28,10 +30,10 @@ __global__ void dropout_kernel(const float* in, float* out, int64_t n, uint64_t 
 }  // namespace
 
 void dropout_apply(const float* in, float* out, int64_t n, uint64_t seed, uint64_t offset,
-                   double keep_prob, float scale) {
+                   double keep_prob, float scale, const uint64_t* offset_delta) {
   if (n == 0) return;
   dropout_kernel<<<grid_for((n + 3) / 4), kBlock, 0, stream()>>>(in, out, n, seed, offset,
-                                                                 keep_prob, scale);
+                                                                 keep_prob, scale, offset_delta);
   DG_CUDA_CHECK_LAUNCH("dropout_kernel");
 }
 

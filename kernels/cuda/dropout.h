@@ -9,8 +9,10 @@
 namespace dg::cuda {
 
 // out[i] = in[i] * scale where element i of the uniform draw at `offset` is below keep_prob, else
-// 0. Assigns every element of out; in == out is fine.
+// 0. Assigns every element of out; in == out is fine. With `offset_delta` (device memory, read when
+// the kernel runs) the draw is at offset + *offset_delta: a captured graph replays the dropout of
+// later steps by updating that one value (engine/graph.h).
 void dropout_apply(const float* in, float* out, int64_t n, uint64_t seed, uint64_t offset,
-                   double keep_prob, float scale);
+                   double keep_prob, float scale, const uint64_t* offset_delta = nullptr);
 
 }  // namespace dg::cuda

@@ -10,6 +10,7 @@
 
 #include "kernels/cuda/check.cuh"
 #include "kernels/cuda/context.cuh"
+#include "kernels/cuda/gemm.cuh"
 #include "kernels/cuda/linear.h"
 
 namespace dg::cuda {
@@ -34,7 +35,7 @@ __global__ void bias_backward_kernel(const float* g, float* gb, int64_t rows, in
 }  // namespace
 
 void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, const float* A,
-          const float* B, float* C, bool accumulate) {
+          const float* B, float* C, bool accumulate, MatmulPrecision precision) {
   if (M == 0 || N == 0) return;
   if (K == 0) {  // the empty sum: C = 0 (or unchanged when accumulating), without asking cuBLAS
     if (!accumulate) fill_f32(C, 0.0f, static_cast<size_t>(M * N));
@@ -44,14 +45,12 @@ void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, const flo
   DG_CHECK(M <= kMax && N <= kMax && K <= kMax,
            "gemm (cuda): sizes " << M << " x " << N << " x " << K << " exceed cuBLAS' int range");
   const int m = static_cast<int>(M), n = static_cast<int>(N), k = static_cast<int>(K);
-  const float alpha = 1.0f, beta = accumulate ? 1.0f : 0.0f;
+  const float beta = accumulate ? 1.0f : 0.0f;
   const cublasOperation_t op_b = trans_b ? CUBLAS_OP_T : CUBLAS_OP_N;
   const cublasOperation_t op_a = trans_a ? CUBLAS_OP_T : CUBLAS_OP_N;
   const int ldb = trans_b ? k : n;
   const int lda = trans_a ? m : k;
-  DG_CUBLAS_CHECK(
-      cublasSgemm(context().cublas(), op_b, op_a, n, m, k, &alpha, B, ldb, A, lda, &beta, C, n));
-  if (context().sync_launches()) DG_CUDA_CHECK(cudaStreamSynchronize(stream()));
+  gemm_cm(op_b, op_a, n, m, k, B, ldb, 0, A, lda, 0, beta, C, n, 0, 1, precision);
 }
 
 void add_row_bias(float* y, const float* bias, int64_t rows, int64_t cols) {

@@ -92,7 +92,9 @@ void check_launch(const char* kernel, const char* file, int line) {
   cudaError_t err = cudaGetLastError();
   if (err != cudaSuccess) throw_cuda(err, (std::string("launch of ") + kernel).c_str(), file, line);
   Context* c = context_if_alive();
-  if (c && c->sync_launches()) {
+  if (c) c->count_launch();
+  // A capturing stream cannot be synchronized; the launch is checked when the graph runs.
+  if (c && c->sync_launches() && !c->capturing()) {
     err = cudaStreamSynchronize(c->stream());
     if (err != cudaSuccess)
       throw_cuda(err, (std::string(kernel) + " (reported by DG_CUDA_SYNC)").c_str(), file, line);
@@ -148,6 +150,7 @@ Context::~Context() {
   // Errors are ignored here: at process exit the runtime may already be unloading.
   if (stream_) cudaStreamSynchronize(stream_);
   cudnn_.reset();
+  release_staging();
   if (cublas_) cublasDestroy(cublas_);
   if (cublas_workspace_) allocator_.release(cublas_workspace_);
   if (stream_) cudaStreamDestroy(stream_);

@@ -10,6 +10,7 @@
 #include "kernels/cuda/diversity.h"
 #include "kernels/cuda/dropout.h"
 #include "kernels/cuda/elementwise.h"
+#include "kernels/cuda/graph.h"
 #include "kernels/cuda/linear.h"
 #include "kernels/cuda/loss.h"
 #include "kernels/cuda/pool.h"
@@ -46,6 +47,21 @@ void set_conv_backend(ConvBackend backend) {
   if (backend == ConvBackend::Cudnn) no_cuda("set_conv_backend(Cudnn)");
 }
 ConvBackend conv_backend() { return ConvBackend::Handwritten; }
+
+// graph.h
+void capture_begin() { no_cuda("capture_begin"); }
+CapturedGraph* capture_end() { no_cuda("capture_end"); }
+void capture_abort() noexcept {}
+bool capturing() { return false; }
+void graph_launch(CapturedGraph*) { no_cuda("graph_launch"); }
+void graph_destroy(CapturedGraph*) noexcept {}
+int64_t graph_kernel_nodes(const CapturedGraph*) { return 0; }
+uint64_t launch_count() { return 0; }
+void count_library_call() {}
+void copy_host_to_device_async(void*, const void*, size_t) { no_cuda("copy_host_to_device_async"); }
+StreamEvent* event_record() { no_cuda("event_record"); }
+double event_elapsed_ms(StreamEvent*, StreamEvent*) { no_cuda("event_elapsed_ms"); }
+void event_destroy(StreamEvent*) noexcept {}
 
 // cudnn.h
 bool built_with_cudnn() { return false; }
@@ -111,7 +127,8 @@ void log_softmax_backward(const float*, const float*, float*, int64_t, int64_t) 
 }
 
 // linear.h
-void gemm(bool, bool, int64_t, int64_t, int64_t, const float*, const float*, float*, bool) {
+void gemm(bool, bool, int64_t, int64_t, int64_t, const float*, const float*, float*, bool,
+          MatmulPrecision) {
   no_cuda("gemm");
 }
 void add_row_bias(float*, const float*, int64_t, int64_t) { no_cuda("add_row_bias"); }
@@ -142,18 +159,20 @@ void diversity_backward(const float*, const float*, const float*, int64_t, int64
 }
 
 // adam.h
-void adam_update_multi(const AdamTensor*, size_t, const AdamStepConstants&) {
+void adam_update_multi(const AdamTensor*, size_t, const AdamStepConstants&, const float*) {
   no_cuda("adam_update_multi");
 }
 
 // conv.h
-void conv2d_forward(const float*, const float*, float*, const cpu::ConvGeometry&) {
+void conv2d_forward(const float*, const float*, float*, const cpu::ConvGeometry&, MatmulPrecision) {
   no_cuda("conv2d_forward");
 }
-void conv2d_backward_data(const float*, const float*, float*, const cpu::ConvGeometry&) {
+void conv2d_backward_data(const float*, const float*, float*, const cpu::ConvGeometry&,
+                          MatmulPrecision) {
   no_cuda("conv2d_backward_data");
 }
-void conv2d_backward_weight(const float*, const float*, float*, const cpu::ConvGeometry&) {
+void conv2d_backward_weight(const float*, const float*, float*, const cpu::ConvGeometry&,
+                            MatmulPrecision) {
   no_cuda("conv2d_backward_weight");
 }
 void channel_bias_forward(const float*, float*, int64_t, int64_t, int64_t) {
@@ -196,7 +215,8 @@ void max_pool2d_backward(const float*, const float*, float*, const cpu::PoolGeom
 }
 
 // dropout.h
-void dropout_apply(const float*, float*, int64_t, uint64_t, uint64_t, double, float) {
+void dropout_apply(const float*, float*, int64_t, uint64_t, uint64_t, double, float,
+                   const uint64_t*) {
   no_cuda("dropout_apply");
 }
 

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The side-by-side training-step benchmark in one go: exports the simulator's training split,
+# runs bench/train_zdc (our engine) and bench/reference/train_zdc_torch.py (PyTorch: eager, CUDA
+# graph, torch.compile) on the same data, batches and precisions, then prints the side-by-side
+# table with ratios (bench/reference/compare.py) and saves it beside the JSON in bench/results/.
+#
+#   bench/run_train_zdc.sh                      # on a GPU machine: B = 64,128,256, FP32 and TF32
+#   DEVICE=cpu BATCHES=16 STEPS=3 WARMUP=1 bench/run_train_zdc.sh     # the CPU record
+#   BUILD_DIR=build-gpu PYTHON=python3 ...      # which build and which Python (with torch)
+#
+# The PyTorch side is skipped with a message when the Python has no torch (or, on a GPU run, no
+# CUDA torch); our side still runs and writes its JSON.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+build=${BUILD_DIR:-build}
+device=${DEVICE:-cuda}
+batches=${BATCHES:-64,128,256}
+precisions=${PRECISIONS:-fp32,tf32}
+regs=${REGS:-none,ms,ds,divco,sdi,divbal}
+steps=${STEPS:-50}
+warmup=${WARMUP:-10}
+particles=${SIM_PARTICLES:-2000}
+python=${PYTHON:-python3}
+results=bench/results
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+mkdir -p "$results"
+data=$(mktemp -d)/zdc_train.npz
+ours=$results/train_zdc_${device}_${stamp}.json
+rc=0
+
+"$build/train_zdc" --export-data "$data" --sim-particles "$particles" || exit 1
+modes=eager
+[ "$device" = cuda ] && modes=eager,graph
+"$build/train_zdc" --device "$device" --regs "$regs" --batches "$batches" --modes "$modes" \
+  --precisions "$precisions" --steps "$steps" --warmup "$warmup" --sim-particles "$particles" \
+  --out "$ours" || rc=1
+
+torch_jsons=()
+if "$python" -c "import torch, sys; sys.exit(0 if ('$device' == 'cpu' or torch.cuda.is_available()) else 1)" 2>/dev/null; then
+  IFS=, read -r -a plist <<< "$precisions"
+  for p in "${plist[@]}"; do
+    out=$results/train_zdc_torch_${device}_${p}_${stamp}.json
+    "$python" bench/reference/train_zdc_torch.py --data "$data" --device "$device" \
+      --modes eager,graph,compile --regs "$regs" --batches "$batches" --precision "$p" \
+      --steps "$steps" --warmup "$warmup" --out "$out" && torch_jsons+=("$out") || rc=1
+  done
+else
+  echo "PyTorch side skipped: '$python' has no torch$([ "$device" = cuda ] && echo ' with CUDA')"
+fi
+
+if [ -f "$ours" ] && [ ${#torch_jsons[@]} -gt 0 ]; then
+  "$python" bench/reference/compare.py "$ours" "${torch_jsons[@]}" | tee "$results/train_zdc_side_by_side_${device}_${stamp}.md"
+fi
+exit $rc

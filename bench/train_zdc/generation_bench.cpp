@@ -1,0 +1,108 @@
+// Generation throughput and precision effect (see generation_bench.h).
+#include "bench/train_zdc/generation_bench.h"
+
+#include <cmath>
+
+#include "bench/train_zdc/region_timer.h"
+#include "engine/ops.h"
+#include "engine/rng.h"
+#include "gan/metrics.h"
+#include "gan/zdc_channels.h"
+
+namespace dg::bench {
+
+using json = nlohmann::json;
+
+namespace {
+
+// Standardized test-split conditions for n showers (rows cycled), as a (n, 9) host tensor.
+Tensor test_conditions(const tools::ZdcData& data, int64_t n) {
+  std::vector<int64_t> idx(n);
+  for (int64_t i = 0; i < n; ++i) idx[i] = i % data.test->size();
+  return data.test->conditions(idx);
+}
+
+// Channels of the showers generated for latents z and conditions c, in batches of `batch`.
+std::vector<gan::ZdcChannels> channels_of(gan::ConditionalGenerator& g, const Tensor& z,
+                                          const Tensor& c, int64_t batch, Device dev) {
+  std::vector<gan::ZdcChannels> out;
+  const int64_t n = z.size(0);
+  for (int64_t s = 0; s < n; s += batch) {
+    const int64_t b = std::min(batch, n - s);
+    Tensor img = g.generate(narrow(z, s, b).to(dev), narrow(c, s, b).to(dev)).to(Device::CPU);
+    std::vector<double> counts(static_cast<size_t>(img.numel()));
+    const float* p = img.data<float>();
+    for (size_t i = 0; i < counts.size(); ++i) counts[i] = std::expm1(static_cast<double>(p[i]));
+    for (auto& ch : gan::zdc_channels_batch(counts)) out.push_back(ch);
+  }
+  return out;
+}
+
+std::vector<double> channel(const std::vector<gan::ZdcChannels>& v, int k) {
+  std::vector<double> out;
+  out.reserve(v.size());
+  for (auto& ch : v) out.push_back(ch[k]);
+  return out;
+}
+
+}  // namespace
+
+json run_generation(gan::ConditionalGenerator& g, const tools::ZdcData& data,
+                    const GenerationSettings& s) {
+  NoGradGuard ng;
+  g.eval();
+  const int64_t k = g.latent_dim();
+  Philox rng(11, 0);
+  // Timing inputs live on the device: the figure is the generator's own throughput.
+  Tensor z = rng.normal({s.batch, k}).to(s.device);
+  Tensor c = test_conditions(data, s.batch).to(s.device);
+  Tensor z_ws = rng.normal({s.ws_showers, k});
+  Tensor c_ws = test_conditions(data, s.ws_showers);
+
+  json out = json::array();
+  std::vector<gan::ZdcChannels> fp32_channels;
+  for (MatmulPrecision p : s.precisions) {
+    MatmulPrecisionGuard guard(p);
+    RegionTimer timer(s.device);
+    for (int i = 0; i < s.reps + 2; ++i) {
+      if (i >= 2) timer.begin();  // two untimed calls (cuBLAS heuristics, allocator)
+      Tensor img = g.generate(z, c);
+      if (i >= 2) timer.end();
+    }
+    const Summary t = summarize(timer.take_ms());
+    json e;
+    e["precision"] = matmul_precision_name(p);
+    e["batch"] = s.batch;
+    e["call_ms_median"] = t.median;
+    e["call_ms_p10"] = t.p10;
+    e["call_ms_p90"] = t.p90;
+    e["showers_per_s"] = static_cast<double>(s.batch) / (t.median * 1e-3);
+    e["emulated"] = s.device == Device::CPU && p != MatmulPrecision::FP32;
+    const std::vector<gan::ZdcChannels> ch = channels_of(g, z_ws, c_ws, s.batch, s.device);
+    if (p == MatmulPrecision::FP32) {
+      fp32_channels = ch;
+    } else if (!fp32_channels.empty()) {
+      // The same latents and conditions as the FP32 run: any difference is the precision's.
+      json ws = json::array(), rel = json::array();
+      double mean_ws = 0;
+      for (int q = 0; q < 5; ++q) {
+        const std::vector<double> a = channel(fp32_channels, q), b = channel(ch, q);
+        const double w = gan::wasserstein_1d(a, b);
+        double scale = 0;
+        for (double v : a) scale += std::fabs(v);
+        scale /= static_cast<double>(a.size());
+        ws.push_back(w);
+        rel.push_back(scale > 0 ? w / scale : 0.0);
+        mean_ws += w / 5;
+      }
+      e["channel_ws_vs_fp32"] = ws;
+      e["channel_ws_vs_fp32_relative_to_mean"] = rel;
+      e["mean_channel_ws_vs_fp32"] = mean_ws;
+      e["ws_showers"] = s.ws_showers;
+    }
+    out.push_back(e);
+  }
+  return out;
+}
+
+}  // namespace dg::bench
