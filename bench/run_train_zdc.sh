@@ -35,6 +35,14 @@ modes=eager
   --precisions "$precisions" --steps "$steps" --warmup "$warmup" --sim-particles "$particles" \
   --out "$ours" || rc=1
 
+# Before/after of the dropout + leaky-ReLU fusion: the plain and DivBal steps at B = 128 (the first
+# batch size on the CPU), eager, unfused; compare with the fused eager rows above.
+fusion_batch=128
+[ "$device" = cpu ] && fusion_batch=${batches%%,*}
+"$build/train_zdc" --device "$device" --regs none,divbal --batches "$fusion_batch" --modes eager \
+  --precisions fp32 --steps "$steps" --warmup "$warmup" --sim-particles "$particles" --no-fusion \
+  --no-generation --out "$results/train_zdc_${device}_nofusion_${stamp}.json" || rc=1
+
 torch_jsons=()
 if "$python" -c "import torch, sys; sys.exit(0 if ('$device' == 'cpu' or torch.cuda.is_available()) else 1)" 2>/dev/null; then
   IFS=, read -r -a plist <<< "$precisions"

@@ -84,6 +84,10 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tens
 // Inverted dropout: in training each element is kept with probability 1 - p and scaled by
 // 1 / (1 - p); the mask is a Bernoulli draw from `rng` (which advances). Identity in eval.
 Tensor dropout(const Tensor& x, double p, bool training, Philox& rng);
+// leaky_relu(dropout(x, p, training, rng), slope) in one pass forward and one backward (the pair
+// that ends every hidden block), bitwise equal to the two ops; same draws, so the generator
+// advances as dropout's does. slope <= 0 or no dropout falls back to the unfused ops.
+Tensor dropout_leaky_relu(const Tensor& x, double p, double slope, bool training, Philox& rng);
 
 // ---- losses (ops/loss.cpp, ops/diversity.cpp) ------------------------------------------------
 // Mean over all elements of BCE(sigmoid(logits), targets), computed stably.

@@ -11,6 +11,10 @@ void TrainConfig::validate() const {
   DG_CHECK(responses.empty() == particles.empty(),
            "ZDC data needs both a responses and a particles file (or neither, for the built-in "
            "simulator)");
+  DG_CHECK(precision == "fp32" || precision == "tf32",
+           "precision '" << precision
+                         << "' is not supported for training (expected: fp32 or tf32; bf16 is a "
+                            "generation mode: divgan generate --precision bf16)");
   DG_CHECK(dataset != "zdc" || latent == 10,
            "the ZDC networks take a 10-d latent; got latent " << latent);
   DG_CHECK(sim_particles >= 10, "sim_particles must be >= 10, got " << sim_particles);
@@ -54,6 +58,7 @@ nlohmann::json TrainConfig::to_json() const {
           {"divco_radius", reg_opt.divco_radius},
           {"eps", reg_opt.eps},
           {"generator", generator},
+          {"precision", precision},
           {"responses", responses},
           {"particles", particles},
           {"sim_particles", sim_particles},
@@ -88,6 +93,7 @@ TrainConfig TrainConfig::from_json(const nlohmann::json& j) {
     c.reg_opt.eps = j.at("eps").get<double>();
     // Fields added with the ZDC data set; absent from 2D-only configs.
     c.generator = j.value("generator", c.generator);
+    c.precision = j.value("precision", c.precision);
     c.responses = j.value("responses", c.responses);
     c.particles = j.value("particles", c.particles);
     c.sim_particles = j.value("sim_particles", c.sim_particles);

@@ -31,6 +31,9 @@ struct TrainConfig {
   int64_t checkpoint_every = 1000;
   int64_t log_every = 100;
   RegularizerOptions reg_opt;
+  // Matrix products of the training step: fp32, or tf32 (tensor cores on the GPU, emulated by
+  // operand rounding on the CPU; engine/precision.h). Off by default; recorded in checkpoints.
+  std::string precision = "fp32";
 
   double effective_lambda() const { return lambda < 0 ? default_lambda(reg) : lambda; }
   // Throws dg::Error naming the field and the accepted range.

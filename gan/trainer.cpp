@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "engine/checkpoint.h"
+#include "engine/precision.h"
 #include "gan/models2d.h"
 #include "kernels/cuda/graph.h"
 #include "kernels/cuda/runtime.h"
@@ -148,6 +149,7 @@ void Trainer::put_stat(int index, const Tensor& scalar) {
 
 void Trainer::compute() {
   HostTransferGuard device_only;
+  MatmulPrecisionGuard precision(parse_matmul_precision(cfg_.precision));
   const int64_t b = cfg_.batch;
   const Regularizer reg = cfg_.reg;
   const double lambda = cfg_.effective_lambda();

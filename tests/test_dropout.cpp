@@ -1,9 +1,14 @@
-// dropout: identity cases, keep fraction and scaling, mask reproducibility, gradient check.
+// dropout: identity cases, keep fraction and scaling, mask reproducibility, gradient check; the
+// fused dropout + leaky ReLU against the unfused pair.
+#include <memory>
+
+#include "engine/nn/module.h"
 #include "engine/rng.h"
 #include "tests/gradcheck.h"
 
 using namespace dg;
 using dg::test::gradcheck;
+using dg::test::rand_off_zero;
 using dg::test::rand_uniform;
 
 TEST_CASE("dropout: eval and p = 0 are the identity and draw nothing") {
@@ -87,4 +92,58 @@ TEST_CASE("gradcheck: dropout with a fixed mask") {
   }
   CHECK(zeros > 0);
   CHECK(zeros < static_cast<int>(g.size()));
+}
+
+TEST_CASE("dropout_leaky_relu: bitwise the unfused pair, forward, backward and generator advance") {
+  for (DType dt : {DType::F32, DType::F64}) {
+    CAPTURE(dtype_name(dt));
+    Tensor x = rand_uniform({7, 13}, -2, 2, 41, dt);
+    Tensor a = x.clone().set_requires_grad(), b = x.clone().set_requires_grad();
+    Philox ra(99, 5), rb(99, 5);
+    Tensor ya = dropout_leaky_relu(a, 0.3, 0.1, true, ra);
+    Tensor yb = leaky_relu(dropout(b, 0.3, true, rb), 0.1);
+    CHECK(ya.to_vector() == yb.to_vector());
+    CHECK(ra.offset() == rb.offset());
+    Tensor w = rand_uniform({7, 13}, -1, 1, 42, dt);
+    sum(mul(ya, w)).backward();
+    sum(mul(yb, w)).backward();
+    CHECK(a.grad().to_vector() == b.grad().to_vector());
+  }
+  // No dropout (eval, p = 0) is the plain leaky ReLU and draws nothing.
+  Tensor x = rand_uniform({5}, -1, 1, 43);
+  Philox rng(1, 0);
+  CHECK(dropout_leaky_relu(x, 0.2, 0.1, false, rng).to_vector() == leaky_relu(x, 0.1).to_vector());
+  CHECK(rng.offset() == 0);
+}
+
+TEST_CASE("gradcheck: dropout_leaky_relu with a fixed mask") {
+  Tensor x = rand_off_zero({6, 5}, 0.1, 2.0, 44);  // off the leaky ReLU's kink
+  auto f = [](const std::vector<Tensor>& in) {
+    Philox rng(777, 3);
+    return dropout_leaky_relu(in[0], 0.4, 0.1, true, rng);
+  };
+  gradcheck(f, {x});
+}
+
+TEST_CASE("Sequential fuses Dropout + LeakyReLU without changing results or parameter names") {
+  auto rng = std::make_shared<Philox>(5, 0);
+  Philox init(3, 0);
+  nn::Sequential s;
+  s.add(std::make_shared<nn::Linear>(6, 8, init));
+  s.add(std::make_shared<nn::Dropout>(0.25, rng));
+  s.add(std::make_shared<nn::LeakyReLU>(0.1));
+  s.add(std::make_shared<nn::Linear>(8, 2, init));
+  s.train();
+  Tensor x = rand_uniform({4, 6}, -1, 1, 45, DType::F32);
+  nn::set_fuse_activations(true);
+  rng->set_offset(0);
+  const std::vector<double> fused = s.forward(x).to_vector();
+  const uint64_t after_fused = rng->offset();
+  nn::set_fuse_activations(false);
+  rng->set_offset(0);
+  const std::vector<double> plain = s.forward(x).to_vector();
+  nn::set_fuse_activations(true);
+  CHECK(fused == plain);
+  CHECK(rng->offset() == after_fused);
+  CHECK(s.named_parameters().back().first == "3.bias");
 }

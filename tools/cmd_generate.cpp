@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "datasets/zdc_dataset.h"
+#include "engine/precision.h"
 #include "tools/commands.h"
 #include "tools/run_zdc.h"
 #include "tools/train_loop.h"
@@ -23,6 +24,7 @@ void add_generate_command(CLI::App& app) {
   auto seed = std::make_shared<uint64_t>(1);
   auto dtype = std::make_shared<std::string>("f4");
   auto device = std::make_shared<std::string>("cpu");
+  auto precision = std::make_shared<std::string>("fp32");
   cmd->add_option("--checkpoint", *ckpt, "ZDC checkpoint written by train")
       ->required()
       ->check(CLI::ExistingFile);
@@ -49,7 +51,13 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option("--device", *device, "cpu, cuda, or auto (a GPU when one is usable)")
       ->check(CLI::IsMember({"cpu", "cuda", "auto"}))
       ->capture_default_str();
+  cmd->add_option("--precision", *precision,
+                  "Matrix products in fp32, tf32 or bf16 (bf16/tf32 operands, float32 sums; on "
+                  "the CPU emulated by rounding)")
+      ->check(CLI::IsMember({"fp32", "tf32", "bf16"}))
+      ->capture_default_str();
   cmd->callback([=] {
+    MatmulPrecisionGuard guard(parse_matmul_precision(*precision));
     DG_CHECK(!conditions->empty() || *test_split,
              "generate needs --conditions FILE or --test-split");
     DG_CHECK(real_out->empty() || *test_split, "--real-out needs --test-split");

@@ -26,6 +26,10 @@ void add_train_command(CLI::App& app) {
                   "ZDC generator: original (upsample+conv, 5.8M) or dcgan (transposed conv)")
       ->check(CLI::IsMember({"original", "dcgan"}))
       ->capture_default_str();
+  cmd->add_option("--precision", cfg->precision,
+                  "Matrix products: fp32, or tf32 (tensor cores on a GPU; emulated on the CPU)")
+      ->check(CLI::IsMember({"fp32", "tf32"}))
+      ->capture_default_str();
   cmd->add_option("--responses", cfg->responses,
                   "ZDC responses file (.npz key arr_0, .npy, or .h5 dataset 'responses'); default: "
                   "the built-in simulator");

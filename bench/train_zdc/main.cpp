@@ -13,6 +13,7 @@
 #include "bench/train_zdc/generation_bench.h"
 #include "bench/train_zdc/step_bench.h"
 #include "datasets/npz.h"
+#include "engine/nn/module.h"
 #include "tools/train_loop.h"
 
 namespace dg::bench {
@@ -31,6 +32,7 @@ struct Options {
   uint64_t data_seed = 1, seed = 1;
   std::string generator = "original";
   bool generation = true;
+  bool fusion = true;
   int64_t gen_batch = -1;
   int gen_reps = -1;
   int64_t ws_showers = -1;
@@ -115,6 +117,7 @@ void print_table(const json& results) {
 }
 
 int run(const Options& o) {
+  nn::set_fuse_activations(o.fusion);
   const Device dev = tools::select_device(o.device);
   const bool gpu = dev == Device::CUDA;
   gan::TrainConfig dcfg;
@@ -192,6 +195,7 @@ int run(const Options& o) {
                     {"warmup", s.warmup},
                     {"steps", s.steps},
                     {"deterministic", true},
+                    {"fused_dropout_leaky_relu", o.fusion},
                     {"conv_backend", "hand-written (im2col + cuBLAS) unless DG_CUDNN=1"},
                     {"lambda",
                      {{"ms", 1.0}, {"ds", 1.0}, {"divco", 1.0}, {"sdi", 0.1}, {"divbal", 0.1}}}};
@@ -256,6 +260,8 @@ int main(int argc, char** argv) {
   app.add_option("--seed", o.seed, "initialization and latent seed")->capture_default_str();
   app.add_option("--generator", o.generator, "original | dcgan")->capture_default_str();
   app.add_flag("!--no-generation", o.generation, "skip the generation benchmark");
+  app.add_flag("!--no-fusion", o.fusion,
+               "run dropout and leaky ReLU as separate ops (the 'before' of the fusion)");
   app.add_option("--gen-batch", o.gen_batch, "showers per generator call (default 4096 GPU, 256 CPU)");
   app.add_option("--gen-reps", o.gen_reps, "timed generator calls per precision");
   app.add_option("--ws-showers", o.ws_showers, "showers per precision in the channel comparison");

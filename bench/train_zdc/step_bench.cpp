@@ -12,8 +12,8 @@ namespace dg::bench {
 using json = nlohmann::json;
 
 StepResult run_step_case(const StepCase& c, const StepSettings& s, const tools::ZdcData& data) {
-  MatmulPrecisionGuard precision(c.precision);
   gan::TrainConfig cfg;
+  cfg.precision = matmul_precision_name(c.precision);  // the trainer applies it to its step
   cfg.dataset = "zdc";
   cfg.generator = s.generator;
   cfg.latent = gan::kZdcLatent;

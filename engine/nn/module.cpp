@@ -3,6 +3,9 @@
 #include "engine/nn/module.h"
 
 #include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <string>
 
 namespace dg::nn {
 
@@ -116,9 +119,35 @@ Sequential& Sequential::add(std::shared_ptr<Module> m) {
   return *this;
 }
 
+namespace {
+std::atomic<int> g_fuse{-1};  // -1: not yet read from the environment
+}
+
+void set_fuse_activations(bool on) { g_fuse.store(on ? 1 : 0); }
+
+bool fuse_activations() {
+  int v = g_fuse.load();
+  if (v < 0) {
+    const char* env = std::getenv("DG_NO_FUSION");
+    v = env && std::string(env) == "1" ? 0 : 1;
+    g_fuse.store(v);
+  }
+  return v == 1;
+}
+
 Tensor Sequential::forward(const Tensor& x) {
   Tensor h = x;
-  for (auto& layer : layers_) h = layer->forward(h);
+  const bool fuse = fuse_activations();
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    auto* drop = dynamic_cast<Dropout*>(layers_[i].get());
+    auto* act = i + 1 < layers_.size() ? dynamic_cast<LeakyReLU*>(layers_[i + 1].get()) : nullptr;
+    if (fuse && drop && act) {
+      h = dropout_leaky_relu(h, drop->probability(), act->slope(), drop->is_training(), drop->rng());
+      ++i;
+      continue;
+    }
+    h = layers_[i]->forward(h);
+  }
   return h;
 }
 

@@ -111,6 +111,8 @@ class Dropout : public Module {
  public:
   Dropout(double p, std::shared_ptr<Philox> rng);
   Tensor forward(const Tensor& x) override;
+  double probability() const { return p_; }
+  Philox& rng() const { return *rng_; }
 
  private:
   double p_;
@@ -121,6 +123,7 @@ class LeakyReLU : public Module {
  public:
   explicit LeakyReLU(double slope) : slope_(slope) {}
   Tensor forward(const Tensor& x) override { return leaky_relu(x, slope_); }
+  double slope() const { return slope_; }
 
  private:
   double slope_;
@@ -158,6 +161,9 @@ class Reshape : public Module {
   Shape s_;
 };
 
+// Runs its layers in order. A Dropout directly followed by a LeakyReLU runs as the fused
+// dropout_leaky_relu op (one pass each way, bitwise the same result) unless fusion is switched off;
+// the layers keep their names, so checkpoints do not notice.
 class Sequential : public Module {
  public:
   Sequential& add(std::shared_ptr<Module> m);  // named "0", "1", ...
@@ -168,5 +174,10 @@ class Sequential : public Module {
  private:
   std::vector<std::shared_ptr<Module>> layers_;
 };
+
+// Fusion of Dropout + LeakyReLU in Sequential: on by default; DG_NO_FUSION=1 in the environment
+// starts it off (for before/after measurements); this switch overrides both. Process-wide.
+void set_fuse_activations(bool on);
+bool fuse_activations();
 
 }  // namespace dg::nn

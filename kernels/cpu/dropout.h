@@ -24,4 +24,38 @@ void dropout_apply(const T* in, T* out, int64_t n, uint64_t seed, uint64_t offse
   }
 }
 
+// Dropout followed by leaky ReLU in one pass (slope > 0), the pair that ends every hidden block of
+// the ZDC networks: out[i] = kept ? lrelu(in[i] * scale) : 0, with the unfused ops' arithmetic,
+// so the result is bitwise that of dropout_apply then the leaky ReLU. Assigns every element.
+template <class T>
+void dropout_leaky_relu_forward(const T* in, T* out, int64_t n, uint64_t seed, uint64_t offset,
+                                double keep_prob, T scale, T slope) {
+  for (int64_t b = 0; b * 4 < n; ++b) {
+    const PhiloxWords w = philox_block(seed, offset + static_cast<uint64_t>(b));
+    const int64_t end = n - b * 4 < 4 ? n - b * 4 : 4;
+    for (int64_t k = 0; k < end; ++k) {
+      const int64_t i = b * 4 + k;
+      const T d = in[i] * scale;
+      out[i] = philox_word_to_unit(w.w[k]) < keep_prob ? (d > T(0) ? d : slope * d) : T(0);
+    }
+  }
+}
+
+// Its backward from the forward's output (kept elements have the sign of the dropout output since
+// slope > 0): gx[i] = kept ? gy[i] * (out[i] > 0 ? 1 : slope) * scale : 0, the unfused backward's
+// arithmetic in its order. Assigns every element of gx.
+template <class T>
+void dropout_leaky_relu_backward(const T* out, const T* gy, T* gx, int64_t n, uint64_t seed,
+                                 uint64_t offset, double keep_prob, T scale, T slope) {
+  for (int64_t b = 0; b * 4 < n; ++b) {
+    const PhiloxWords w = philox_block(seed, offset + static_cast<uint64_t>(b));
+    const int64_t end = n - b * 4 < 4 ? n - b * 4 : 4;
+    for (int64_t k = 0; k < end; ++k) {
+      const int64_t i = b * 4 + k;
+      const T g = gy[i] * (out[i] > T(0) ? T(1) : slope);
+      gx[i] = philox_word_to_unit(w.w[k]) < keep_prob ? g * scale : T(0);
+    }
+  }
+}
+
 }  // namespace dg::cpu

@@ -27,7 +27,50 @@ __global__ void dropout_kernel(const float* in, float* out, int64_t n, uint64_t 
   }
 }
 
+// One thread per Philox block, like dropout_kernel; `fwd` selects the forward (a = in) or the
+// backward (a = the forward's output, gy the incoming gradient).
+__global__ void dropout_lrelu_kernel(const float* a, const float* gy, float* out, int64_t n,
+                                     uint64_t seed, uint64_t offset, double keep, float scale,
+                                     float slope, const uint64_t* offset_delta, bool fwd) {
+  if (offset_delta) offset += *offset_delta;
+  const int64_t blocks = (n + 3) / 4;
+  for (int64_t b = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; b < blocks;
+       b += int64_t(gridDim.x) * blockDim.x) {
+    const cpu::PhiloxWords w = cpu::philox_block(seed, offset + static_cast<uint64_t>(b));
+    const int64_t end = n - b * 4 < 4 ? n - b * 4 : 4;
+    for (int64_t k = 0; k < end; ++k) {
+      const int64_t i = b * 4 + k;
+      const bool kept = cpu::philox_word_to_unit(w.w[k]) < keep;
+      if (fwd) {
+        const float d = __fmul_rn(a[i], scale);
+        out[i] = kept ? (d > 0.0f ? d : __fmul_rn(slope, d)) : 0.0f;
+      } else {
+        const float g = __fmul_rn(gy[i], a[i] > 0.0f ? 1.0f : slope);
+        out[i] = kept ? __fmul_rn(g, scale) : 0.0f;
+      }
+    }
+  }
+}
+
 }  // namespace
+
+void dropout_leaky_relu_forward(const float* in, float* out, int64_t n, uint64_t seed,
+                                uint64_t offset, double keep_prob, float scale, float slope,
+                                const uint64_t* offset_delta) {
+  if (n == 0) return;
+  dropout_lrelu_kernel<<<grid_for((n + 3) / 4), kBlock, 0, stream()>>>(
+      in, nullptr, out, n, seed, offset, keep_prob, scale, slope, offset_delta, true);
+  DG_CUDA_CHECK_LAUNCH("dropout_lrelu_kernel (forward)");
+}
+
+void dropout_leaky_relu_backward(const float* out, const float* gy, float* gx, int64_t n,
+                                 uint64_t seed, uint64_t offset, double keep_prob, float scale,
+                                 float slope, const uint64_t* offset_delta) {
+  if (n == 0) return;
+  dropout_lrelu_kernel<<<grid_for((n + 3) / 4), kBlock, 0, stream()>>>(
+      out, gy, gx, n, seed, offset, keep_prob, scale, slope, offset_delta, false);
+  DG_CUDA_CHECK_LAUNCH("dropout_lrelu_kernel (backward)");
+}
 
 void dropout_apply(const float* in, float* out, int64_t n, uint64_t seed, uint64_t offset,
                    double keep_prob, float scale, const uint64_t* offset_delta) {

@@ -15,4 +15,13 @@ namespace dg::cuda {
 void dropout_apply(const float* in, float* out, int64_t n, uint64_t seed, uint64_t offset,
                    double keep_prob, float scale, const uint64_t* offset_delta = nullptr);
 
+// kernels/cpu/dropout.h's dropout_leaky_relu_forward / _backward on the GPU (same results bit for
+// bit), with the same optional offset_delta.
+void dropout_leaky_relu_forward(const float* in, float* out, int64_t n, uint64_t seed,
+                                uint64_t offset, double keep_prob, float scale, float slope,
+                                const uint64_t* offset_delta = nullptr);
+void dropout_leaky_relu_backward(const float* out, const float* gy, float* gx, int64_t n,
+                                 uint64_t seed, uint64_t offset, double keep_prob, float scale,
+                                 float slope, const uint64_t* offset_delta = nullptr);
+
 }  // namespace dg::cuda

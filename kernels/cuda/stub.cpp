@@ -215,6 +215,14 @@ void max_pool2d_backward(const float*, const float*, float*, const cpu::PoolGeom
 }
 
 // dropout.h
+void dropout_leaky_relu_forward(const float*, float*, int64_t, uint64_t, uint64_t, double, float,
+                                float, const uint64_t*) {
+  no_cuda("dropout_leaky_relu_forward");
+}
+void dropout_leaky_relu_backward(const float*, const float*, float*, int64_t, uint64_t, uint64_t,
+                                 double, float, float, const uint64_t*) {
+  no_cuda("dropout_leaky_relu_backward");
+}
 void dropout_apply(const float*, float*, int64_t, uint64_t, uint64_t, double, float,
                    const uint64_t*) {
   no_cuda("dropout_apply");

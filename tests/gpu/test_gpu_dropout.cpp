@@ -38,3 +38,15 @@ TEST_CASE("gpu: dropout draws the CPU's mask") {
     CHECK(offsets_after[0] == offsets_after[1]);
   }
 }
+
+TEST_CASE("gpu: fused dropout + leaky ReLU matches the CPU forward and backward") {
+  DG_REQUIRE_GPU();
+  for (const Shape& s : {Shape{1001}, Shape{16, 64, 46, 46}}) {
+    Tensor x = off_zero32(s, 0.1, 2.0, 62);
+    auto f = [](const std::vector<Tensor>& v) {
+      Philox rng(0x5eedd00dULL, 77);
+      return dropout_leaky_relu(v[0], 0.2, 0.1, true, rng);
+    };
+    parity("dropout_leaky_relu " + shape_str(s), f, {x}, kElementwise, kElementwise);
+  }
+}
