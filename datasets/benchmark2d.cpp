@@ -60,17 +60,17 @@ Batch Benchmark2D::batch(const std::vector<int64_t>& idx, Philox& rng) const {
   out.x_pair = Tensor::empty({b, 2});
   out.c = Tensor::empty({b, kCondDim2D});
   out.fdiv = Tensor::empty({b});
-  std::vector<double> u(b);
-  rng.fill_uniform(u.data(), b);
+  for (int64_t i : idx)
+    DG_CHECK(i >= 0 && i < size(), "Benchmark2D::batch: index " << i << " out of range");
+  const std::vector<int64_t> pairs = draw_real_pairs(groups_, idx, rng);
   float* x = out.x.data<float>();
   float* xp = out.x_pair.data<float>();
   float* c = out.c.data<float>();
   float* f = out.fdiv.data<float>();
   for (int64_t r = 0; r < b; ++r) {
     const int64_t i = idx[r];
-    DG_CHECK(i >= 0 && i < size(), "Benchmark2D::batch: index " << i << " out of range");
     const int64_t g = groups_.group_of[i];
-    const int64_t j = real_pair(groups_, i, u[r]);
+    const int64_t j = pairs[r];
     for (int d = 0; d < 2; ++d) {
       x[2 * r + d] = static_cast<float>(pts_.xy[2 * i + d] * kScale2D);
       xp[2 * r + d] = static_cast<float>(pts_.xy[2 * j + d] * kScale2D);
@@ -80,6 +80,15 @@ Batch Benchmark2D::batch(const std::vector<int64_t>& idx, Philox& rng) const {
     f[r] = static_cast<float>(groups_.fdiv[g]);
   }
   return out;
+}
+
+Batch Benchmark2D::all_samples() const {
+  std::vector<int64_t> all(size());
+  for (int64_t i = 0; i < size(); ++i) all[i] = i;
+  Philox unused(0, 0);  // the pairs are not part of the result
+  Batch b = batch(all, unused);
+  b.x_pair = Tensor();
+  return b;
 }
 
 }  // namespace dg::data

@@ -34,7 +34,8 @@ class Benchmark2D : public ConditionalDataset {
   Shape sample_shape() const override { return {2}; }
   int64_t condition_dim() const override { return kCondDim2D; }
   Batch batch(const std::vector<int64_t>& idx, Philox& rng) const override;
-  const Groups& groups() const { return groups_; }
+  const Groups& groups() const override { return groups_; }
+  Batch all_samples() const override;
   const Points2D& points() const { return pts_; }
 
  private:

@@ -16,22 +16,26 @@ struct Batch {
   Tensor fdiv;    // (B,) f_div of each sample's condition, in [0, 1]
 };
 
-class ConditionalDataset {
- public:
-  virtual ~ConditionalDataset() = default;
-  virtual int64_t size() const = 0;
-  virtual Shape sample_shape() const = 0;  // e.g. {2} or {1, 44, 44}
-  virtual int64_t condition_dim() const = 0;
-  // Rows `idx`; real pairs drawn with `rng` (advances it).
-  virtual Batch batch(const std::vector<int64_t>& idx, Philox& rng) const = 0;
-};
-
 // Groups of identical conditions and their diversity, shared by the 2D benchmark and ZDC data.
 struct Groups {
   std::vector<int64_t> group_of;              // (N) group index of each sample
   std::vector<std::vector<int64_t>> members;  // per group, sample indices
   std::vector<double> fdiv;                   // per group, in [0, 1]
   double max_diversity = 0;  // the f_div normalizer: largest un-normalized group diversity
+};
+
+class ConditionalDataset {
+ public:
+  virtual ~ConditionalDataset() = default;
+  virtual int64_t size() const = 0;
+  virtual Shape sample_shape() const = 0;  // e.g. {2} or {1, 44, 44}
+  virtual int64_t condition_dim() const = 0;
+  // Rows `idx`; real pairs drawn with `rng` (advances it) by draw_real_pairs.
+  virtual Batch batch(const std::vector<int64_t>& idx, Philox& rng) const = 0;
+  virtual const Groups& groups() const = 0;
+  // Every sample as one batch without pairs (x, c, fdiv of rows 0..size()-1): what a trainer
+  // uploads once to gather its batches on the device.
+  virtual Batch all_samples() const = 0;
 };
 
 // Groups samples whose condition rows (N, C) are exactly equal; f_div per group is the sum over
@@ -43,5 +47,9 @@ Groups group_by_condition(const std::vector<double>& conditions, int64_t n, int6
 // The real pair of sample i: another member of its group chosen by u in [0, 1), uniformly over
 // the other members; i itself for singletons.
 int64_t real_pair(const Groups& g, int64_t i, double u);
+// The real pairs of rows `idx`: one uniform draw per row from `rng`, then real_pair. Every data
+// set's batch() draws its pairs through this, so a trainer that gathers batches itself (on the
+// device) consumes the stream identically and gets the same pairs.
+std::vector<int64_t> draw_real_pairs(const Groups& g, const std::vector<int64_t>& idx, Philox& rng);
 
 }  // namespace dg::data

@@ -276,22 +276,34 @@ Batch ZdcDataset::batch(const std::vector<int64_t>& idx, Philox& rng) const {
   out.x_pair = Tensor::empty({b, 1, kZdcSide, kZdcSide});
   out.c = Tensor::empty({b, kZdcCondDim});
   out.fdiv = Tensor::empty({b});
-  std::vector<double> u(b);
-  rng.fill_uniform(u.data(), b);
+  for (int64_t i : idx) check_index(i, "batch");
+  const std::vector<int64_t> pairs = draw_real_pairs(groups_, idx, rng);
   float* x = out.x.data<float>();
   float* xp = out.x_pair.data<float>();
   float* c = out.c.data<float>();
   float* f = out.fdiv.data<float>();
   for (int64_t r = 0; r < b; ++r) {
     const int64_t i = idx[r];
-    check_index(i, "batch");
     const int64_t g = groups_.group_of[i];
-    const int64_t j = real_pair(groups_, i, u[r]);
+    const int64_t j = pairs[r];
     std::copy_n(log_images_.begin() + i * kZdcPixels, kZdcPixels, x + r * kZdcPixels);
     std::copy_n(log_images_.begin() + j * kZdcPixels, kZdcPixels, xp + r * kZdcPixels);
     std::copy_n(cond_.begin() + i * kZdcCondDim, kZdcCondDim, c + r * kZdcCondDim);
     f[r] = static_cast<float>(groups_.fdiv[g]);
   }
+  return out;
+}
+
+Batch ZdcDataset::all_samples() const {
+  const int64_t n = size();
+  Batch out;
+  out.x = Tensor::empty({n, 1, kZdcSide, kZdcSide});
+  out.c = Tensor::empty({n, kZdcCondDim});
+  out.fdiv = Tensor::empty({n});
+  std::copy(log_images_.begin(), log_images_.end(), out.x.data<float>());
+  std::copy(cond_.begin(), cond_.end(), out.c.data<float>());
+  float* f = out.fdiv.data<float>();
+  for (int64_t i = 0; i < n; ++i) f[i] = static_cast<float>(groups_.fdiv[groups_.group_of[i]]);
   return out;
 }
 

@@ -72,7 +72,8 @@ class ZdcDataset : public ConditionalDataset {
   // x and x_pair (B, 1, 44, 44) log1p counts, c (B, 9) standardized, fdiv (B); all float32.
   Batch batch(const std::vector<int64_t>& idx, Philox& rng) const override;
 
-  const Groups& groups() const { return groups_; }
+  const Groups& groups() const override { return groups_; }
+  Batch all_samples() const override;
   const Standardizer& standardizer() const { return st_; }
   // Indices into the ZdcRaw this data set was built from, one per sample.
   const std::vector<int64_t>& rows() const { return rows_; }

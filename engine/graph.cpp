@@ -25,7 +25,10 @@ void* StepGraph::slot(const void* key,
                       const std::function<std::unique_ptr<GraphSlotOwner>()>& make) {
   DG_CHECK(g_active == this, "StepGraph::slot outside this graph's capture");
   for (size_t i = 0; i < owners_.size(); ++i)
-    if (owners_[i].first == key) return static_cast<unsigned char*>(slots_device_) + i * kSlotBytes;
+    if (owners_[i].first == key) {
+      owners_[i].second->requested_again();
+      return static_cast<unsigned char*>(slots_device_) + i * kSlotBytes;
+    }
   DG_CHECK(owners_.size() < kMaxSlots,
            "StepGraph: more than " << kMaxSlots << " per-step values in one captured step");
   owners_.emplace_back(key, make());
@@ -48,6 +51,7 @@ void StepGraph::capture(const std::function<void()>& step) {
   } catch (...) {
     g_active = nullptr;
     cuda::capture_abort();
+    for (auto& [key, owner] : owners_) owner->aborted();
     owners_.clear();
     throw;
   }

@@ -32,6 +32,11 @@ class GraphSlotOwner {
   virtual void fill(unsigned char* slot) const = 0;
   // Advances the host state as the replayed step did.
   virtual void replayed() = 0;
+  // The capture failed: put the host state back where the step started.
+  virtual void aborted() = 0;
+  // The slot's key was asked for again in the same capture (default: fine, the same slot serves;
+  // an owner whose value must differ per use throws here).
+  virtual void requested_again() {}
 };
 
 class StepGraph {
@@ -44,10 +49,12 @@ class StepGraph {
   StepGraph(const StepGraph&) = delete;
   StepGraph& operator=(const StepGraph&) = delete;
 
-  // Captures `step` (CUDA tensors only; run it eagerly once before, so that lazily created state
-  // such as gradients and cuDNN plans exists) and instantiates the graph, then replays it once, so
-  // that the capturing call has the effect of one step. Throws, with nothing captured, when the step
-  // does something a graph cannot hold.
+  // Captures `step` (CUDA tensors only; run it eagerly twice before, so that lazily created state
+  // such as gradients, cuDNN plans and the allocator's blocks exists) and instantiates the graph,
+  // then replays it once, so that the capturing call has the effect of one step. Throws when the
+  // step does something a graph cannot hold: nothing is captured then, the slot owners' host state
+  // (dropout offsets, Adam step counts) is restored, but other effects of running `step`'s host
+  // code (e.g. gradient tensors replaced by unwritten ones) are not undone.
   void capture(const std::function<void()>& step);
   // One more step: rewrites the slots from the host state, queues the graph, advances the state.
   void replay();

@@ -68,9 +68,15 @@ class AdamStepSlot : public GraphSlotOwner {
   void fill(unsigned char* slot) const override {
     const cuda::AdamStepFloats f =
         cuda::adam_step_floats(device_constants(step_constants(opt_.options(), opt_.steps() + 1)));
+    static_assert(sizeof f <= StepGraph::kSlotBytes, "Adam's per-step floats exceed a slot");
     std::memcpy(slot, &f, sizeof f);
   }
   void replayed() override { opt_.set_steps(opt_.steps() + 1); }
+  void aborted() override { opt_.set_steps(start_); }
+  void requested_again() override {
+    DG_FAIL("Adam::step called twice in one captured step: a replay would apply both updates "
+            "with the same bias correction (capture one optimizer step per graph)");
+  }
 
  private:
   Adam& opt_;

@@ -7,6 +7,7 @@
 #include "engine/checkpoint.h"
 #include "engine/precision.h"
 #include "gan/models2d.h"
+#include "kernels/cuda/gather.h"
 #include "kernels/cuda/graph.h"
 #include "kernels/cuda/runtime.h"
 #include "gan/models_zdc.h"
@@ -35,6 +36,10 @@ Tensor repeat_rows(const Tensor& c, int64_t k) {
     for (int64_t r = 0; r < k; ++r) std::copy(s + i * w, s + (i + 1) * w, d + (i * k + r) * w);
   return out.to(c.device());
 }
+
+// Largest data set kept on the device for device-side batch gathering: 2^31 sample elements (8 GiB
+// of float32, and within the int32 row indices); larger ones are staged from the host every step.
+constexpr int64_t kMaxDeviceElements = int64_t(1) << 31;
 
 // ZDC images live in log1p space: above log(FLT_MAX) their counts (expm1) overflow to inf.
 constexpr double kLog1pCountLimit = 88.72;
@@ -119,12 +124,17 @@ void Trainer::stage() {
   std::vector<int64_t> idx(b);
   for (int64_t i = 0; i < b; ++i)
     idx[i] = std::min<int64_t>(static_cast<int64_t>(u[i] * data_->size()), data_->size() - 1);
-  data::Batch batch = data_->batch(idx, data_rng_);
   const Device dev = m_.g->device();
-  stage_into(in_.x, batch.x, dev);
-  stage_into(in_.c, batch.c, dev);
-  stage_into(in_.x_pair, batch.x_pair, dev);
-  stage_into(in_.fdiv, batch.fdiv, dev);
+  data::Batch batch;
+  if (dev == Device::CUDA && data_->size() * shape_numel(data_->sample_shape()) <= kMaxDeviceElements) {
+    stage_from_device_data(idx);
+  } else {
+    batch = data_->batch(idx, data_rng_);
+    stage_into(in_.x, batch.x, dev);
+    stage_into(in_.c, batch.c, dev);
+    stage_into(in_.x_pair, batch.x_pair, dev);
+    stage_into(in_.fdiv, batch.fdiv, dev);
+  }
   // Latents of one generator pass: z1 for every variant, z2 for the pairwise regularizers, the
   // positive's jitter and K negatives for DivCo.
   stage_into(in_.z1, z_rng_.normal({b, k}), dev);
@@ -135,9 +145,56 @@ void Trainer::stage() {
     const int64_t kneg = cfg_.reg_opt.divco_negatives;
     stage_into(in_.z2, z_rng_.uniform({b, k}, -r, r), dev);
     stage_into(in_.z_neg, z_rng_.normal({b * kneg, k}), dev);
-    stage_into(in_.c_neg, repeat_rows(batch.c, kneg), dev);
+    if (!dev_data_.x.defined()) stage_into(in_.c_neg, repeat_rows(batch.c, kneg), dev);
   }
   if (!stats_.defined()) stats_ = Tensor::zeros({4}, DType::F32, dev);
+}
+
+void Trainer::stage_from_device_data(const std::vector<int64_t>& idx) {
+  const int64_t b = static_cast<int64_t>(idx.size());
+  if (!dev_data_.x.defined()) {
+    data::Batch all = data_->all_samples();
+    dev_data_.x = all.x.to(Device::CUDA);
+    dev_data_.c = all.c.to(Device::CUDA);
+    dev_data_.fdiv = all.fdiv.to(Device::CUDA);
+  }
+  const std::vector<int64_t> pairs = data::draw_real_pairs(data_->groups(), idx, data_rng_);
+  // Rows of one step: the batch, its pairs and, for DivCo, each row repeated for its negatives.
+  const int64_t kneg = cfg_.reg == Regularizer::DivCo ? cfg_.reg_opt.divco_negatives : 0;
+  std::vector<int32_t> rows;
+  rows.reserve(static_cast<size_t>(b * (2 + kneg)));
+  for (int64_t i : idx) rows.push_back(static_cast<int32_t>(i));
+  for (int64_t j : pairs) rows.push_back(static_cast<int32_t>(j));
+  for (int64_t i : idx)
+    for (int64_t r = 0; r < kneg; ++r) rows.push_back(static_cast<int32_t>(i));
+  const int64_t n = static_cast<int64_t>(rows.size());
+  if (dev_data_.rows_capacity < n) {
+    dev_data_.rows = std::shared_ptr<void>(cuda::device_malloc(sizeof(int32_t) * n),
+                                           [](void* p) { cuda::device_free(p); });
+    dev_data_.rows_capacity = n;
+  }
+  auto* d_rows = static_cast<int32_t*>(dev_data_.rows.get());
+  cuda::copy_host_to_device_async(d_rows, rows.data(), sizeof(int32_t) * rows.size());
+  // Fixed input tensors, created once with the batch's shapes.
+  auto ensure = [](Tensor& t, Shape shape) {
+    if (!t.defined() || t.shape() != shape) t = Tensor::empty(shape, DType::F32, Device::CUDA);
+  };
+  Shape xs = data_->sample_shape();
+  xs.insert(xs.begin(), b);
+  const int64_t w = shape_numel(data_->sample_shape()), cd = data_->condition_dim();
+  ensure(in_.x, xs);
+  ensure(in_.x_pair, xs);
+  ensure(in_.c, {b, cd});
+  ensure(in_.fdiv, {b});
+  cuda::gather_rows(dev_data_.x.data<float>(), w, d_rows, b, in_.x.data<float>());
+  cuda::gather_rows(dev_data_.x.data<float>(), w, d_rows + b, b, in_.x_pair.data<float>());
+  cuda::gather_rows(dev_data_.c.data<float>(), cd, d_rows, b, in_.c.data<float>());
+  cuda::gather_rows(dev_data_.fdiv.data<float>(), 1, d_rows, b, in_.fdiv.data<float>());
+  if (kneg > 0) {
+    ensure(in_.c_neg, {b * kneg, cd});
+    cuda::gather_rows(dev_data_.c.data<float>(), cd, d_rows + 2 * b, b * kneg,
+                      in_.c_neg.data<float>());
+  }
 }
 
 void Trainer::put_stat(int index, const Tensor& scalar) {
@@ -240,11 +297,19 @@ void Trainer::step_async() {
   stage();
   if (graph_ && graph_->captured()) {
     graph_->replay();
-  } else if (graph_mode_ && eager_steps_ >= 1) {
-    // One eager step first: gradients, Adam moments and the allocator's blocks then exist, so the
-    // captured step allocates from cached memory only.
+  } else if (graph_mode_ && eager_steps_ >= 2) {
+    // Two eager steps first: gradients, Adam moments, cuBLAS state and the allocator's blocks then
+    // exist (the second step already runs with the first one's gradients alive, as every later
+    // step does), so the captured step finds its memory cached.
     graph_ = std::make_unique<StepGraph>();
-    graph_->capture([this] { compute(); });
+    try {
+      graph_->capture([this] { compute(); });
+    } catch (...) {
+      // Not retried every step: graph mode stays off until set_graph_mode(true) again.
+      graph_.reset();
+      graph_mode_ = false;
+      throw;
+    }
   } else {
     compute();
     ++eager_steps_;

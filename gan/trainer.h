@@ -51,9 +51,10 @@ class Trainer {
   void step_async();
   StepStats last_stats() const;
 
-  // Graph mode (models on the GPU): the first step_async() runs eagerly, the second captures
+  // Graph mode (models on the GPU): the first two step_async() run eagerly, the third captures
   // compute() as a CUDA graph (engine/graph.h), every later one replays it. Same losses as the
-  // eager step, bit for bit in deterministic mode.
+  // eager step, bit for bit in deterministic mode. A failed capture throws and turns graph mode
+  // off (that step's batch is drawn but not trained on).
   void set_graph_mode(bool on);
   bool graph_mode() const { return graph_mode_; }
   // Kernel nodes of the captured step (0 before the capture).
@@ -90,6 +91,17 @@ class Trainer {
     Tensor z_neg, c_neg;        // DivCo's negatives and their conditions
   };
   Inputs in_;
+  // On the GPU the data set is uploaded once (x, c, fdiv of every sample) and each batch is
+  // gathered on the device from row indices (kernels/cuda/gather.h): a step stages its indices and
+  // latents, a few kilobytes, instead of its images. Same rows and pairs as data_->batch() (the
+  // same draws from data_rng_), so the results do not depend on the path.
+  struct DeviceData {
+    Tensor x, c, fdiv;            // (N, ...) every sample; undefined: the host path
+    std::shared_ptr<void> rows;   // int32 device buffer: batch rows, pairs, DivCo's repeated rows
+    int64_t rows_capacity = 0;
+  };
+  DeviceData dev_data_;
+  void stage_from_device_data(const std::vector<int64_t>& idx);
   // (4,) on the models' device: loss_d, loss_g_adv, loss_div, overflow measure (0 when fine).
   Tensor stats_;
   bool graph_mode_ = false;

@@ -52,7 +52,11 @@ StepResult run_step_case(const StepCase& c, const StepSettings& s, const tools::
   r["step_ms_p90"] = sum.p90;
   r["step_ms_min"] = sum.min;
   r["samples_per_s"] = static_cast<double>(c.batch) / (sum.median * 1e-3);
-  r["peak_device_bytes"] = gpu ? json(cuda::allocator_stats().peak_active_bytes) : json(nullptr);
+  // Graph mode: the captured step's temporaries sit in the graph's pool, not in the active bytes,
+  // so the reserved peak (everything obtained from cudaMalloc) is the figure to compare there.
+  const cuda::AllocatorStats mem = cuda::allocator_stats();
+  r["peak_device_bytes"] = gpu ? json(mem.peak_active_bytes) : json(nullptr);
+  r["peak_reserved_bytes"] = gpu ? json(mem.peak_reserved_bytes) : json(nullptr);
   if (!gpu) {
     r["kernel_launches_per_step"] = nullptr;
   } else if (c.mode == "graph") {

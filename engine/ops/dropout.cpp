@@ -27,6 +27,7 @@ class DropoutOffsetSlot : public GraphSlotOwner {
     std::memcpy(slot, &delta, sizeof delta);
   }
   void replayed() override { rng_.set_offset(rng_.offset() + advance_); }
+  void aborted() override { rng_.set_offset(start_); }
 
  private:
   Philox& rng_;

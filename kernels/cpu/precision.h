@@ -4,7 +4,10 @@
 //   TF32: operands rounded to 10 mantissa bits (TF32), products and sums in float32.
 //   BF16: operands rounded to 7 mantissa bits (bfloat16), products and sums in float32.
 // The products of two TF32 or two BF16 values are exact in float32, so rounding the operands and
-// then multiplying in float32 gives the tensor-core result up to the order of the sums.
+// then multiplying in float32 gives the tensor-core result up to the order of the sums. BF16 on the
+// GPU rounds operands to nearest even as here; TF32 operands are converted by cuBLAS' kernels,
+// which need not round to nearest even, so GPU and CPU TF32 agree to about one TF32 ulp per
+// operand rather than to the order of the sums.
 // Host/device functions: usable from .cu files.
 #pragma once
 #include <cstdint>

@@ -29,9 +29,11 @@ struct AdamFloats {
 
 __global__ void __launch_bounds__(kAdamThreads)
     adam_kernel(AdamTable table, AdamFloats c, const float* step_slot) {
-  if (step_slot) {
+  if (step_slot) {  // an AdamStepFloats
     c.step = step_slot[0];
     c.sqrt_bc2 = step_slot[1];
+    c.l2 = step_slot[2];
+    c.decay = step_slot[3];
   }
   int k = 0;
   while (k + 1 < table.count && static_cast<int32_t>(blockIdx.x) >= table.first_block[k + 1]) ++k;
@@ -61,11 +63,12 @@ void adam_update_multi(const AdamTensor* tensors, size_t count, const AdamStepCo
   c.b2 = static_cast<float>(s.beta2);
   c.one_b1 = static_cast<float>(1.0 - s.beta1);
   c.one_b2 = static_cast<float>(1.0 - s.beta2);
-  c.l2 = static_cast<float>(s.l2);
-  c.decay = static_cast<float>(s.decay_factor);
+
   const AdamStepFloats f = adam_step_floats(s);
   c.step = f.step_size;
   c.sqrt_bc2 = f.sqrt_bc2;
+  c.l2 = f.l2;
+  c.decay = f.decay;
   c.eps = static_cast<float>(s.eps);
   AdamTable table{};
   int64_t blocks = 0;

@@ -29,16 +29,18 @@ struct AdamStepConstants {
 //   g' = g + l2 p; p' = p decay; m = b1 m + (1-b1) g'; v = b2 v + (1-b2) g'^2;
 //   p = p' - step m / (sqrt(v) / sqrt_bc2 + eps).
 // Tensors are packed up to 32 per launch (a kernel-argument table; no host-to-device copy).
-// With `step_slot` (device memory, two floats read when the kernel runs) the bias-corrected
-// float(step_size) and float(sqrt_bc2) come from there instead of `s`: a captured graph replays
-// later steps by updating them (engine/graph.h). adam_step_floats gives the values to store.
+// With `step_slot` (device memory, an AdamStepFloats read when the kernel runs) the per-step
+// constants come from there instead of `s`: a captured graph replays later steps, and sees later
+// changes of lr or weight decay, by updating it (engine/graph.h). adam_step_floats gives the
+// values to store; beta1, beta2 and eps stay as captured.
 void adam_update_multi(const AdamTensor* tensors, size_t count, const AdamStepConstants& s,
                        const float* step_slot = nullptr);
 struct AdamStepFloats {
-  float step_size, sqrt_bc2;
+  float step_size, sqrt_bc2, l2, decay;
 };
 inline AdamStepFloats adam_step_floats(const AdamStepConstants& s) {
-  return {static_cast<float>(s.step_size), static_cast<float>(s.sqrt_bc2)};
+  return {static_cast<float>(s.step_size), static_cast<float>(s.sqrt_bc2),
+          static_cast<float>(s.l2), static_cast<float>(s.decay_factor)};
 }
 
 }  // namespace dg::cuda

@@ -24,6 +24,17 @@ CachingAllocator::~CachingAllocator() {
   free_cached_locked();
 }
 
+cudaError_t CachingAllocator::malloc_block(void** p, size_t c) const {
+  if (!capturing_pool_) return cudaMalloc(p, c);
+  // The capture runs in thread-local mode, which refuses cudaMalloc as potentially unsafe; the
+  // allocation itself is fine (it is not recorded in the graph), so relax the mode around it.
+  cudaStreamCaptureMode mode = cudaStreamCaptureModeRelaxed;
+  cudaThreadExchangeStreamCaptureMode(&mode);
+  const cudaError_t err = cudaMalloc(p, c);
+  cudaThreadExchangeStreamCaptureMode(&mode);
+  return err;
+}
+
 void* CachingAllocator::pop(FreeLists& lists, size_t c) {
   auto it = lists.find(c);
   if (it == lists.end() || it->second.empty()) return nullptr;
@@ -41,17 +52,19 @@ void* CachingAllocator::allocate(size_t nbytes) {
   if (p) {
     ++st_.cache_hits;
   } else {
-    cudaError_t err = cudaMalloc(&p, c);
-    if (err == cudaErrorMemoryAllocation) {
+    cudaError_t err = malloc_block(&p, c);
+    // Freeing the cache synchronizes the device, which a capture forbids: only outside one.
+    if (err == cudaErrorMemoryAllocation && !capturing_pool_) {
       cudaGetLastError();
       free_cached_locked();
-      err = cudaMalloc(&p, c);
+      err = malloc_block(&p, c);
     }
     if (err != cudaSuccess) {
       cudaGetLastError();
       const std::string call = "cudaMalloc(" + std::to_string(c) + " bytes; engine holds " +
                                std::to_string(st_.active_bytes) + " active, " +
-                               std::to_string(st_.reserved_bytes) + " reserved)";
+                               std::to_string(st_.reserved_bytes) + " reserved" +
+                               (capturing_pool_ ? "; during a CUDA graph capture" : "") + ")";
       throw_cuda(err, call.c_str(), __FILE__, __LINE__);
     }
     ++st_.cuda_malloc_count;

@@ -63,6 +63,7 @@ class CachingAllocator {
   using FreeLists = std::unordered_map<size_t, std::vector<void*>>;  // size class -> blocks
   void free_cached_locked() noexcept;
   static void* pop(FreeLists& lists, size_t c);
+  cudaError_t malloc_block(void** p, size_t c) const;
 
   mutable std::mutex mu_;
   FreeLists free_;                                     // the shared cache

@@ -117,6 +117,8 @@ void count_library_call() {
 }
 
 void Context::stage_to_device(void* dst, const void* src, size_t n) {
+  // A staged copy recorded into a graph would replay from a slab later copies overwrite.
+  DG_CHECK(!capturing(), "copy_host_to_device_async during a CUDA graph capture");
   StagingSlab& s = staging_[next_slab_];
   next_slab_ = (next_slab_ + 1) % kStagingSlabs;
   if (s.done) DG_CUDA_CHECK(cudaEventSynchronize(s.done));  // its previous copy has finished

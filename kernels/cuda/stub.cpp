@@ -10,6 +10,7 @@
 #include "kernels/cuda/diversity.h"
 #include "kernels/cuda/dropout.h"
 #include "kernels/cuda/elementwise.h"
+#include "kernels/cuda/gather.h"
 #include "kernels/cuda/graph.h"
 #include "kernels/cuda/linear.h"
 #include "kernels/cuda/loss.h"
@@ -47,6 +48,9 @@ void set_conv_backend(ConvBackend backend) {
   if (backend == ConvBackend::Cudnn) no_cuda("set_conv_backend(Cudnn)");
 }
 ConvBackend conv_backend() { return ConvBackend::Handwritten; }
+
+// gather.h
+void gather_rows(const float*, int64_t, const int32_t*, int64_t, float*) { no_cuda("gather_rows"); }
 
 // graph.h
 void capture_begin() { no_cuda("capture_begin"); }

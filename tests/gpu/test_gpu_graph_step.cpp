@@ -53,15 +53,19 @@ TEST_CASE("gpu: graph-replayed training step equals the eager step bit for bit")
     Trainer eager = gpu_trainer(cfg), graph = gpu_trainer(cfg);
     graph.set_graph_mode(true);
     std::vector<double> a, b;
-    uint64_t mallocs = 0;
-    for (int step = 0; step < 5; ++step) {
+    uint64_t before_capture = 0, after_capture = 0;
+    for (int step = 0; step < 6; ++step) {
+      if (step == 2) before_capture = cuda::allocator_stats().cuda_malloc_count;
       const StepStats x = eager.step(), y = graph.step();
       for (double v : {x.loss_d, x.loss_g_adv, x.loss_div}) a.push_back(v);
       for (double v : {y.loss_d, y.loss_g_adv, y.loss_div}) b.push_back(v);
-      if (step == 2) mallocs = cuda::allocator_stats().cuda_malloc_count;  // after the capture
+      if (step == 2) after_capture = cuda::allocator_stats().cuda_malloc_count;
     }
+    CHECK(graph.graph_mode());
     CHECK(graph.graph_kernel_nodes() > 0);
-    CHECK(cuda::allocator_stats().cuda_malloc_count == mallocs);
+    // The warm-up left every block the captured step needs in the cache; replays allocate nothing.
+    CHECK(after_capture == before_capture);
+    CHECK(cuda::allocator_stats().cuda_malloc_count == after_capture);
     REQUIRE(a.size() == b.size());
     size_t first = a.size();
     for (size_t i = 0; i < a.size() && first == a.size(); ++i)
@@ -99,8 +103,9 @@ TEST_CASE("gpu: TF32 and BF16 GEMMs match the CPU's emulation of them") {
     const std::vector<double> cpu = linear(x, w, bias).to_vector();
     const std::vector<double> gpu =
         linear(x.to(Device::CUDA), w.to(Device::CUDA), bias.to(Device::CUDA)).to_vector();
-    // Products of rounded operands are exact in float32 on both sides; only the order of the
-    // float32 sums differs (and TF32's input rounding mode, within one TF32 ulp).
+    // Products of rounded operands are exact in float32 on both sides; the order of the float32
+    // sums differs, and cuBLAS' TF32 operand conversion need not round to nearest even (one TF32
+    // ulp per operand: hence the wider TF32 tolerance).
     const double tol = p == MatmulPrecision::TF32 ? 2e-2 : 1e-3;
     double worst = 0;
     for (size_t i = 0; i < cpu.size(); ++i) worst = std::max(worst, std::abs(cpu[i] - gpu[i]));
