@@ -59,6 +59,7 @@ nlohmann::json TrainConfig::to_json() const {
           {"eps", reg_opt.eps},
           {"generator", generator},
           {"precision", precision},
+          {"graph", graph},
           {"responses", responses},
           {"particles", particles},
           {"sim_particles", sim_particles},
@@ -94,6 +95,7 @@ TrainConfig TrainConfig::from_json(const nlohmann::json& j) {
     // Fields added with the ZDC data set; absent from 2D-only configs.
     c.generator = j.value("generator", c.generator);
     c.precision = j.value("precision", c.precision);
+    c.graph = j.value("graph", c.graph);
     c.responses = j.value("responses", c.responses);
     c.particles = j.value("particles", c.particles);
     c.sim_particles = j.value("sim_particles", c.sim_particles);

@@ -34,6 +34,9 @@ struct TrainConfig {
   // Matrix products of the training step: fp32, or tf32 (tensor cores on the GPU, emulated by
   // operand rounding on the CPU; engine/precision.h). Off by default; recorded in checkpoints.
   std::string precision = "fp32";
+  // Capture the training step as a CUDA graph and replay it (models on the GPU only). Changes how
+  // the step runs, not what it computes (the same losses bit for bit).
+  bool graph = false;
 
   double effective_lambda() const { return lambda < 0 ? default_lambda(reg) : lambda; }
   // Throws dg::Error naming the field and the accepted range.

@@ -97,6 +97,7 @@ Trainer::Trainer(TrainConfig cfg, std::shared_ptr<const data::ConditionalDataset
       data_rng_(cfg_.seed, 2ULL << 48) {
   cfg_.validate();
   DG_CHECK(data_->size() > 0, "training set is empty");
+  if (cfg_.graph) set_graph_mode(true);
   DG_CHECK(data_->condition_dim() == 10 || cfg_.dataset != "2d", "2D data must have 10 conditions");
 }
 

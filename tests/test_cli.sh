@@ -182,6 +182,36 @@ for ext in npz h5 npy; do
     bad "zdc generate --test-split to .$ext, then eval --showers" "$(tail -n 3 "$WORK/zg.out")" "$(tail -n 3 "$WORK/zs.out")"
   fi
 done
+# BF16 generation (CPU emulation of the tensor-core arithmetic): same shape, close to FP32.
+NUMPY_PY=""
+for py in python3 /usr/bin/python3; do
+  if "$py" -c "import numpy" 2>/dev/null; then NUMPY_PY=$py; break; fi
+done
+bf16_check() {  # compares the two .npy files with numpy, or (without numpy) by size and bytes
+  if [ -z "$NUMPY_PY" ]; then
+    [ "$(stat -c %s "$1")" = "$(stat -c %s "$2")" ] && ! cmp -s "$1" "$2"
+    return
+  fi
+  "$NUMPY_PY" - "$1" "$2" <<'PY'
+import sys
+import numpy as np
+a, b = np.load(sys.argv[1]), np.load(sys.argv[2])
+assert a.shape == b.shape and np.isfinite(a).all()
+assert not np.array_equal(a, b), "bf16 generation identical to fp32"
+rel = abs(a.sum() - b.sum()) / max(abs(b.sum()), 1.0)
+assert rel < 0.05, rel
+PY
+}
+if "$DIVGAN" generate --checkpoint "$zrun/checkpoint.safetensors" --test-split --precision bf16 \
+     --out "$WORK/gen_bf16.npy" >"$WORK/zb.out" 2>&1 \
+   && "$DIVGAN" generate --checkpoint "$zrun/checkpoint.safetensors" --test-split \
+     --out "$WORK/gen_fp32.npy" >>"$WORK/zb.out" 2>&1 \
+   && bf16_check "$WORK/gen_bf16.npy" "$WORK/gen_fp32.npy" >>"$WORK/zb.out" 2>&1; then
+  ok "zdc generate --precision bf16 is finite, differs from fp32 and stays close"
+else
+  bad "zdc generate --precision bf16" "$(tail -n 3 "$WORK/zb.out")"
+fi
+expect_error "generate --precision fp16" - -- generate --checkpoint "$zrun/checkpoint.safetensors" --test-split --precision fp16 --out "$WORK/x.npy"
 for cond in particles9_f8.npy particles10_f4.npy particles_deflated.npz; do
   if "$DIVGAN" generate --checkpoint "$zrun/checkpoint.safetensors" --conditions "$FIX/$cond" --out "$WORK/c.npz" \
        >"$WORK/zc.out" 2>&1 && grep -q "wrote .*c.npz: 3 showers" "$WORK/zc.out"; then
@@ -230,6 +260,8 @@ else
   expect_error "train --device cuda without a GPU" out_zcuda -- train --data zdc --steps 1 --device cuda --out out_zcuda
 fi
 expect_error "zdc --latent 8" out_zl -- train --data zdc --latent 8 --out out_zl
+expect_error "train --graph on the CPU" out_zg -- train --data zdc --graph --device cpu --steps 1 --out out_zg
+expect_error "train --precision bf16" out_zp -- train --data zdc --precision bf16 --steps 1 --out out_zp
 
 # ---- help ----------------------------------------------------------------------------------------
 for sub in "" train eval generate study2d studyzdc; do

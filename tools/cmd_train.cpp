@@ -30,6 +30,8 @@ void add_train_command(CLI::App& app) {
                   "Matrix products: fp32, or tf32 (tensor cores on a GPU; emulated on the CPU)")
       ->check(CLI::IsMember({"fp32", "tf32"}))
       ->capture_default_str();
+  cmd->add_flag("--graph", cfg->graph,
+                "Capture the training step as a CUDA graph and replay it (with --device cuda)");
   cmd->add_option("--responses", cfg->responses,
                   "ZDC responses file (.npz key arr_0, .npy, or .h5 dataset 'responses'); default: "
                   "the built-in simulator");
@@ -106,6 +108,8 @@ void add_train_command(CLI::App& app) {
   cmd->callback([=] {
     const Device dev = select_device(*device);
     gan::TrainConfig c = *cfg;
+    DG_CHECK(!c.graph || dev == Device::CUDA,
+             "--graph needs the GPU (CUDA graphs): use it with --device cuda or auto on a GPU machine");
     c.reg = gan::parse_regularizer(*reg);
     if (c.dataset == "zdc") {
       if (cmd->count("--latent") == 0) c.latent = gan::kZdcLatent;

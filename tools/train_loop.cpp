@@ -59,6 +59,7 @@ gan::TrainConfig resume_config(const gan::TrainConfig& requested, const std::str
   if (!*resuming) return requested;
   gan::TrainConfig saved = gan::read_checkpoint_config(ckpt);
   saved.steps = requested.steps;
+  saved.graph = requested.graph;  // how to run, not what to compute: this command decides
   return saved;
 }
 
@@ -73,19 +74,31 @@ double train_loop(gan::Trainer& trainer, const std::string& dir, const LoopOptio
   ProgressBar bar(trainer.steps_done(), cfg.steps, gan::regularizer_title(cfg.reg), opt.progress);
   gan::StepStats st;
   char extra[96] = "";
+  // On the GPU the steps run ahead of the host: losses are read (and checked for divergence) only
+  // every kReadEvery steps and where they are logged, evaluated or checkpointed, so the host does
+  // not wait for the device every step. A diverged step is then caught up to kReadEvery - 1 steps
+  // late, always before a checkpoint is written. On the CPU every step is read (it costs nothing).
+  constexpr int64_t kReadEvery = 16;
+  const bool on_gpu = trainer.models().g->device() == Device::CUDA;
   while (trainer.steps_done() < cfg.steps) {
-    st = trainer.step();
+    trainer.step_async();
     const int64_t s = trainer.steps_done();
-    std::snprintf(extra, sizeof extra, "D %.3f G %.3f div %.3g", st.loss_d, st.loss_g_adv,
-                  st.loss_div);
+    const bool logged = s % cfg.log_every == 0 || s == cfg.steps;
+    const bool evaluated = opt.evaluate && opt.eval_every > 0 && s % opt.eval_every == 0 && s < cfg.steps;
+    const bool saved = s % cfg.checkpoint_every == 0 || s == cfg.steps;
+    if (!on_gpu || logged || evaluated || saved || s % kReadEvery == 0) {
+      st = trainer.last_stats();
+      std::snprintf(extra, sizeof extra, "D %.3f G %.3f div %.3g", st.loss_d, st.loss_g_adv,
+                    st.loss_div);
+    }
     bar.update(s, extra);
     nlohmann::json line;
-    if (s % cfg.log_every == 0 || s == cfg.steps)
+    if (logged)
       line = {{"step", s},
               {"loss_d", st.loss_d},
               {"loss_g_adv", st.loss_g_adv},
               {"loss_div", st.loss_div}};
-    if (opt.evaluate && opt.eval_every > 0 && s % opt.eval_every == 0 && s < cfg.steps) {
+    if (evaluated) {
       nlohmann::json ev = opt.evaluate(s);
       if (line.is_null()) line = {{"step", s}};
       line["eval"] = ev;
@@ -94,7 +107,7 @@ double train_loop(gan::Trainer& trainer, const std::string& dir, const LoopOptio
                      opt.summarize(ev).c_str());
     }
     if (!line.is_null()) log << line.dump() << "\n" << std::flush;
-    if (s % cfg.checkpoint_every == 0 || s == cfg.steps) trainer.save(ckpt);
+    if (saved) trainer.save(ckpt);
   }
   bar.finish(extra);
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
