@@ -12,10 +12,11 @@
 #                                    # command on a lent machine that keeps build-gpu/ between calls)
 #
 # Dependencies: CMake, ninja, nvcc and the libraries CMakeLists.txt finds (Eigen3, nlohmann_json,
-# CLI11, doctest, HDF5, ZLIB; cuBLAS and cuDNN from the CUDA toolkit). Where the GPU machine lacks
-# some (the lent machines have no Eigen or doctest), put them under a prefix that travels with the
-# tree and name it: DG_DEPS_PREFIX=$PWD/.deps bench/run_gpu.sh (passed as CMAKE_PREFIX_PATH and
-# added to the include path). The script continues past a failing step and exits non-zero if any
+# CLI11, doctest, HDF5 (optional), ZLIB; cuBLAS and cuDNN from the CUDA toolkit). Where the GPU
+# machine lacks some (the lent machines have no Eigen or doctest), pack them on a machine that has
+# them with tools/pack_gpu_deps.sh, carry .deps/ along and name it:
+# DG_DEPS_PREFIX=$PWD/.deps bench/run_gpu.sh (passed as CMAKE_PREFIX_PATH, added to the include
+# path and to LD_LIBRARY_PATH). The script continues past a failing step and exits non-zero if any
 # step failed; the summary is the last thing it prints.
 set -uo pipefail
 cd "$(dirname "$0")/.."

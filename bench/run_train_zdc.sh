@@ -43,6 +43,14 @@ fusion_batch=128
   --precisions fp32 --steps "$steps" --warmup "$warmup" --sim-particles "$particles" --no-fusion \
   --no-generation --out "$results/train_zdc_${device}_nofusion_${stamp}.json" || rc=1
 
+# The same step with cuDNN's convolutions and batch norm (the engine's baseline backend) at
+# B = 128: the hand-written im2col path against implicit-GEMM cuDNN, eager and graph, FP32 and TF32.
+if [ "$device" = cuda ]; then
+  DG_CUDNN=1 "$build/train_zdc" --device cuda --regs "$regs" --batches 128 --modes eager,graph \
+    --precisions "$precisions" --steps "$steps" --warmup "$warmup" --sim-particles "$particles" \
+    --no-generation --out "$results/train_zdc_cuda_cudnn_${stamp}.json" || rc=1
+fi
+
 torch_jsons=()
 if "$python" -c "import torch, sys; sys.exit(0 if ('$device' == 'cpu' or torch.cuda.is_available()) else 1)" 2>/dev/null; then
   IFS=, read -r -a plist <<< "$precisions"

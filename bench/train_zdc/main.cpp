@@ -14,6 +14,7 @@
 #include "bench/train_zdc/step_bench.h"
 #include "datasets/npz.h"
 #include "engine/nn/module.h"
+#include "kernels/cuda/runtime.h"
 #include "tools/train_loop.h"
 
 namespace dg::bench {
@@ -196,7 +197,11 @@ int run(const Options& o) {
                     {"steps", s.steps},
                     {"deterministic", true},
                     {"fused_dropout_leaky_relu", o.fusion},
-                    {"conv_backend", "hand-written (im2col + cuBLAS) unless DG_CUDNN=1"},
+                    {"conv_backend",
+                     !gpu ? "cpu"
+                     : cuda::conv_backend() == cuda::ConvBackend::Cudnn
+                         ? "cudnn (DG_CUDNN=1)"
+                         : "hand-written (im2col + cuBLAS)"},
                     {"lambda",
                      {{"ms", 1.0}, {"ds", 1.0}, {"divco", 1.0}, {"sdi", 0.1}, {"divbal", 0.1}}}};
   root["results"] = results;

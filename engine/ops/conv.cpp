@@ -18,10 +18,9 @@ namespace {
 // CUDA tensors go to cuDNN or to the hand-written kernels by the run-time switch (runtime.h).
 bool use_cudnn(const char* op) {
   if (cuda::conv_backend() != cuda::ConvBackend::Cudnn) return false;
-  // The cuDNN path is the FP32 baseline: its plans exclude tensor-core math.
-  DG_CHECK(matmul_precision() == MatmulPrecision::FP32,
-           op << ": the cuDNN backend runs FP32 only; matmul precision is "
-              << matmul_precision_name(matmul_precision()) << " (select the hand-written backend)");
+  DG_CHECK(matmul_precision() != MatmulPrecision::BF16,
+           op << ": the cuDNN backend runs FP32 or TF32; matmul precision is bf16 (select the "
+                 "hand-written backend)");
   return true;
 }
 
@@ -67,7 +66,8 @@ Tensor run_forward(const Tensor& u, const Tensor& w, const cpu::ConvGeometry& g,
   Tensor y = Tensor::empty({g.N, g.O, g.Ho, g.Wo}, u.dtype(), u.device());
   if (u.device() == Device::CUDA) {
     if (use_cudnn(op))
-      cuda::cudnn_conv2d_forward(u.data<float>(), w.data<float>(), y.data<float>(), g);
+      cuda::cudnn_conv2d_forward(u.data<float>(), w.data<float>(), y.data<float>(), g,
+                                 matmul_precision());
     else
       cuda::conv2d_forward(u.data<float>(), w.data<float>(), y.data<float>(), g,
                            matmul_precision());
@@ -84,7 +84,8 @@ Tensor run_backward_data(const Tensor& gy, const Tensor& w, const cpu::ConvGeome
   Tensor gu = Tensor::empty({g.N, g.C, g.H, g.W}, gy.dtype(), gy.device());
   if (gy.device() == Device::CUDA) {
     if (use_cudnn(op))
-      cuda::cudnn_conv2d_backward_data(gy.data<float>(), w.data<float>(), gu.data<float>(), g);
+      cuda::cudnn_conv2d_backward_data(gy.data<float>(), w.data<float>(), gu.data<float>(), g,
+                                       matmul_precision());
     else
       cuda::conv2d_backward_data(gy.data<float>(), w.data<float>(), gu.data<float>(), g,
                                  matmul_precision());
@@ -103,7 +104,8 @@ Tensor conv_weight_grad(const Tensor& u, const Tensor& gy, const cpu::ConvGeomet
   Tensor gw = Tensor::empty({g.O, g.C, g.kh, g.kw}, u.dtype(), u.device());
   if (u.device() == Device::CUDA) {
     if (use_cudnn(op))
-      cuda::cudnn_conv2d_backward_weight(u.data<float>(), gy.data<float>(), gw.data<float>(), g);
+      cuda::cudnn_conv2d_backward_weight(u.data<float>(), gy.data<float>(), gw.data<float>(), g,
+                                         matmul_precision());
     else
       cuda::conv2d_backward_weight(u.data<float>(), gy.data<float>(), gw.data<float>(), g,
                                    matmul_precision());

@@ -11,22 +11,28 @@
 #include <cstdint>
 
 #include "kernels/cpu/conv_geometry.h"
+#include "kernels/cpu/precision.h"
 
 namespace dg::cuda {
 
 // True when this binary was compiled against cuDNN.
 bool built_with_cudnn();
 
-// ---- conv (geometry and contracts: conv.h). Algorithms are chosen once per geometry by cuDNN's
-// heuristic, restricted to deterministic FMA (no TF32) algorithms, and cached in the context.
+// ---- conv (geometry and contracts: conv.h). Algorithms are chosen once per geometry and precision
+// by cuDNN's heuristic, restricted to deterministic algorithms, and cached in the context. FP32:
+// FMA math only (no TF32); TF32: tensor-core math allowed (CUDNN_DEFAULT_MATH / TENSOR_OP). BF16
+// is not offered by this path (the engine refuses it there).
 // y (N,O,Ho,Wo) = conv(x, w). Assigns.
-void cudnn_conv2d_forward(const float* x, const float* w, float* y, const cpu::ConvGeometry& g);
+void cudnn_conv2d_forward(const float* x, const float* w, float* y, const cpu::ConvGeometry& g,
+                          MatmulPrecision precision = MatmulPrecision::FP32);
 // gx (N,C,H,W) = transposed conv of gy. Assigns (pixels no window covers get 0).
 void cudnn_conv2d_backward_data(const float* gy, const float* w, float* gx,
-                                const cpu::ConvGeometry& g);
+                                const cpu::ConvGeometry& g,
+                                MatmulPrecision precision = MatmulPrecision::FP32);
 // gw (O,C,kh,kw). Assigns.
 void cudnn_conv2d_backward_weight(const float* x, const float* gy, float* gw,
-                                  const cpu::ConvGeometry& g);
+                                  const cpu::ConvGeometry& g,
+                                  MatmulPrecision precision = MatmulPrecision::FP32);
 
 // ---- batch norm over x viewed as (N, C, S), per channel (cuDNN's SPATIAL mode).
 // Whether the cuDNN path can take this eps (cuDNN's CUDNN_BN_MIN_EPSILON); the engine falls back to

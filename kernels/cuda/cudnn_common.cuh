@@ -77,7 +77,7 @@ struct ConvPlan {
   size_t fwd_ws = 0, bwd_data_ws = 0, bwd_filter_ws = 0;
 };
 // N, C, H, W, O, kh, kw, stride, pad, Ho, Wo (dilation 1, no groups, cross-correlation, float32).
-using ConvKey = std::array<int64_t, 11>;
+using ConvKey = std::array<int64_t, 12>;  // geometry (11) and whether TF32 is allowed
 
 // Descriptors of batch norm over x viewed as (N, C, S, 1), SPATIAL mode: x/y and the (1, C, 1, 1)
 // per-channel parameter descriptor.

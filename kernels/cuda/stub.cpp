@@ -69,13 +69,16 @@ void event_destroy(StreamEvent*) noexcept {}
 
 // cudnn.h
 bool built_with_cudnn() { return false; }
-void cudnn_conv2d_forward(const float*, const float*, float*, const cpu::ConvGeometry&) {
+void cudnn_conv2d_forward(const float*, const float*, float*, const cpu::ConvGeometry&,
+                          MatmulPrecision) {
   no_cuda("cudnn_conv2d_forward");
 }
-void cudnn_conv2d_backward_data(const float*, const float*, float*, const cpu::ConvGeometry&) {
+void cudnn_conv2d_backward_data(const float*, const float*, float*, const cpu::ConvGeometry&,
+                                MatmulPrecision) {
   no_cuda("cudnn_conv2d_backward_data");
 }
-void cudnn_conv2d_backward_weight(const float*, const float*, float*, const cpu::ConvGeometry&) {
+void cudnn_conv2d_backward_weight(const float*, const float*, float*, const cpu::ConvGeometry&,
+                                  MatmulPrecision) {
   no_cuda("cudnn_conv2d_backward_weight");
 }
 bool cudnn_batch_norm_supports(double) { return false; }
