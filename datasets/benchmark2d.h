@@ -10,9 +10,9 @@
 namespace dg::data {
 
 struct Points2D {
-  std::vector<double> xy;  // (N, 2) original units
-  std::vector<int> cls;    // (N) 0..8
-  std::vector<int> spread; // (N) 0 or 1
+  std::vector<double> xy;   // (N, 2) original units
+  std::vector<int> cls;     // (N) 0..8
+  std::vector<int> spread;  // (N) 0 or 1
   int64_t size() const { return static_cast<int64_t>(cls.size()); }
 };
 

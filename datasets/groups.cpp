@@ -55,14 +55,16 @@ int64_t real_pair(const Groups& g, int64_t i, double u) {
   return m[k] == i ? m.back() : m[k];
 }
 
-std::vector<int64_t> draw_real_pairs(const Groups& g, const std::vector<int64_t>& idx, Philox& rng) {
+std::vector<int64_t> draw_real_pairs(const Groups& g, const std::vector<int64_t>& idx,
+                                     Philox& rng) {
   const int64_t b = static_cast<int64_t>(idx.size());
   std::vector<double> u(b);
   rng.fill_uniform(u.data(), b);
   std::vector<int64_t> out(b);
   const int64_t n = static_cast<int64_t>(g.group_of.size());
   for (int64_t r = 0; r < b; ++r) {
-    DG_CHECK(idx[r] >= 0 && idx[r] < n, "batch: index " << idx[r] << " out of range [0, " << n << ")");
+    DG_CHECK(idx[r] >= 0 && idx[r] < n,
+             "batch: index " << idx[r] << " out of range [0, " << n << ")");
     out[r] = real_pair(g, idx[r], u[r]);
   }
   return out;

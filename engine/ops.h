@@ -1,6 +1,7 @@
-// The op front-end: every op checks shapes and devices, dispatches to kernels/cpu (or kernels/cuda),
-// and records its backward on the tape. Layout is contiguous NCHW throughout; float32 everywhere,
-// float64 on the CPU (gradient checks). Each op's definition lives in engine/ops/<family>.cpp.
+// The op front-end: every op checks shapes and devices, dispatches to kernels/cpu (or
+// kernels/cuda), and records its backward on the tape. Layout is contiguous NCHW throughout;
+// float32 everywhere, float64 on the CPU (gradient checks). Each op's definition lives in
+// engine/ops/<family>.cpp.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -50,7 +51,8 @@ Tensor log_softmax(const Tensor& x);              // (N, K), over K
 Tensor reshape(const Tensor& x, const Shape& s);  // one -1 allowed; shares storage
 Tensor flatten(const Tensor& x);                  // (N, ...) -> (N, prod(...))
 Tensor concat(const std::vector<Tensor>& xs, int64_t dim);
-Tensor narrow(const Tensor& x, int64_t start, int64_t length);  // rows [start, start+length) of dim 0
+Tensor narrow(const Tensor& x, int64_t start,
+              int64_t length);  // rows [start, start+length) of dim 0
 
 // ---- dense layers (ops/linear.cpp) -----------------------------------------------------------
 Tensor matmul(const Tensor& a, const Tensor& b);  // (M,K) x (K,N) -> (M,N)

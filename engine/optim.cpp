@@ -74,8 +74,9 @@ class AdamStepSlot : public GraphSlotOwner {
   void replayed() override { opt_.set_steps(opt_.steps() + 1); }
   void aborted() override { opt_.set_steps(start_); }
   void requested_again() override {
-    DG_FAIL("Adam::step called twice in one captured step: a replay would apply both updates "
-            "with the same bias correction (capture one optimizer step per graph)");
+    DG_FAIL(
+        "Adam::step called twice in one captured step: a replay would apply both updates "
+        "with the same bias correction (capture one optimizer step per graph)");
   }
 
  private:
@@ -129,7 +130,8 @@ void Adam::step() {
       adam_update<T>(p.data<T>(), g.data<T>(), m_[i].data<T>(), v_[i].data<T>(), p.numel(), s);
     });
   }
-  if (!on_gpu.empty()) cuda::adam_update_multi(on_gpu.data(), on_gpu.size(), device_constants(s), slot);
+  if (!on_gpu.empty())
+    cuda::adam_update_multi(on_gpu.data(), on_gpu.size(), device_constants(s), slot);
 }
 
 void Adam::zero_grad() {

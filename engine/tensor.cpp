@@ -192,8 +192,8 @@ Tensor Tensor::clone() const {
 }
 
 void Tensor::copy_(const Tensor& src) {
-  DG_CHECK(src.numel() == numel(), "copy_: " << shape_str(src.shape()) << " into "
-                                              << shape_str(shape()));
+  DG_CHECK(src.numel() == numel(),
+           "copy_: " << shape_str(src.shape()) << " into " << shape_str(shape()));
   if (device() != src.device()) check_transfer_allowed("Tensor::copy_ across devices");
   if (device() == Device::CUDA || src.device() == Device::CUDA) {
     DG_CHECK(dtype() == src.dtype(), "copy_ across devices needs equal dtypes");
@@ -251,8 +251,8 @@ Tensor& Tensor::set_requires_grad(bool on) {
 Tensor Tensor::grad() const { return Tensor(impl_->grad); }
 
 void Tensor::set_grad(const Tensor& g) {
-  DG_CHECK(!g.defined() || g.shape() == shape(), "set_grad: shape " << shape_str(g.shape())
-                                                     << " != " << shape_str(shape()));
+  DG_CHECK(!g.defined() || g.shape() == shape(),
+           "set_grad: shape " << shape_str(g.shape()) << " != " << shape_str(shape()));
   impl_->grad = g.impl_ptr();
 }
 
@@ -261,8 +261,8 @@ void Tensor::zero_grad() { impl_->grad.reset(); }
 void Tensor::backward(const Tensor& grad_output) const {
   Tensor seed = grad_output;
   if (!seed.defined()) {
-    DG_CHECK(numel() == 1, "backward() without a gradient needs a scalar, got shape "
-                               << shape_str(shape()));
+    DG_CHECK(numel() == 1,
+             "backward() without a gradient needs a scalar, got shape " << shape_str(shape()));
     seed = full(shape(), 1.0, dtype(), device());
   }
   run_backward(*this, seed);
@@ -272,12 +272,12 @@ const std::shared_ptr<Node>& Tensor::grad_fn() const { return impl_->grad_fn; }
 
 void check_same_device(const Tensor& a, const Tensor& b, const char* op) {
   DG_CHECK(a.device() == b.device(), op << ": tensors on different devices ("
-                                         << device_name(a.device()) << " and "
-                                         << device_name(b.device()) << ")");
+                                        << device_name(a.device()) << " and "
+                                        << device_name(b.device()) << ")");
 }
 void check_same_dtype(const Tensor& a, const Tensor& b, const char* op) {
   DG_CHECK(a.dtype() == b.dtype(), op << ": mixed dtypes (" << dtype_name(a.dtype()) << " and "
-                                       << dtype_name(b.dtype()) << ")");
+                                      << dtype_name(b.dtype()) << ")");
 }
 void check_defined(const Tensor& a, const char* op, const char* arg) {
   DG_CHECK(a.defined(), op << ": argument '" << arg << "' is undefined");

@@ -60,8 +60,10 @@ class Tensor {
   Device device() const;
   size_t nbytes() const { return static_cast<size_t>(numel()) * dtype_size(dtype()); }
 
-  template <class T> T* data();
-  template <class T> const T* data() const;
+  template <class T>
+  T* data();
+  template <class T>
+  const T* data() const;
   void* raw();
   const void* raw() const;
 
@@ -76,7 +78,7 @@ class Tensor {
   Tensor clone() const;
   void copy_(const Tensor& src);  // same shape, any device/dtype combination on the CPU
   void fill_(double value);
-  Tensor detach() const;          // shares storage, no grad history
+  Tensor detach() const;  // shares storage, no grad history
 
   // Autograd.
   bool requires_grad() const;
@@ -104,8 +106,8 @@ struct TensorImpl {
   std::shared_ptr<Node> grad_fn;
 };
 
-// Fill every tensor created by Tensor::empty with NaN while alive (tests: an output element a kernel
-// never writes cannot pass). Thread-local, nests.
+// Fill every tensor created by Tensor::empty with NaN while alive (tests: an output element a
+// kernel never writes cannot pass). Thread-local, nests.
 struct PoisonGuard {
   PoisonGuard();
   ~PoisonGuard();
@@ -134,11 +136,17 @@ void check_defined(const Tensor& a, const char* op, const char* arg);
 }  // namespace dg
 
 // Dispatch on a CPU tensor's dtype: binds `T` to float or double inside the body.
-#define DG_DISPATCH_FLOAT(dtype, OPNAME, ...)                             \
-  [&] {                                                                   \
-    switch (dtype) {                                                      \
-      case ::dg::DType::F32: { using T = float; return __VA_ARGS__(); }   \
-      case ::dg::DType::F64: { using T = double; return __VA_ARGS__(); }  \
-    }                                                                     \
-    DG_FAIL(OPNAME << ": unsupported dtype");                             \
+#define DG_DISPATCH_FLOAT(dtype, OPNAME, ...) \
+  [&] {                                       \
+    switch (dtype) {                          \
+      case ::dg::DType::F32: {                \
+        using T = float;                      \
+        return __VA_ARGS__();                 \
+      }                                       \
+      case ::dg::DType::F64: {                \
+        using T = double;                     \
+        return __VA_ARGS__();                 \
+      }                                       \
+    }                                         \
+    DG_FAIL(OPNAME << ": unsupported dtype"); \
   }()

@@ -7,10 +7,10 @@
 #include "engine/checkpoint.h"
 #include "engine/precision.h"
 #include "gan/models2d.h"
+#include "gan/models_zdc.h"
 #include "kernels/cuda/gather.h"
 #include "kernels/cuda/graph.h"
 #include "kernels/cuda/runtime.h"
-#include "gan/models_zdc.h"
 
 namespace dg::gan {
 
@@ -127,7 +127,8 @@ void Trainer::stage() {
     idx[i] = std::min<int64_t>(static_cast<int64_t>(u[i] * data_->size()), data_->size() - 1);
   const Device dev = m_.g->device();
   data::Batch batch;
-  if (dev == Device::CUDA && data_->size() * shape_numel(data_->sample_shape()) <= kMaxDeviceElements) {
+  if (dev == Device::CUDA &&
+      data_->size() * shape_numel(data_->sample_shape()) <= kMaxDeviceElements) {
     stage_from_device_data(idx);
   } else {
     batch = data_->batch(idx, data_rng_);

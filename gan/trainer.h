@@ -96,8 +96,8 @@ class Trainer {
   // latents, a few kilobytes, instead of its images. Same rows and pairs as data_->batch() (the
   // same draws from data_rng_), so the results do not depend on the path.
   struct DeviceData {
-    Tensor x, c, fdiv;            // (N, ...) every sample; undefined: the host path
-    std::shared_ptr<void> rows;   // int32 device buffer: batch rows, pairs, DivCo's repeated rows
+    Tensor x, c, fdiv;           // (N, ...) every sample; undefined: the host path
+    std::shared_ptr<void> rows;  // int32 device buffer: batch rows, pairs, DivCo's repeated rows
     int64_t rows_capacity = 0;
   };
   DeviceData dev_data_;

@@ -37,8 +37,8 @@ void check_rows_and_pairs(const ConditionalDataset& ds) {
     CHECK(ds.groups().group_of[pairs[r]] == ds.groups().group_of[idx[r]]);
   }
   Philox c(1, 0);
-  CHECK_THROWS_WITH_AS(draw_real_pairs(ds.groups(), {ds.size()}, c), doctest::Contains("out of range"),
-                       Error);
+  CHECK_THROWS_WITH_AS(draw_real_pairs(ds.groups(), {ds.size()}, c),
+                       doctest::Contains("out of range"), Error);
 }
 
 }  // namespace

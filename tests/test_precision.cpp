@@ -18,7 +18,7 @@ TEST_CASE("precision: mantissa rounding is nearest-even at TF32 and BF16 width")
   CHECK(cpu::round_mantissa(one + std::ldexp(1.0f, -11), 10) == one);
   CHECK(cpu::round_mantissa(one + 3 * std::ldexp(1.0f, -11), 10) == one + std::ldexp(1.0f, -9));
   CHECK(cpu::round_mantissa(one + std::ldexp(1.0f, -10) + std::ldexp(1.0f, -11), 10) ==
-        one + std::ldexp(1.0f, -9));  // tie with odd lsb -> up
+        one + std::ldexp(1.0f, -9));                                   // tie with odd lsb -> up
   CHECK(cpu::round_mantissa(one + std::ldexp(1.0f, -12), 10) == one);  // below half -> down
   // BF16 keeps 7: 1 + 2^-8 ties to 1; 1 + 2^-7 + 2^-8 ties up to 1 + 2^-6.
   CHECK(cpu::round_mantissa(one + std::ldexp(1.0f, -8), 7) == one);

@@ -24,9 +24,7 @@ TEST_CASE("host transfer guard: item, to, to_vector and from_vector throw inside
     CHECK_THROWS_WITH_AS((void)t.to(Device::CPU), doctest::Contains("Tensor::to(Device)"), Error);
     CHECK_THROWS_AS((void)t.to_vector(), Error);
     CHECK_THROWS_AS((void)Tensor::from_vector({1.0}, {1}), Error);
-    {
-      HostTransferGuard inner;
-    }
+    { HostTransferGuard inner; }
     CHECK(host_transfers_forbidden());  // the inner guard restored the outer state
     Tensor s = add(t, 1.0);             // device-side ops are fine
     CHECK(s.numel() == 3);

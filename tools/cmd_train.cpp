@@ -108,8 +108,9 @@ void add_train_command(CLI::App& app) {
   cmd->callback([=] {
     const Device dev = select_device(*device);
     gan::TrainConfig c = *cfg;
-    DG_CHECK(!c.graph || dev == Device::CUDA,
-             "--graph needs the GPU (CUDA graphs): use it with --device cuda or auto on a GPU machine");
+    DG_CHECK(
+        !c.graph || dev == Device::CUDA,
+        "--graph needs the GPU (CUDA graphs): use it with --device cuda or auto on a GPU machine");
     c.reg = gan::parse_regularizer(*reg);
     if (c.dataset == "zdc") {
       if (cmd->count("--latent") == 0) c.latent = gan::kZdcLatent;

@@ -84,7 +84,8 @@ double train_loop(gan::Trainer& trainer, const std::string& dir, const LoopOptio
     trainer.step_async();
     const int64_t s = trainer.steps_done();
     const bool logged = s % cfg.log_every == 0 || s == cfg.steps;
-    const bool evaluated = opt.evaluate && opt.eval_every > 0 && s % opt.eval_every == 0 && s < cfg.steps;
+    const bool evaluated =
+        opt.evaluate && opt.eval_every > 0 && s % opt.eval_every == 0 && s < cfg.steps;
     const bool saved = s % cfg.checkpoint_every == 0 || s == cfg.steps;
     if (!on_gpu || logged || evaluated || saved || s % kReadEvery == 0) {
       st = trainer.last_stats();

@@ -12,14 +12,27 @@
 #include <cstdint>
 #include <functional>
 #include <nlohmann/json.hpp>
-
-#include "bench/common/run_info.h"
 #include <string>
 #include <vector>
+
+#include "bench/common/run_info.h"
 
 namespace dg::bench {
 
 using json = nlohmann::json;
+
+// The ZDC activations (gan/models_zdc.cpp, per sample) that the elementwise-type benchmarks run
+// at: each is followed by batch norm, dropout and leaky ReLU in the networks.
+struct Activation {
+  const char* name;
+  int64_t per_sample;
+};
+inline constexpr Activation kZdcActivations[] = {
+    {"zdc_gen dense 128*13*13", 128 * 13 * 13},
+    {"zdc_gen 128 @24x24", 128 * 24 * 24},
+    {"zdc_gen 64 @46x46", 64 * 46 * 46},
+    {"zdc_disc 32 @42x42", 32 * 42 * 42},
+};
 
 // Command line shared by every benchmark:
 //   --batch 128,256   batch sizes (default: the ZDC training batches 128 and 256)
@@ -114,7 +127,6 @@ Timing time_it(const std::function<void()>& fn, const Options& opt);
 // The napkin math beside a time: flops and the fewest bytes the op must move.
 json figures(const Timing& t, double flops, double bytes);
 void print_timing(const std::string& version, const Timing& t, double flops, double bytes);
-
 
 // One benchmark program's report: fills device, git and config, collects cases, writes
 // <out>/<family>_<commit12>_<UTC timestamp>.json.

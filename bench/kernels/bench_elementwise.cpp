@@ -22,18 +22,6 @@ using dg::cpu::UnaryOp;
 
 namespace {
 
-struct Act {
-  const char* name;
-  int64_t per_sample;
-};
-// gan/models_zdc.cpp activations (per sample).
-const Act kActs[] = {
-    {"zdc_gen dense 128*13*13", 128 * 13 * 13},
-    {"zdc_gen 128 @24x24", 128 * 24 * 24},
-    {"zdc_gen 64 @46x46", 64 * 46 * 46},
-    {"zdc_disc 32 @42x42", 32 * 42 * 42},
-};
-
 int run(int argc, char** argv) {
   const Options opt = parse_options(argc, argv);
   Report rep("elementwise", opt);
@@ -43,7 +31,7 @@ int run(int argc, char** argv) {
   const dg::cpu::UnaryParams none{};
   uint64_t seed = 500;
   for (int64_t B : opt.batches) {
-    for (const auto& a : kActs) {
+    for (const auto& a : kZdcActivations) {
       const int64_t n = B * a.per_sample;
       const auto hx = random_uniform(n, seed++, -3.f, 3.f), hb = random_uniform(n, seed++),
                  hg = random_uniform(n, seed++);

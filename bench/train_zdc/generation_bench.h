@@ -13,8 +13,8 @@ namespace dg::bench {
 
 struct GenerationSettings {
   Device device = Device::CPU;
-  int64_t batch = 4096;      // showers per generator call in the timing
-  int reps = 20;             // timed calls per precision
+  int64_t batch = 4096;        // showers per generator call in the timing
+  int reps = 20;               // timed calls per precision
   int64_t ws_showers = 20000;  // showers per precision in the channel comparison
   std::vector<MatmulPrecision> precisions{MatmulPrecision::FP32, MatmulPrecision::TF32,
                                           MatmulPrecision::BF16};

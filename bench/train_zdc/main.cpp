@@ -65,7 +65,8 @@ std::vector<std::string> split_csv(const std::string& s, const char* flag) {
   size_t start = 0;
   while (start <= s.size()) {
     const size_t comma = s.find(',', start);
-    const std::string tok = s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    const std::string tok =
+        s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
     DG_CHECK(!tok.empty(), flag << ": empty entry in '" << s << "'");
     out.push_back(tok);
     if (comma == std::string::npos) break;
@@ -141,10 +142,12 @@ int run(const Options& o) {
   for (const std::string& r : split_csv(o.regs, "--regs"))
     regs.push_back(gan::parse_regularizer(r));
   const auto batches = parse_batches(o.batches.empty() ? (gpu ? "64,128,256" : "32") : o.batches);
-  const auto modes = split_csv(o.modes.empty() ? (gpu ? "eager,graph" : "eager") : o.modes, "--modes");
+  const auto modes =
+      split_csv(o.modes.empty() ? (gpu ? "eager,graph" : "eager") : o.modes, "--modes");
   for (const std::string& m : modes) {
     DG_CHECK(m == "eager" || m == "graph", "--modes: unknown mode '" << m << "' (eager, graph)");
-    DG_CHECK(m == "eager" || gpu, "--modes graph needs the GPU (CUDA graphs); this run is on the CPU");
+    DG_CHECK(m == "eager" || gpu,
+             "--modes graph needs the GPU (CUDA graphs); this run is on the CPU");
   }
   std::vector<MatmulPrecision> precisions;
   for (const std::string& p : split_csv(o.precisions, "--precisions"))
@@ -158,11 +161,10 @@ int run(const Options& o) {
       for (int64_t b : batches)
         for (gan::Regularizer reg : regs) {
           std::fprintf(stderr, "train_zdc: %s B=%lld %s %s ...\n",
-                       gan::regularizer_name(reg).c_str(), static_cast<long long>(b),
-                       mode.c_str(), matmul_precision_name(p));
+                       gan::regularizer_name(reg).c_str(), static_cast<long long>(b), mode.c_str(),
+                       matmul_precision_name(p));
           StepResult r = run_step_case({reg, b, mode, p}, s, data);
-          const std::string key =
-              std::to_string(b) + "/" + mode + "/" + matmul_precision_name(p);
+          const std::string key = std::to_string(b) + "/" + mode + "/" + matmul_precision_name(p);
           if (reg == gan::Regularizer::None) none_ms[key] = r.median_ms;
           if (reg != gan::Regularizer::None && none_ms.count(key)) {
             const double extra = r.median_ms - none_ms[key];
@@ -186,24 +188,25 @@ int run(const Options& o) {
   root["git"] = git_info();
   root["commit"] = root["git"]["commit"];
   root["device"] = {{"kind", gpu ? "cuda" : "cpu"}, {"gpu", gpu_info()}, {"cpu", cpu_info()}};
-  if (gpu) root["device"]["name"] = root["device"]["gpu"]["name"];
-  else root["device"]["name"] = root["device"]["cpu"].value("model", "cpu");
-  root["config"] = {{"generator", o.generator},
-                    {"sim_particles", o.sim_particles},
-                    {"data_seed", o.data_seed},
-                    {"data_rows", data.train->size()},
-                    {"seed", o.seed},
-                    {"warmup", s.warmup},
-                    {"steps", s.steps},
-                    {"deterministic", true},
-                    {"fused_dropout_leaky_relu", o.fusion},
-                    {"conv_backend",
-                     !gpu ? "cpu"
-                     : cuda::conv_backend() == cuda::ConvBackend::Cudnn
-                         ? "cudnn (DG_CUDNN=1)"
-                         : "hand-written (im2col + cuBLAS)"},
-                    {"lambda",
-                     {{"ms", 1.0}, {"ds", 1.0}, {"divco", 1.0}, {"sdi", 0.1}, {"divbal", 0.1}}}};
+  if (gpu)
+    root["device"]["name"] = root["device"]["gpu"]["name"];
+  else
+    root["device"]["name"] = root["device"]["cpu"].value("model", "cpu");
+  root["config"] = {
+      {"generator", o.generator},
+      {"sim_particles", o.sim_particles},
+      {"data_seed", o.data_seed},
+      {"data_rows", data.train->size()},
+      {"seed", o.seed},
+      {"warmup", s.warmup},
+      {"steps", s.steps},
+      {"deterministic", true},
+      {"fused_dropout_leaky_relu", o.fusion},
+      {"conv_backend", !gpu ? "cpu"
+                       : cuda::conv_backend() == cuda::ConvBackend::Cudnn
+                           ? "cudnn (DG_CUDNN=1)"
+                           : "hand-written (im2col + cuBLAS)"},
+      {"lambda", {{"ms", 1.0}, {"ds", 1.0}, {"divco", 1.0}, {"sdi", 0.1}, {"divbal", 0.1}}}};
   root["results"] = results;
   print_table(results);
 
@@ -226,21 +229,23 @@ int run(const Options& o) {
     std::fprintf(stderr, "train_zdc: generation ...\n");
     json gen = run_generation(*g, data, gs);
     root["generation"] = {{"model", source}, {"results", gen}};
-    std::printf("\n| precision | batch | showers/s | call ms | mean channel WS vs FP32 |\n"
-                "|---|---:|---:|---:|---:|\n");
+    std::printf(
+        "\n| precision | batch | showers/s | call ms | mean channel WS vs FP32 |\n"
+        "|---|---:|---:|---:|---:|\n");
     for (const json& e : gen)
       std::printf("| %s%s | %lld | %.0f | %.3f | %s |\n", e["precision"].get<std::string>().c_str(),
                   e["emulated"].get<bool>() ? " (CPU emulation)" : "",
-                  static_cast<long long>(e["batch"].get<int64_t>()), e["showers_per_s"].get<double>(),
-                  e["call_ms_median"].get<double>(),
+                  static_cast<long long>(e["batch"].get<int64_t>()),
+                  e["showers_per_s"].get<double>(), e["call_ms_median"].get<double>(),
                   fmt_or_dash(e.value("mean_channel_ws_vs_fp32", json(nullptr)), "%.4g").c_str());
   }
 
-  const std::string path =
-      !o.out.empty() ? o.out
-                     : std::string(DG_SOURCE_DIR) + "/bench/results/train_zdc_" + (gpu ? "cuda" : "cpu") +
-                           "_" + root["git"]["commit"].get<std::string>().substr(0, 12) + "_" +
-                           utc_stamp(true) + ".json";
+  const std::string path = !o.out.empty()
+                               ? o.out
+                               : std::string(DG_SOURCE_DIR) + "/bench/results/train_zdc_" +
+                                     (gpu ? "cuda" : "cpu") + "_" +
+                                     root["git"]["commit"].get<std::string>().substr(0, 12) + "_" +
+                                     utc_stamp(true) + ".json";
   write_json_atomic(path, root);
   std::printf("\nwrote %s\n", path.c_str());
   return 0;
@@ -254,7 +259,8 @@ int main(int argc, char** argv) {
   CLI::App app{"train_zdc: ZDC training-step and generation benchmark (JSON + Markdown)"};
   app.add_option("--device", o.device, "cpu | cuda | auto")->capture_default_str();
   app.add_option("--regs", o.regs, "regularizers, comma-separated")->capture_default_str();
-  app.add_option("--batches", o.batches, "batch sizes (default: 64,128,256 on the GPU, 32 on the CPU)");
+  app.add_option("--batches", o.batches,
+                 "batch sizes (default: 64,128,256 on the GPU, 32 on the CPU)");
   app.add_option("--modes", o.modes, "eager,graph (graph: GPU only; default both on the GPU)");
   app.add_option("--precisions", o.precisions, "matmul precisions of the step: fp32,tf32")
       ->capture_default_str();
@@ -267,13 +273,15 @@ int main(int argc, char** argv) {
   app.add_flag("!--no-generation", o.generation, "skip the generation benchmark");
   app.add_flag("!--no-fusion", o.fusion,
                "run dropout and leaky ReLU as separate ops (the 'before' of the fusion)");
-  app.add_option("--gen-batch", o.gen_batch, "showers per generator call (default 4096 GPU, 256 CPU)");
+  app.add_option("--gen-batch", o.gen_batch,
+                 "showers per generator call (default 4096 GPU, 256 CPU)");
   app.add_option("--gen-reps", o.gen_reps, "timed generator calls per precision");
   app.add_option("--ws-showers", o.ws_showers, "showers per precision in the channel comparison");
   app.add_option("--checkpoint", o.checkpoint, "a trained ZDC checkpoint for the generation part");
   app.add_option("--export-data", o.export_data,
                  "write the training split to this .npz for bench/reference and exit");
-  app.add_option("--out", o.out, "JSON path (default bench/results/train_zdc_<device>_<commit>_<time>.json)");
+  app.add_option("--out", o.out,
+                 "JSON path (default bench/results/train_zdc_<device>_<commit>_<time>.json)");
   CLI11_PARSE(app, argc, argv);
   try {
     return dg::bench::run(o);

@@ -28,7 +28,8 @@ void RegionTimer::begin() {
 
 void RegionTimer::end() {
   if (device_ == Device::CUDA) {
-    DG_CHECK(!events_.empty() && events_.back().second == nullptr, "RegionTimer::end without begin");
+    DG_CHECK(!events_.empty() && events_.back().second == nullptr,
+             "RegionTimer::end without begin");
     events_.back().second = cuda::event_record();
   } else {
     cpu_ms_.push_back(

@@ -29,9 +29,9 @@ struct StepSettings {
 };
 
 struct StepResult {
-  nlohmann::json json;      // the fields shared with bench/reference (see bench/README.md)
+  nlohmann::json json;  // the fields shared with bench/reference (see bench/README.md)
   double median_ms = 0;
-  gan::Models models;       // after training, for the generation benchmark
+  gan::Models models;  // after training, for the generation benchmark
 };
 
 // Trains a fresh pair of networks for warmup + steps steps and measures the timed ones.

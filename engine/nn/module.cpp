@@ -142,7 +142,8 @@ Tensor Sequential::forward(const Tensor& x) {
     auto* drop = dynamic_cast<Dropout*>(layers_[i].get());
     auto* act = i + 1 < layers_.size() ? dynamic_cast<LeakyReLU*>(layers_[i + 1].get()) : nullptr;
     if (fuse && drop && act) {
-      h = dropout_leaky_relu(h, drop->probability(), act->slope(), drop->is_training(), drop->rng());
+      h = dropout_leaky_relu(h, drop->probability(), act->slope(), drop->is_training(),
+                             drop->rng());
       ++i;
       continue;
     }

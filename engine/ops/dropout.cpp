@@ -79,7 +79,8 @@ Tensor dropout(const Tensor& x, double p, bool training, Philox& rng) {
 Tensor dropout_leaky_relu(const Tensor& x, double p, double slope, bool training, Philox& rng) {
   check_defined(x, "dropout_leaky_relu", "x");
   DG_CHECK(p >= 0.0 && p < 1.0, "dropout: probability " << p << " outside [0, 1)");
-  if (!training || p == 0.0 || !(slope > 0.0)) return leaky_relu(dropout(x, p, training, rng), slope);
+  if (!training || p == 0.0 || !(slope > 0.0))
+    return leaky_relu(dropout(x, p, training, rng), slope);
   const double keep = 1.0 - p, scale = 1.0 / keep;
   const uint64_t* delta = capture_delta(x, rng);
   const uint64_t seed = rng.seed(), offset = rng.offset();
@@ -97,20 +98,22 @@ Tensor dropout_leaky_relu(const Tensor& x, double p, double slope, bool training
   rng.set_offset(offset + cpu::philox_uniform_blocks(static_cast<uint64_t>(x.numel())));
   if (needs_grad(x)) {
     Tensor y = out.detach();
-    record(out, "dropout_leaky_relu", {x}, [y, seed, offset, keep, scale, slope, delta](const Tensor& g) {
-      Tensor gx = Tensor::empty(g.shape(), g.dtype(), g.device());
-      if (g.device() == Device::CUDA) {
-        cuda::dropout_leaky_relu_backward(y.data<float>(), g.data<float>(), gx.data<float>(),
-                                          g.numel(), seed, offset, keep, static_cast<float>(scale),
-                                          static_cast<float>(slope), delta);
-      } else {
-        DG_DISPATCH_FLOAT(g.dtype(), "dropout_leaky_relu backward", [&] {
-          cpu::dropout_leaky_relu_backward<T>(y.data<T>(), g.data<T>(), gx.data<T>(), g.numel(),
-                                              seed, offset, keep, T(scale), T(slope));
-        });
-      }
-      return std::vector<Tensor>{gx};
-    });
+    record(out, "dropout_leaky_relu", {x},
+           [y, seed, offset, keep, scale, slope, delta](const Tensor& g) {
+             Tensor gx = Tensor::empty(g.shape(), g.dtype(), g.device());
+             if (g.device() == Device::CUDA) {
+               cuda::dropout_leaky_relu_backward(
+                   y.data<float>(), g.data<float>(), gx.data<float>(), g.numel(), seed, offset,
+                   keep, static_cast<float>(scale), static_cast<float>(slope), delta);
+             } else {
+               DG_DISPATCH_FLOAT(g.dtype(), "dropout_leaky_relu backward", [&] {
+                 cpu::dropout_leaky_relu_backward<T>(y.data<T>(), g.data<T>(), gx.data<T>(),
+                                                     g.numel(), seed, offset, keep, T(scale),
+                                                     T(slope));
+               });
+             }
+             return std::vector<Tensor>{gx};
+           });
   }
   return out;
 }

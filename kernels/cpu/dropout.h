@@ -11,8 +11,8 @@ namespace dg::cpu {
 // out[i] = in[i] * scale where kept, 0 elsewhere; assigns every element of out (in == out is fine).
 // Forward passes x, backward passes dL/dout with the same (seed, offset, keep_prob, scale).
 template <class T>
-void dropout_apply(const T* in, T* out, int64_t n, uint64_t seed, uint64_t offset,
-                   double keep_prob, T scale) {
+void dropout_apply(const T* in, T* out, int64_t n, uint64_t seed, uint64_t offset, double keep_prob,
+                   T scale) {
   // One Philox block serves four consecutive elements (the uniform layout of engine/rng.h).
   for (int64_t b = 0; b * 4 < n; ++b) {
     const PhiloxWords w = philox_block(seed, offset + static_cast<uint64_t>(b));

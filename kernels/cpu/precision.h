@@ -13,11 +13,7 @@
 #include <cstdint>
 #include <cstring>
 
-#ifdef __CUDACC__
-#define DG_HOST_DEVICE __host__ __device__
-#else
-#define DG_HOST_DEVICE
-#endif
+#include "kernels/cpu/host_device.h"
 
 namespace dg {
 

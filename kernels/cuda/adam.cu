@@ -75,8 +75,7 @@ void adam_update_multi(const AdamTensor* tensors, size_t count, const AdamStepCo
   auto flush = [&] {
     if (table.count == 0) return;
     table.first_block[table.count] = static_cast<int32_t>(blocks);
-    adam_kernel<<<static_cast<unsigned>(blocks), kAdamThreads, 0, stream()>>>(table, c,
-                                                                             step_slot);
+    adam_kernel<<<static_cast<unsigned>(blocks), kAdamThreads, 0, stream()>>>(table, c, step_slot);
     DG_CUDA_CHECK_LAUNCH("adam_kernel");
     table = AdamTable{};
     blocks = 0;

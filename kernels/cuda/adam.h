@@ -39,8 +39,8 @@ struct AdamStepFloats {
   float step_size, sqrt_bc2, l2, decay;
 };
 inline AdamStepFloats adam_step_floats(const AdamStepConstants& s) {
-  return {static_cast<float>(s.step_size), static_cast<float>(s.sqrt_bc2),
-          static_cast<float>(s.l2), static_cast<float>(s.decay_factor)};
+  return {static_cast<float>(s.step_size), static_cast<float>(s.sqrt_bc2), static_cast<float>(s.l2),
+          static_cast<float>(s.decay_factor)};
 }
 
 }  // namespace dg::cuda

@@ -66,11 +66,11 @@ class CachingAllocator {
   cudaError_t malloc_block(void** p, size_t c) const;
 
   mutable std::mutex mu_;
-  FreeLists free_;                                     // the shared cache
-  std::unordered_map<void*, size_t> live_;             // block in use -> its size class
-  std::unordered_map<uint64_t, FreeLists> pools_;      // graph pool -> its free blocks
-  std::unordered_map<void*, uint64_t> pool_of_;        // block owned by a graph pool -> the pool
-  uint64_t capturing_pool_ = 0;                        // 0: no capture open
+  FreeLists free_;                                 // the shared cache
+  std::unordered_map<void*, size_t> live_;         // block in use -> its size class
+  std::unordered_map<uint64_t, FreeLists> pools_;  // graph pool -> its free blocks
+  std::unordered_map<void*, uint64_t> pool_of_;    // block owned by a graph pool -> the pool
+  uint64_t capturing_pool_ = 0;                    // 0: no capture open
   uint64_t next_pool_ = 1;
   AllocatorStats st_;
 };

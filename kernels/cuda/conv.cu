@@ -145,9 +145,9 @@ void conv2d_forward(const float* x, const float* w, float* y, const cpu::ConvGeo
     const float* cn = columns(x + n0 * cg.in_image(), nb, pointwise, col, g);
     // y_n (O,P) = w (O,K) col_n (K,P): column-major y_n^T (P,O) = col_n^T (P,K) w^T (K,O).
     gemm_cm(CUBLAS_OP_N, CUBLAS_OP_N, static_cast<int>(g.P), static_cast<int>(g.O),
-            static_cast<int>(g.K), cn, static_cast<int>(g.P), g.K * g.P, w, static_cast<int>(g.K), 0,
-            0.0f, y + n0 * cg.out_image(), static_cast<int>(g.P), g.O * g.P, static_cast<int>(nb),
-            precision);
+            static_cast<int>(g.K), cn, static_cast<int>(g.P), g.K * g.P, w, static_cast<int>(g.K),
+            0, 0.0f, y + n0 * cg.out_image(), static_cast<int>(g.P), g.O * g.P,
+            static_cast<int>(nb), precision);
   }
 }
 

@@ -1,6 +1,5 @@
-// Inverted dropout on the GPU (contract: dropout.h). One thread per Philox block of four elements
-// (the uniform layout of engine/rng.h): the thread computes the block once and applies its four
-// words, exactly as cpu::dropout_apply does.
+// Inverted dropout and the fused dropout + leaky ReLU on the GPU (contract: dropout.h), one kernel
+// for both, with the masks of kernels/cpu/dropout.h.
 // Status: compiled in CI; NOT YET RUN ON A GPU.
 #include "kernels/cpu/philox.h"
 #include "kernels/cuda/check.cuh"
@@ -11,24 +10,11 @@ namespace dg::cuda {
 
 namespace {
 
-__global__ void dropout_kernel(const float* in, float* out, int64_t n, uint64_t seed,
-                               uint64_t offset, double keep, float scale,
-                               const uint64_t* offset_delta) {
-  if (offset_delta) offset += *offset_delta;
-  const int64_t blocks = (n + 3) / 4;
-  for (int64_t b = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; b < blocks;
-       b += int64_t(gridDim.x) * blockDim.x) {
-    const cpu::PhiloxWords w = cpu::philox_block(seed, offset + static_cast<uint64_t>(b));
-    const int64_t end = n - b * 4 < 4 ? n - b * 4 : 4;
-    for (int64_t k = 0; k < end; ++k) {
-      const int64_t i = b * 4 + k;
-      out[i] = cpu::philox_word_to_unit(w.w[k]) < keep ? in[i] * scale : 0.0f;
-    }
-  }
-}
-
-// One thread per Philox block, like dropout_kernel; `fwd` selects the forward (a = in) or the
-// backward (a = the forward's output, gy the incoming gradient).
+// One thread per Philox block of four elements (the uniform layout of engine/rng.h): the thread
+// computes the block once and applies its four words, as the CPU loops do. `fwd` selects the
+// forward (a = in) or the backward (a = the forward's output, gy the incoming gradient). Plain
+// dropout is the forward with slope 1: kept ? (d > 0 ? d : 1 * d) : 0 is kept ? in * scale : 0,
+// bit for bit.
 __global__ void dropout_lrelu_kernel(const float* a, const float* gy, float* out, int64_t n,
                                      uint64_t seed, uint64_t offset, double keep, float scale,
                                      float slope, const uint64_t* offset_delta, bool fwd) {
@@ -75,9 +61,9 @@ void dropout_leaky_relu_backward(const float* out, const float* gy, float* gx, i
 void dropout_apply(const float* in, float* out, int64_t n, uint64_t seed, uint64_t offset,
                    double keep_prob, float scale, const uint64_t* offset_delta) {
   if (n == 0) return;
-  dropout_kernel<<<grid_for((n + 3) / 4), kBlock, 0, stream()>>>(in, out, n, seed, offset,
-                                                                 keep_prob, scale, offset_delta);
-  DG_CUDA_CHECK_LAUNCH("dropout_kernel");
+  dropout_lrelu_kernel<<<grid_for((n + 3) / 4), kBlock, 0, stream()>>>(
+      in, nullptr, out, n, seed, offset, keep_prob, scale, 1.0f, offset_delta, true);
+  DG_CUDA_CHECK_LAUNCH("dropout_lrelu_kernel (plain dropout)");
 }
 
 }  // namespace dg::cuda

@@ -9,7 +9,6 @@ namespace dg::cuda {
 
 // out (count, width) row r = table (rows, width) row rows[r]; every rows[r] must be in [0, rows)
 // (not checked on the device: the caller validates the indices on the host). Assigns all of out.
-void gather_rows(const float* table, int64_t width, const int32_t* rows, int64_t count,
-                 float* out);
+void gather_rows(const float* table, int64_t width, const int32_t* rows, int64_t count, float* out);
 
 }  // namespace dg::cuda

@@ -38,8 +38,8 @@ void gemm_cm(cublasOperation_t ta, cublasOperation_t tb, int m, int n, int k, co
   switch (precision) {
     case MatmulPrecision::FP32:
       if (batch == 1)
-        DG_CUBLAS_CHECK(cublasSgemm(c.cublas(), ta, tb, m, n, k, &alpha, A, lda, B, ldb, &beta, C,
-                                    ldc));
+        DG_CUBLAS_CHECK(
+            cublasSgemm(c.cublas(), ta, tb, m, n, k, &alpha, A, lda, B, ldb, &beta, C, ldc));
       else
         DG_CUBLAS_CHECK(cublasSgemmStridedBatched(c.cublas(), ta, tb, m, n, k, &alpha, A, lda,
                                                   stride_a, B, ldb, stride_b, &beta, C, ldc,
@@ -59,10 +59,10 @@ void gemm_cm(cublasOperation_t ta, cublasOperation_t tb, int m, int n, int k, co
       DeviceBuffer b16(sizeof(__nv_bfloat16) * static_cast<size_t>(nb));
       const __nv_bfloat16* a = to_bf16(A, na, a16);
       const __nv_bfloat16* b = to_bf16(B, nb, b16);
-      DG_CUBLAS_CHECK(cublasGemmStridedBatchedEx(
-          c.cublas(), ta, tb, m, n, k, &alpha, a, CUDA_R_16BF, lda, stride_a, b, CUDA_R_16BF, ldb,
-          stride_b, &beta, C, CUDA_R_32F, ldc, stride_c, batch, CUBLAS_COMPUTE_32F,
-          CUBLAS_GEMM_DEFAULT));
+      DG_CUBLAS_CHECK(cublasGemmStridedBatchedEx(c.cublas(), ta, tb, m, n, k, &alpha, a,
+                                                 CUDA_R_16BF, lda, stride_a, b, CUDA_R_16BF, ldb,
+                                                 stride_b, &beta, C, CUDA_R_32F, ldc, stride_c,
+                                                 batch, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
       break;
     }
   }

@@ -121,8 +121,10 @@ void Context::stage_to_device(void* dst, const void* src, size_t n) {
   DG_CHECK(!capturing(), "copy_host_to_device_async during a CUDA graph capture");
   StagingSlab& s = staging_[next_slab_];
   next_slab_ = (next_slab_ + 1) % kStagingSlabs;
-  if (s.done) DG_CUDA_CHECK(cudaEventSynchronize(s.done));  // its previous copy has finished
-  else DG_CUDA_CHECK(cudaEventCreateWithFlags(&s.done, cudaEventDisableTiming));
+  if (s.done)
+    DG_CUDA_CHECK(cudaEventSynchronize(s.done));  // its previous copy has finished
+  else
+    DG_CUDA_CHECK(cudaEventCreateWithFlags(&s.done, cudaEventDisableTiming));
   if (s.capacity < n) {
     if (s.host) DG_CUDA_CHECK(cudaFreeHost(s.host));
     s.host = nullptr;

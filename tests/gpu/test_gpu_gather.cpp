@@ -35,8 +35,7 @@ TEST_CASE("gpu: gather_rows copies the indexed rows exactly") {
     cuda::device_free(d_rows);
     int64_t bad = 0;
     for (int64_t r = 0; r < b; ++r)
-      for (int64_t k = 0; k < width; ++k)
-        bad += !(got[r * width + k] == src[rows[r] * width + k]);
+      for (int64_t k = 0; k < width; ++k) bad += !(got[r * width + k] == src[rows[r] * width + k]);
     CHECK(bad == 0);
   }
 }
