@@ -88,7 +88,7 @@ fi
 
 # The whole training step, ours and PyTorch's side by side, plus generation throughput.
 if has train; then
-  step train_zdc env BUILD_DIR="$build" bash bench/run_train_zdc.sh
+  step train_zdc env -u STEPS BUILD_DIR="$build" bash bench/run_train_zdc.sh
 fi
 
 # Every microbenchmark (each validates all its versions before timing; exit 1 on a failed check).

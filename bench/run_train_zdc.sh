@@ -5,7 +5,7 @@
 # table with ratios (bench/reference/compare.py) and saves it beside the JSON in bench/results/.
 #
 #   bench/run_train_zdc.sh                      # on a GPU machine: B = 64,128,256, FP32 and TF32
-#   DEVICE=cpu BATCHES=16 STEPS=3 WARMUP=1 bench/run_train_zdc.sh     # the CPU record
+#   DEVICE=cpu BATCHES=16 BENCH_STEPS=3 BENCH_WARMUP=1 bench/run_train_zdc.sh     # the CPU record
 #   BUILD_DIR=build-gpu PYTHON=python3 ...      # which build and which Python (with torch)
 #
 # The PyTorch side is skipped with a message when the Python has no torch (or, on a GPU run, no
@@ -17,14 +17,17 @@ device=${DEVICE:-cuda}
 batches=${BATCHES:-64,128,256}
 precisions=${PRECISIONS:-fp32,tf32}
 regs=${REGS:-none,ms,ds,divco,sdi,divbal}
-steps=${STEPS:-50}
-warmup=${WARMUP:-10}
+# Not STEPS: bench/run_gpu.sh uses that name for its own list of steps.
+steps=${BENCH_STEPS:-50}
+warmup=${BENCH_WARMUP:-10}
 particles=${SIM_PARTICLES:-2000}
 python=${PYTHON:-python3}
 results=bench/results
-stamp=$(date -u +%Y%m%dT%H%M%SZ)
+stamp=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)_$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$results"
-data=$(mktemp -d)/zdc_train.npz
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+data=$tmp/zdc_train.npz
 ours=$results/train_zdc_${device}_${stamp}.json
 rc=0
 

@@ -233,7 +233,7 @@ void Trainer::compute() {
   Tensor c_all = cs.size() == 1 ? c : concat(cs, 0);
   Tensor fake = m_.g->generate(z_all, c_all);
   Tensor fake1 = zs.size() == 1 ? fake : narrow(fake, 0, b);
-  put_stat(3, overflow_measure(fake));
+  Tensor diverged = overflow_measure(fake);
 
   // Discriminator: real -> 1, generated -> 0.
   opt_d_.zero_grad();
@@ -242,6 +242,7 @@ void Trainer::compute() {
     Tensor lf = bce_with_logits(m_.d->discriminate(fake1.detach(), c).logit, 0.0);
     Tensor loss_d = add(lr, lf);
     put_stat(0, loss_d);
+    diverged = add(diverged, nonfinite_flag(loss_d));
     loss_d.backward();
     opt_d_.step();
   }
@@ -286,10 +287,18 @@ void Trainer::compute() {
       break;
   }
   put_stat(1, loss_adv);
+  diverged = add(diverged, nonfinite_flag(loss_adv));
   Tensor loss_g = loss_adv;
   if (loss_div.defined()) {
     put_stat(2, loss_div);
+    diverged = add(diverged, nonfinite_flag(loss_div));
     loss_g = add(loss_adv, mul(loss_div, lambda));
+  }
+  {
+    // Sticky: added to the previous steps' measure, so a divergence between two reads of the
+    // stats (the GPU reads them every few steps) is still reported at the next one.
+    NoGradGuard ng;
+    put_stat(3, add(reshape(narrow(stats_, 3, 1), {}), diverged.detach()));
   }
   loss_g.backward();
   opt_g_.step();
@@ -344,8 +353,8 @@ StepStats Trainer::last_stats() const {
   check_finite(st.loss_g_adv, "the generator loss", at);
   check_finite(st.loss_div, "the diversity loss", at);
   DG_CHECK(v[3] == 0,
-           "training diverged at step "
-               << at << ": generated values are "
+           "training diverged at or before step "
+               << at << ": a loss or generated values became "
                << (cfg_.dataset == "zdc"
                        ? "non-finite or beyond log1p(count) 88.72 (counts overflow float32)"
                        : "non-finite")
@@ -356,12 +365,17 @@ StepStats Trainer::last_stats() const {
 
 Tensor Trainer::overflow_measure(const Tensor& fake) const {
   // Image-space diversity rewards can push a ReLU-output generator up until expm1 overflows; the
-  // summed excess over the limit is 0 exactly when every value is finite and within it (NaN and
-  // inf propagate into the sum).
-  const double limit =
-      cfg_.dataset == "zdc" ? kLog1pCountLimit : std::numeric_limits<double>::infinity();
+  // summed excess over the limit is 0 exactly when every value is within it. relu maps NaN to 0,
+  // so non-finite values are caught by the second term (0 * sum is NaN exactly when one is).
   NoGradGuard ng;
-  return sum(relu(add(abs(fake), -limit)));
+  Tensor flag = nonfinite_flag(sum(fake));
+  if (cfg_.dataset != "zdc") return flag;
+  return add(sum(relu(add(abs(fake), -kLog1pCountLimit))), flag);
+}
+
+Tensor Trainer::nonfinite_flag(const Tensor& scalar) {
+  NoGradGuard ng;
+  return mul(scalar.detach(), 0.0);  // 0, or NaN when the scalar is inf or NaN
 }
 
 bool Trainer::state_finite() const {
@@ -422,7 +436,11 @@ TrainConfig checkpoint_config(const SafetensorsFile& f, const std::string& path)
   } catch (const nlohmann::json::exception& e) {
     DG_FAIL(path << ": checkpoint 'config' metadata is not valid JSON: " << e.what());
   }
-  return TrainConfig::from_json(j);
+  TrainConfig c = TrainConfig::from_json(j);
+  // How the step ran is not part of the model: a checkpoint from a graph-mode run loads anywhere,
+  // and whoever resumes it decides again (train --graph).
+  c.graph = false;
+  return c;
 }
 
 void Trainer::load(const std::string& path) {

@@ -102,7 +102,8 @@ class Trainer {
   };
   DeviceData dev_data_;
   void stage_from_device_data(const std::vector<int64_t>& idx);
-  // (4,) on the models' device: loss_d, loss_g_adv, loss_div, overflow measure (0 when fine).
+  // (4,) on the models' device: loss_d, loss_g_adv, loss_div of the latest step, and the
+  // divergence measure summed over every step so far (0 while all is fine; sticky).
   Tensor stats_;
   bool graph_mode_ = false;
   std::unique_ptr<StepGraph> graph_;
@@ -111,6 +112,8 @@ class Trainer {
   // The overflow measure of generated samples: 0 exactly when every value is finite (and, for ZDC,
   // within log1p of float32's largest count).
   Tensor overflow_measure(const Tensor& fake) const;
+  // 0 for a finite scalar, NaN otherwise (no host read).
+  static Tensor nonfinite_flag(const Tensor& scalar);
   void put_stat(int index, const Tensor& scalar);
 };
 

@@ -1,6 +1,8 @@
 // dropout: identity cases, keep fraction and scaling, mask reproducibility, gradient check; the
 // fused dropout + leaky ReLU against the unfused pair.
+#include <algorithm>
 #include <memory>
+#include <string>
 
 #include "engine/nn/module.h"
 #include "engine/rng.h"
@@ -135,15 +137,35 @@ TEST_CASE("Sequential fuses Dropout + LeakyReLU without changing results or para
   s.add(std::make_shared<nn::Linear>(8, 2, init));
   s.train();
   Tensor x = rand_uniform({4, 6}, -1, 1, 45, DType::F32);
-  nn::set_fuse_activations(true);
-  rng->set_offset(0);
-  const std::vector<double> fused = s.forward(x).to_vector();
-  const uint64_t after_fused = rng->offset();
-  nn::set_fuse_activations(false);
-  rng->set_offset(0);
-  const std::vector<double> plain = s.forward(x).to_vector();
-  nn::set_fuse_activations(true);
-  CHECK(fused == plain);
-  CHECK(rng->offset() == after_fused);
+  const bool was = nn::fuse_activations();
+  struct Run {
+    std::vector<double> y, grad;
+    uint64_t offset;
+    std::vector<std::string> ops;  // the recorded nodes from the output back
+  };
+  auto run = [&](bool fuse) {
+    nn::set_fuse_activations(fuse);
+    rng->set_offset(0);
+    for (auto& [n, p] : s.named_parameters()) p.zero_grad();
+    Tensor y = s.forward(x);
+    Run r{y.to_vector(), {}, rng->offset(), {}};
+    for (auto node = y.grad_fn(); node;
+         node = node->inputs.empty() ? nullptr : node->inputs[0].grad_fn())
+      r.ops.push_back(node->name);
+    sum(y).backward();
+    r.grad = s.named_parameters().front().second.grad().to_vector();
+    return r;
+  };
+  const Run fused = run(true), plain = run(false);
+  nn::set_fuse_activations(was);
+  CHECK(fused.y == plain.y);
+  CHECK(fused.grad == plain.grad);
+  CHECK(fused.offset == plain.offset);
+  auto has = [](const Run& r, const std::string& op) {
+    return std::find(r.ops.begin(), r.ops.end(), op) != r.ops.end();
+  };
+  CHECK(has(fused, "dropout_leaky_relu"));  // the fusion really happened...
+  CHECK_FALSE(has(plain, "dropout_leaky_relu"));
+  CHECK(has(plain, "dropout"));  // ... and switching it off really runs the pair
   CHECK(s.named_parameters().back().first == "3.bias");
 }

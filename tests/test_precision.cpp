@@ -5,6 +5,8 @@
 
 #include <cmath>
 #include <limits>
+#include <utility>
+#include <vector>
 
 #include "engine/ops.h"
 #include "engine/precision.h"
@@ -47,6 +49,14 @@ TEST_CASE("precision: parse, names and the scoped guard") {
 }
 
 namespace {
+Tensor transposed(const Tensor& t) {  // (r, c) -> (c, r)
+  const int64_t r = t.size(0), c = t.size(1);
+  const std::vector<double> v = t.to_vector();
+  std::vector<double> out(v.size());
+  for (int64_t i = 0; i < r; ++i)
+    for (int64_t j = 0; j < c; ++j) out[j * r + i] = v[i * c + j];
+  return Tensor::from_vector(out, {c, r});
+}
 Tensor rounded(const Tensor& t, MatmulPrecision p) {
   Tensor r = t.clone();
   cpu::round_operands(r.data<float>(), r.numel(), p);
@@ -85,4 +95,33 @@ TEST_CASE("precision: reduced-precision linear and conv on the CPU = FP32 on rou
   const std::vector<double> d64 = linear(xd, wd, bd).to_vector();
   MatmulPrecisionGuard g(MatmulPrecision::BF16);
   CHECK(linear(xd, wd, bd).to_vector() == d64);
+}
+
+TEST_CASE("precision: the backward products of linear and conv round their operands too") {
+  Philox rng(22, 0);
+  Tensor x = rng.normal({6, 20}), w = rng.normal({9, 20}), b = rng.normal({9});
+  Tensor up = rng.normal({6, 9});  // dL/dy
+  const MatmulPrecision p = MatmulPrecision::BF16;
+  Tensor gx, gw;
+  {
+    MatmulPrecisionGuard g(p);
+    Tensor xr = x.clone().set_requires_grad(), wr = w.clone().set_requires_grad();
+    sum(mul(linear(xr, wr, b), up)).backward();
+    gx = xr.grad();
+    gw = wr.grad();
+  }
+  // dL/dx = up W and dL/dW = up^T x, each on rounded operands in float32 (bitwise: the same GEMM).
+  CHECK(gx.to_vector() == matmul(rounded(up, p), rounded(w, p)).to_vector());
+  CHECK(gw.to_vector() == matmul(rounded(transposed(up), p), rounded(x, p)).to_vector());
+  // Convolution: the gradients under BF16 differ from FP32 (they are rounded products as well).
+  Tensor img = rng.normal({2, 3, 7, 7}), k = rng.normal({4, 3, 3, 3});
+  auto conv_grads = [&](MatmulPrecision q) {
+    MatmulPrecisionGuard g(q);
+    Tensor ir = img.clone().set_requires_grad(), kr = k.clone().set_requires_grad();
+    sum(mul(conv2d(ir, kr, Tensor()), conv2d(ir, kr, Tensor()).detach())).backward();
+    return std::pair{ir.grad().to_vector(), kr.grad().to_vector()};
+  };
+  const auto g32 = conv_grads(MatmulPrecision::FP32), g16 = conv_grads(MatmulPrecision::BF16);
+  CHECK(g32.first != g16.first);
+  CHECK(g32.second != g16.second);
 }

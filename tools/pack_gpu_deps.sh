@@ -26,4 +26,5 @@ sed -i 's|^set(_IMPORT_PREFIX "/usr")|get_filename_component(_IMPORT_PREFIX "${C
 cp /usr/include/zlib.h /usr/include/zconf.h "$dest/include/"
 multiarch=$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
 cp -P /usr/lib/"$multiarch"/libz.so* /usr/lib/"$multiarch"/libz.a "$dest/lib/"
-echo "packed $(du -sh "$dest" | cut -f1) into $dest: pass DG_DEPS_PREFIX=\$PWD/$dest (and carry $dest) on the GPU machine"
+abs=$(cd "$dest" && pwd)
+echo "packed $(du -sh "$dest" | cut -f1) into $abs: carry it and pass DG_DEPS_PREFIX=$abs (or its path there) on the GPU machine"

@@ -25,8 +25,11 @@ StepResult run_step_case(const StepCase& c, const StepSettings& s, const tools::
   models.d->to(s.device);
   gan::Trainer tr(cfg, data.train, models);
   if (c.mode == "graph") tr.set_graph_mode(true);
+  DG_CHECK(
+      c.mode != "graph" || s.warmup >= 3,
+      "--modes graph needs --warmup >= 3 (two eager steps and the capture come before timing)");
   for (int i = 0; i < s.warmup; ++i) tr.step_async();
-  tr.last_stats();  // waits, and throws if the warm-up diverged
+  if (s.warmup > 0) tr.last_stats();  // waits, and throws if the warm-up diverged
 
   const bool gpu = s.device == Device::CUDA;
   if (gpu) cuda::reset_peak_memory();

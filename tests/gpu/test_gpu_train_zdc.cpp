@@ -1,6 +1,7 @@
 // The ZDC GAN trains on the GPU with the CPU's code: models moved with Module::to(Device::CUDA),
 // batches and latents drawn on the CPU and moved by the trainer. One full training step (both
-// generators, a pairwise and a feature regularizer) gives finite losses that match the same step
+// generators; DivBal, MS, SDI (reads the gathered f_div) and DivCo (gathered repeated conditions))
+// gives finite losses that match the same step
 // on the CPU; after the first step no cudaMalloc happens; two runs from one seed give
 // bitwise-identical losses (deterministic kernels).
 // Run: build-cuda/dg_tests -tc="gpu: zdc*"
@@ -55,7 +56,8 @@ TEST_CASE(
     "gpu: zdc training step runs on the GPU, matches the CPU, allocates nothing after step 1") {
   DG_REQUIRE_GPU();
   for (const char* gen : {"original", "dcgan"}) {
-    for (Regularizer reg : {Regularizer::DivBal, Regularizer::MS}) {
+    for (Regularizer reg :
+         {Regularizer::DivBal, Regularizer::MS, Regularizer::SDI, Regularizer::DivCo}) {
       CAPTURE(gen);
       CAPTURE(regularizer_name(reg));
       const TrainConfig cfg = gpu_config(reg, gen);
