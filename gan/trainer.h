@@ -31,6 +31,11 @@ struct StepStats {
 class Trainer {
  public:
   Trainer(TrainConfig cfg, std::shared_ptr<const data::ConditionalDataset> data, Models models);
+  // Pinned in memory: a captured step graph refers to this trainer's optimizers.
+  Trainer(const Trainer&) = delete;
+  Trainer& operator=(const Trainer&) = delete;
+  Trainer(Trainer&&) = delete;
+  Trainer& operator=(Trainer&&) = delete;
 
   // One batch: a discriminator update, then a generator update, then the losses read back. Throws
   // dg::Error when a loss or a generated value became non-finite (or, for ZDC, overflows counts);

@@ -60,6 +60,13 @@ gan::TrainConfig resume_config(const gan::TrainConfig& requested, const std::str
   gan::TrainConfig saved = gan::read_checkpoint_config(ckpt);
   saved.steps = requested.steps;
   saved.graph = requested.graph;  // how to run, not what to compute: this command decides
+  // Everything else comes from the checkpoint; say so where the command asked for something else
+  // that changes the arithmetic.
+  if (saved.precision != requested.precision)
+    std::fprintf(stderr,
+                 "divgan: resuming with the checkpoint's --precision %s (this command's %s is not "
+                 "used)\n",
+                 saved.precision.c_str(), requested.precision.c_str());
   return saved;
 }
 
