@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "datasets/zdc_dataset.h"
+#include "engine/nn/module.h"
 #include "engine/precision.h"
 #include "tools/commands.h"
 #include "tools/run_zdc.h"
@@ -25,6 +26,7 @@ void add_generate_command(CLI::App& app) {
   auto dtype = std::make_shared<std::string>("f4");
   auto device = std::make_shared<std::string>("cpu");
   auto precision = std::make_shared<std::string>("fp32");
+  auto no_fold = std::make_shared<bool>(false);
   cmd->add_option("--checkpoint", *ckpt, "ZDC checkpoint written by train")
       ->required()
       ->check(CLI::ExistingFile);
@@ -56,12 +58,16 @@ void add_generate_command(CLI::App& app) {
                   "the CPU emulated by rounding)")
       ->check(CLI::IsMember({"fp32", "tf32", "bf16"}))
       ->capture_default_str();
+  cmd->add_flag("--no-fold", *no_fold,
+                "Keep batch norm as separate passes (default: folded into the preceding layers, "
+                "the same function to float rounding, one pass less per block)");
   cmd->callback([=] {
     MatmulPrecisionGuard guard(parse_matmul_precision(*precision));
     DG_CHECK(!conditions->empty() || *test_split,
              "generate needs --conditions FILE or --test-split");
     DG_CHECK(real_out->empty() || *test_split, "--real-out needs --test-split");
     ZdcModel m = load_zdc_model(*ckpt, select_device(*device));
+    if (!*no_fold) nn::fold_batch_norms(*m.g);
     std::vector<double> cond;
     std::vector<double> real;
     if (*test_split) {

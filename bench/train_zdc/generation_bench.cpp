@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "bench/train_zdc/region_timer.h"
+#include "engine/nn/module.h"
 #include "engine/ops.h"
 #include "engine/rng.h"
 #include "gan/metrics.h"
@@ -51,6 +52,7 @@ json run_generation(gan::ConditionalGenerator& g, const tools::ZdcData& data,
                     const GenerationSettings& s) {
   NoGradGuard ng;
   g.eval();
+  const int folded = s.fold_bn ? nn::fold_batch_norms(g) : 0;
   const int64_t k = g.latent_dim();
   Philox rng(11, 0);
   // Timing inputs live on the device: the figure is the generator's own throughput.
@@ -78,6 +80,7 @@ json run_generation(gan::ConditionalGenerator& g, const tools::ZdcData& data,
     e["call_ms_p90"] = t.p90;
     e["showers_per_s"] = static_cast<double>(s.batch) / (t.median * 1e-3);
     e["emulated"] = s.device == Device::CPU && p != MatmulPrecision::FP32;
+    e["bn_folded_layers"] = folded;
     const std::vector<gan::ZdcChannels> ch = channels_of(g, z_ws, c_ws, s.batch, s.device);
     if (p == MatmulPrecision::FP32) {
       fp32_channels = ch;

@@ -16,11 +16,13 @@ struct GenerationSettings {
   int64_t batch = 4096;        // showers per generator call in the timing
   int reps = 20;               // timed calls per precision
   int64_t ws_showers = 20000;  // showers per precision in the channel comparison
+  bool fold_bn = true;         // fold batch norm into the preceding layers first (as generate does)
   std::vector<MatmulPrecision> precisions{MatmulPrecision::FP32, MatmulPrecision::TF32,
                                           MatmulPrecision::BF16};
 };
 
-// `g` must be on settings.device. Conditions are drawn from the test split.
+// `g` must be on settings.device; it is folded in place when settings.fold_bn. Conditions are drawn
+// from the test split.
 nlohmann::json run_generation(gan::ConditionalGenerator& g, const tools::ZdcData& data,
                               const GenerationSettings& s);
 

@@ -34,6 +34,7 @@ struct Options {
   std::string generator = "original";
   bool generation = true;
   bool fusion = true;
+  bool fold = true;
   int64_t gen_batch = -1;
   int gen_reps = -1;
   int64_t ws_showers = -1;
@@ -216,6 +217,7 @@ int run(const Options& o) {
     gs.batch = o.gen_batch > 0 ? o.gen_batch : (gpu ? 4096 : 256);
     gs.reps = o.gen_reps > 0 ? o.gen_reps : (gpu ? 20 : 2);
     gs.ws_showers = o.ws_showers > 0 ? o.ws_showers : (gpu ? 20000 : 512);
+    gs.fold_bn = o.fold;
     std::shared_ptr<gan::ConditionalGenerator> g;
     std::string source;
     if (!o.checkpoint.empty()) {
@@ -271,6 +273,8 @@ int main(int argc, char** argv) {
   app.add_option("--seed", o.seed, "initialization and latent seed")->capture_default_str();
   app.add_option("--generator", o.generator, "original | dcgan")->capture_default_str();
   app.add_flag("!--no-generation", o.generation, "skip the generation benchmark");
+  app.add_flag("!--no-fold", o.fold,
+               "generation with batch norm as separate passes (default: folded, as generate does)");
   app.add_flag("!--no-fusion", o.fusion,
                "run dropout and leaky ReLU as separate ops (the 'before' of the fusion)");
   app.add_option("--gen-batch", o.gen_batch,

@@ -74,8 +74,25 @@ BatchNorm::BatchNorm(int64_t channels, double momentum, double eps, bool affine)
 }
 
 Tensor BatchNorm::forward(const Tensor& x) {
+  if (folded_) {
+    DG_CHECK(!is_training(), "BatchNorm: folded into the preceding layer for inference; a folded "
+                             "model cannot be trained");
+    return x;
+  }
   return batch_norm(x, gamma_ ? *gamma_ : Tensor(), beta_ ? *beta_ : Tensor(), *mean_, *var_,
                     is_training(), momentum_, eps_);
+}
+
+void BatchNorm::eval_affine(std::vector<double>& scale, std::vector<double>& shift) const {
+  const std::vector<double> mean = mean_->to_vector(), var = var_->to_vector();
+  const std::vector<double> g = gamma_ ? gamma_->to_vector() : std::vector<double>(mean.size(), 1.0);
+  const std::vector<double> b = beta_ ? beta_->to_vector() : std::vector<double>(mean.size(), 0.0);
+  scale.resize(mean.size());
+  shift.resize(mean.size());
+  for (size_t c = 0; c < mean.size(); ++c) {
+    scale[c] = g[c] / std::sqrt(var[c] + eps_);
+    shift[c] = b[c] - mean[c] * scale[c];
+  }
 }
 
 Dropout::Dropout(double p, std::shared_ptr<Philox> rng) : p_(p), rng_(std::move(rng)) {

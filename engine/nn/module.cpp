@@ -135,6 +135,12 @@ bool fuse_activations() {
   return v == 1;
 }
 
+std::vector<Module*> Module::children() const {
+  std::vector<Module*> out;
+  for (auto& [name, m] : children_) out.push_back(m.get());
+  return out;
+}
+
 Tensor Sequential::forward(const Tensor& x) {
   Tensor h = x;
   const bool fuse = fuse_activations();

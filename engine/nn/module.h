@@ -37,6 +37,8 @@ class Module {
   Device device() const;
   // Converts every parameter and buffer (CPU; float64 lets gradient checks run on whole modules).
   void to(DType dtype);
+  // Direct submodules, in registration order.
+  std::vector<Module*> children() const;
 
  protected:
   Tensor& register_parameter(const std::string& name, Tensor t);  // sets requires_grad
@@ -71,6 +73,7 @@ class Conv2d : public Module {
          bool bias = true);
   Tensor forward(const Tensor& x) override;
   Tensor& weight() { return *w_; }  // (out, in, k, k)
+  Tensor* bias() { return b_; }
 
  private:
   Conv2dArgs args_;
@@ -84,6 +87,7 @@ class ConvTranspose2d : public Module {
                   bool bias = true);
   Tensor forward(const Tensor& x) override;
   Tensor& weight() { return *w_; }  // (in, out, k, k)
+  Tensor* bias() { return b_; }
 
  private:
   Conv2dArgs args_;
@@ -97,8 +101,15 @@ class BatchNorm : public Module {
   explicit BatchNorm(int64_t channels, double momentum = 0.1, double eps = 1e-5,
                      bool affine = true);
   Tensor forward(const Tensor& x) override;
+  // The eval-mode map per channel, y = scale * x + shift, from the running statistics (double).
+  void eval_affine(std::vector<double>& scale, std::vector<double>& shift) const;
+  // After fold_batch_norms moved that map into the preceding layer: the identity in eval mode;
+  // training a folded model is an error (its statistics no longer describe its inputs).
+  void set_folded() { folded_ = true; }
+  bool folded() const { return folded_; }
 
  private:
+  bool folded_ = false;
   double momentum_, eps_;
   Tensor* gamma_ = nullptr;
   Tensor* beta_ = nullptr;
@@ -174,6 +185,14 @@ class Sequential : public Module {
  private:
   std::vector<std::shared_ptr<Module>> layers_;
 };
+
+// Inference: for every Linear, Conv2d or ConvTranspose2d directly followed by a BatchNorm inside a
+// Sequential (anywhere below `root`), multiplies the layer's weights and bias per output channel by
+// the BN's eval-mode scale and adds its shift, and marks the BN folded (identity): in eval mode the
+// module then computes the same function with one pass less per block, to float rounding. Needs
+// layers with a bias; returns how many BNs were folded. For generation from a trained model only:
+// the folded model must not be trained or saved as a training checkpoint.
+int fold_batch_norms(Module& root);
 
 // Fusion of Dropout + LeakyReLU in Sequential: on by default; DG_NO_FUSION=1 in the environment
 // starts it off (for before/after measurements); this switch overrides both. Process-wide.
