@@ -7,8 +7,9 @@ namespace dg::nn {
 
 namespace {
 
-// w' = w * scale[o] along the output-channel axis `axis` of w (0: Linear/Conv2d, 1: ConvTranspose2d);
-// b' = b * scale + shift. Done on host copies in double, written back in the tensors' dtype/device.
+// w' = w * scale[o] along the output-channel axis `axis` of w (0: Linear/Conv2d, 1:
+// ConvTranspose2d); b' = b * scale + shift. Done on host copies in double, written back in the
+// tensors' dtype/device.
 void fold_into(Tensor& w, Tensor& b, int64_t axis, const std::vector<double>& scale,
                const std::vector<double>& shift) {
   const Shape& s = w.shape();

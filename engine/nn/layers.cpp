@@ -75,8 +75,9 @@ BatchNorm::BatchNorm(int64_t channels, double momentum, double eps, bool affine)
 
 Tensor BatchNorm::forward(const Tensor& x) {
   if (folded_) {
-    DG_CHECK(!is_training(), "BatchNorm: folded into the preceding layer for inference; a folded "
-                             "model cannot be trained");
+    DG_CHECK(!is_training(),
+             "BatchNorm: folded into the preceding layer for inference; a folded "
+             "model cannot be trained");
     return x;
   }
   return batch_norm(x, gamma_ ? *gamma_ : Tensor(), beta_ ? *beta_ : Tensor(), *mean_, *var_,
@@ -85,7 +86,8 @@ Tensor BatchNorm::forward(const Tensor& x) {
 
 void BatchNorm::eval_affine(std::vector<double>& scale, std::vector<double>& shift) const {
   const std::vector<double> mean = mean_->to_vector(), var = var_->to_vector();
-  const std::vector<double> g = gamma_ ? gamma_->to_vector() : std::vector<double>(mean.size(), 1.0);
+  const std::vector<double> g =
+      gamma_ ? gamma_->to_vector() : std::vector<double>(mean.size(), 1.0);
   const std::vector<double> b = beta_ ? beta_->to_vector() : std::vector<double>(mean.size(), 0.0);
   scale.resize(mean.size());
   shift.resize(mean.size());
