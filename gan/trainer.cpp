@@ -390,6 +390,10 @@ bool Trainer::state_finite() const {
 }
 
 void Trainer::save(const std::string& path) const {
+  DG_CHECK(!nn::has_folded_batch_norm(*m_.g) && !nn::has_folded_batch_norm(*m_.d),
+           "not writing " << path
+                          << ": the model's batch norms are folded for inference (its weights "
+                             "are no longer the training state)");
   // A checkpoint must stay a usable model: never overwrite a good one with a diverged state.
   DG_CHECK(state_finite(),
            "training diverged at step "
@@ -455,6 +459,7 @@ void Trainer::load(const std::string& path) {
   z_rng_.set_offset(checkpoint_metadata_u64(f, path, "rng.z"));
   data_rng_.set_offset(checkpoint_metadata_u64(f, path, "rng.data"));
   m_.dropout_rng->set_offset(checkpoint_metadata_u64(f, path, "rng.dropout"));
+  stats_ = Tensor();  // a fresh divergence measure for the restored state
 }
 
 }  // namespace dg::gan

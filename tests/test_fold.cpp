@@ -4,9 +4,12 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <filesystem>
 
 #include "engine/nn/module.h"
 #include "gan/models_zdc.h"
+#include "gan/trainer.h"
+#include "tests/test_support.h"
 
 using namespace dg;
 using namespace dg::gan;
@@ -59,7 +62,23 @@ TEST_CASE("fold_batch_norms: the ZDC generators compute the same function, BN pa
     for (double v : before) positive += v > 0;
     CHECK(positive > static_cast<int>(before.size()) / 2);
     CHECK(worst <= 1e-4 * (1 + scale));
+    CHECK(nn::has_folded_batch_norm(*g));
     g->train();
     CHECK_THROWS_WITH_AS(g->generate(z, c), doctest::Contains("folded"), Error);
   }
+}
+
+TEST_CASE("fold_batch_norms: a trainer refuses to checkpoint a folded model") {
+  test::TempDir dir("fold_save");
+  TrainConfig cfg;
+  cfg.dataset = "zdc";
+  cfg.generator = "dcgan";
+  cfg.latent = kZdcLatent;
+  cfg.batch = 4;
+  Trainer t(cfg, test::simulated_zdc_train(20), make_models(cfg));
+  t.step();
+  nn::fold_batch_norms(*t.models().g);
+  const std::string path = dir.file("folded.safetensors");
+  CHECK_THROWS_WITH_AS(t.save(path), doctest::Contains("folded for inference"), Error);
+  CHECK_FALSE(std::filesystem::exists(path));
 }

@@ -75,6 +75,7 @@ json run_generation(gan::ConditionalGenerator& g, const tools::ZdcData& data,
     json e;
     e["precision"] = matmul_precision_name(p);
     e["batch"] = s.batch;
+    e["reps"] = s.reps;
     e["call_ms_median"] = t.median;
     e["call_ms_p10"] = t.p10;
     e["call_ms_p90"] = t.p90;

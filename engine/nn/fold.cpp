@@ -63,4 +63,11 @@ int fold_batch_norms(Module& root) {
   return folded;
 }
 
+bool has_folded_batch_norm(const Module& root) {
+  if (auto* bn = dynamic_cast<const BatchNorm*>(&root); bn && bn->folded()) return true;
+  for (Module* child : root.children())
+    if (has_folded_batch_norm(*child)) return true;
+  return false;
+}
+
 }  // namespace dg::nn

@@ -193,6 +193,8 @@ class Sequential : public Module {
 // layers with a bias; returns how many BNs were folded. For generation from a trained model only:
 // the folded model must not be trained or saved as a training checkpoint.
 int fold_batch_norms(Module& root);
+// True when a BatchNorm below `root` has been folded (such a model is not a training state).
+bool has_folded_batch_norm(const Module& root);
 
 // Fusion of Dropout + LeakyReLU in Sequential: on by default; DG_NO_FUSION=1 in the environment
 // starts it off (for before/after measurements); this switch overrides both. Process-wide.
