@@ -96,6 +96,7 @@ Trainer::Trainer(TrainConfig cfg, std::shared_ptr<const data::ConditionalDataset
       z_rng_(cfg_.seed, 1ULL << 48),
       data_rng_(cfg_.seed, 2ULL << 48) {
   cfg_.validate();
+  precision_ = parse_matmul_precision(cfg_.precision);
   DG_CHECK(data_->size() > 0, "training set is empty");
   if (cfg_.graph) set_graph_mode(true);
   DG_CHECK(data_->condition_dim() == 10 || cfg_.dataset != "2d", "2D data must have 10 conditions");
@@ -103,11 +104,16 @@ Trainer::Trainer(TrainConfig cfg, std::shared_ptr<const data::ConditionalDataset
 
 namespace {
 
-// Copies a host tensor into the step's fixed input tensor on `dev`, creating it on first use.
+// The step's fixed input tensor `t`, (re)created on `dev` when it does not have `shape` yet; its
+// address then stays the same from step to step (a captured graph reads it).
+void ensure_input(Tensor& t, const Shape& shape, Device dev) {
+  if (!t.defined() || t.shape() != shape) t = Tensor::empty(shape, DType::F32, dev);
+}
+
+// Copies a host tensor into the step's fixed input tensor on `dev`.
 void stage_into(Tensor& dst, const Tensor& src, Device dev) {
   if (!src.defined()) return;
-  if (!dst.defined() || dst.shape() != src.shape())
-    dst = Tensor::empty(src.shape(), src.dtype(), dev);
+  ensure_input(dst, src.shape(), dev);
   if (dev == Device::CUDA)
     cuda::copy_host_to_device_async(dst.raw(), src.raw(), src.nbytes());
   else
@@ -177,10 +183,7 @@ void Trainer::stage_from_device_data(const std::vector<int64_t>& idx) {
   }
   auto* d_rows = static_cast<int32_t*>(dev_data_.rows.get());
   cuda::copy_host_to_device_async(d_rows, rows.data(), sizeof(int32_t) * rows.size());
-  // Fixed input tensors, created once with the batch's shapes.
-  auto ensure = [](Tensor& t, Shape shape) {
-    if (!t.defined() || t.shape() != shape) t = Tensor::empty(shape, DType::F32, Device::CUDA);
-  };
+  auto ensure = [](Tensor& t, const Shape& shape) { ensure_input(t, shape, Device::CUDA); };
   Shape xs = data_->sample_shape();
   xs.insert(xs.begin(), b);
   const int64_t w = shape_numel(data_->sample_shape()), cd = data_->condition_dim();
@@ -208,7 +211,7 @@ void Trainer::put_stat(int index, const Tensor& scalar) {
 
 void Trainer::compute() {
   HostTransferGuard device_only;
-  MatmulPrecisionGuard precision(parse_matmul_precision(cfg_.precision));
+  MatmulPrecisionGuard precision(precision_);
   const int64_t b = cfg_.batch;
   const Regularizer reg = cfg_.reg;
   const double lambda = cfg_.effective_lambda();

@@ -10,6 +10,7 @@
 #include "engine/checkpoint.h"
 #include "engine/graph.h"
 #include "engine/optim.h"
+#include "engine/precision.h"
 #include "gan/config.h"
 #include "gan/networks.h"
 
@@ -96,6 +97,7 @@ class Trainer {
     Tensor z_neg, c_neg;        // DivCo's negatives and their conditions
   };
   Inputs in_;
+  MatmulPrecision precision_ = MatmulPrecision::FP32;  // cfg_.precision, parsed once
   // On the GPU the data set is uploaded once (x, c, fdiv of every sample) and each batch is
   // gathered on the device from row indices (kernels/cuda/gather.h): a step stages its indices and
   // latents, a few kilobytes, instead of its images. Same rows and pairs as data_->batch() (the

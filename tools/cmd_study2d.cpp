@@ -7,7 +7,6 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <sstream>
 
 #include "tools/commands.h"
 #include "tools/run2d.h"
@@ -95,29 +94,13 @@ void add_study2d_command(CLI::App& app) {
   cmd->callback([=] {
     ensure_output_dir(*out);
     std::vector<double> grid = parse_list(*lambdas, "--lambdas");
-    std::vector<gan::Regularizer> rs;
-    {
-      std::stringstream ss(*regs);
-      std::string item;
-      while (std::getline(ss, item, ',')) rs.push_back(gan::parse_regularizer(item));
-    }
+    const std::vector<gan::Regularizer> rs = parse_regularizers(*regs);
     std::vector<Job> all;
-    for (gan::Regularizer r : rs) {
-      std::vector<double> ls = r == gan::Regularizer::None ? std::vector<double>{0.0} : grid;
-      for (double l : ls)
-        for (int64_t s = 1; s <= *seeds; ++s) {
-          Job j;
-          j.cfg = *base;
-          j.cfg.reg = r;
-          j.cfg.lambda = l;
-          j.cfg.seed = static_cast<uint64_t>(s);
-          j.cfg.checkpoint_every = j.cfg.steps;
-          char name[128];
-          std::snprintf(name, sizeof name, "%s/lambda_%g/seed_%lld",
-                        gan::regularizer_name(r).c_str(), l, static_cast<long long>(s));
-          j.dir = (std::filesystem::path(*out) / name).string();
-          all.push_back(j);
-        }
+    for (StudyRun& run : study_runs(*base, rs, grid, *seeds, *out)) {
+      Job j;
+      j.cfg = run.cfg;
+      j.dir = run.dir;
+      all.push_back(j);
     }
     std::vector<std::string> failures;
     const std::vector<bool> ok = run_study(
@@ -189,12 +172,10 @@ void add_study2d_command(CLI::App& app) {
       }
       int nfail = 0;
       for (auto& [l, n] : failed) nfail += n;
-      char lb[32];
-      std::snprintf(lb, sizeof lb, "%g", best_l);
-      table += "| " + gan::regularizer_title(r) + " | " + (r == gan::Regularizer::None ? "-" : lb) +
-               " | " + fmt(stat(v0), 2) + " | " + fmt(stat(v1), 1) + " | " + fmt(stat(w0), 2) +
-               " | " + fmt(stat(w1), 2) + " | " + std::to_string(nfail) + " | " + paper.at(r) +
-               " |\n";
+      table += "| " + gan::regularizer_title(r) + " | " +
+               (r == gan::Regularizer::None ? "-" : lambda_str(best_l)) + " | " + fmt(stat(v0), 2) +
+               " | " + fmt(stat(v1), 1) + " | " + fmt(stat(w0), 2) + " | " + fmt(stat(w1), 2) +
+               " | " + std::to_string(nfail) + " | " + paper.at(r) + " |\n";
       report["best"][gan::regularizer_name(r)] = {
           {"lambda", best_l},
           {"variance_spread0", {stat(v0).mean, stat(v0).sd}},
@@ -221,17 +202,14 @@ void add_study2d_command(CLI::App& app) {
           w1.push_back(j->result.test.wasserstein[1]);
           val.push_back(j->result.validation.wasserstein[0] + j->result.validation.wasserstein[1]);
         }
-        char lb[32];
-        std::snprintf(lb, sizeof lb, "%g", l);
-        table += "| " + gan::regularizer_title(r) + " | " + lb + " | " + fmt(stat(v0), 2) + " | " +
-                 fmt(stat(v1), 1) + " | " + fmt(stat(w0), 2) + " | " + fmt(stat(w1), 2) + " | " +
-                 fmt(stat(val), 2) + " | " + std::to_string(failed[l]) + " |\n";
+        table += "| " + gan::regularizer_title(r) + " | " + lambda_str(l) + " | " +
+                 fmt(stat(v0), 2) + " | " + fmt(stat(v1), 1) + " | " + fmt(stat(w0), 2) + " | " +
+                 fmt(stat(w1), 2) + " | " + fmt(stat(val), 2) + " | " + std::to_string(failed[l]) +
+                 " |\n";
       }
       for (auto& [l, n] : failed)
         if (!by_l.count(l)) {
-          char lb[32];
-          std::snprintf(lb, sizeof lb, "%g", l);
-          table += "| " + gan::regularizer_title(r) + " | " + lb +
+          table += "| " + gan::regularizer_title(r) + " | " + lambda_str(l) +
                    " | diverged in every seed | | | | | " + std::to_string(n) + " |\n";
         }
     }

@@ -8,7 +8,6 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <sstream>
 
 #include "tools/commands.h"
 #include "tools/run_zdc.h"
@@ -53,12 +52,6 @@ bool load_finished(Job& j) {
   } catch (const std::exception&) {
     return false;
   }
-}
-
-std::string lambda_str(double l) {
-  char b[32];
-  std::snprintf(b, sizeof b, "%g", l);
-  return b;
 }
 
 }  // namespace
@@ -113,27 +106,14 @@ void add_studyzdc_command(CLI::App& app) {
     const Device dev = select_device(*device);
     ensure_output_dir(*out);
     const std::vector<double> grid = parse_list(*lambdas, "--lambdas");
-    std::vector<gan::Regularizer> rs;
-    {
-      std::stringstream ss(*regs);
-      std::string item;
-      while (std::getline(ss, item, ',')) rs.push_back(gan::parse_regularizer(item));
-    }
+    const std::vector<gan::Regularizer> rs = parse_regularizers(*regs);
     std::vector<Job> all;
-    for (gan::Regularizer r : rs)
-      for (double l : r == gan::Regularizer::None ? std::vector<double>{0.0} : grid)
-        for (int64_t s = 1; s <= *seeds; ++s) {
-          Job j;
-          j.cfg = *base;
-          j.cfg.reg = r;
-          j.cfg.lambda = l;
-          j.cfg.seed = static_cast<uint64_t>(s);
-          j.cfg.checkpoint_every = j.cfg.steps;
-          j.dir = (std::filesystem::path(*out) / gan::regularizer_name(r) /
-                   ("lambda_" + lambda_str(l)) / ("seed_" + std::to_string(s)))
-                      .string();
-          all.push_back(j);
-        }
+    for (StudyRun& run : study_runs(*base, rs, grid, *seeds, *out)) {
+      Job j;
+      j.cfg = run.cfg;
+      j.dir = run.dir;
+      all.push_back(j);
+    }
     std::vector<std::string> failures;
     const std::vector<bool> ok = run_study(
         static_cast<int64_t>(all.size()), *jobs, [&](int64_t i) { return all[i].dir; },

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <mutex>
 #include <sstream>
 #include <thread>
@@ -43,6 +44,42 @@ std::vector<double> parse_list(const std::string& s, const std::string& flag) {
   }
   DG_CHECK(!v.empty(), flag << ": empty list");
   return v;
+}
+
+std::vector<gan::Regularizer> parse_regularizers(const std::string& s) {
+  std::vector<gan::Regularizer> rs;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ',')) rs.push_back(gan::parse_regularizer(item));
+  return rs;
+}
+
+std::string lambda_str(double l) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%g", l);
+  return b;
+}
+
+std::vector<StudyRun> study_runs(const gan::TrainConfig& base,
+                                 const std::vector<gan::Regularizer>& regs,
+                                 const std::vector<double>& lambdas, int64_t seeds,
+                                 const std::string& out) {
+  std::vector<StudyRun> runs;
+  for (gan::Regularizer r : regs)
+    for (double l : r == gan::Regularizer::None ? std::vector<double>{0.0} : lambdas)
+      for (int64_t s = 1; s <= seeds; ++s) {
+        StudyRun run;
+        run.cfg = base;
+        run.cfg.reg = r;
+        run.cfg.lambda = l;
+        run.cfg.seed = static_cast<uint64_t>(s);
+        run.cfg.checkpoint_every = run.cfg.steps;
+        run.dir = (std::filesystem::path(out) / gan::regularizer_name(r) /
+                   ("lambda_" + lambda_str(l)) / ("seed_" + std::to_string(s)))
+                      .string();
+        runs.push_back(run);
+      }
+  return runs;
 }
 
 void run_parallel(int64_t n, int64_t threads, const std::function<void(int64_t)>& job) {

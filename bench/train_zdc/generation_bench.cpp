@@ -1,13 +1,14 @@
 // Generation throughput and precision effect (see generation_bench.h).
 #include "bench/train_zdc/generation_bench.h"
 
+#include <array>
 #include <cmath>
 
 #include "bench/train_zdc/region_timer.h"
 #include "engine/nn/module.h"
 #include "engine/ops.h"
 #include "engine/rng.h"
-#include "gan/metrics.h"
+#include "gan/eval_zdc.h"
 #include "gan/zdc_channels.h"
 
 namespace dg::bench {
@@ -23,26 +24,17 @@ Tensor test_conditions(const tools::ZdcData& data, int64_t n) {
   return data.test->conditions(idx);
 }
 
-// Channels of the showers generated for latents z and conditions c, in batches of `batch`.
-std::vector<gan::ZdcChannels> channels_of(gan::ConditionalGenerator& g, const Tensor& z,
-                                          const Tensor& c, int64_t batch, Device dev) {
-  std::vector<gan::ZdcChannels> out;
+// Photon counts (n, 44, 44) of the showers generated for latents z and conditions c, in batches.
+std::vector<double> counts_of(gan::ConditionalGenerator& g, const Tensor& z, const Tensor& c,
+                              int64_t batch, Device dev) {
+  std::vector<double> out;
   const int64_t n = z.size(0);
   for (int64_t s = 0; s < n; s += batch) {
     const int64_t b = std::min(batch, n - s);
     Tensor img = g.generate(narrow(z, s, b).to(dev), narrow(c, s, b).to(dev)).to(Device::CPU);
-    std::vector<double> counts(static_cast<size_t>(img.numel()));
     const float* p = img.data<float>();
-    for (size_t i = 0; i < counts.size(); ++i) counts[i] = std::expm1(static_cast<double>(p[i]));
-    for (auto& ch : gan::zdc_channels_batch(counts)) out.push_back(ch);
+    for (int64_t i = 0; i < img.numel(); ++i) out.push_back(std::expm1(static_cast<double>(p[i])));
   }
-  return out;
-}
-
-std::vector<double> channel(const std::vector<gan::ZdcChannels>& v, int k) {
-  std::vector<double> out;
-  out.reserve(v.size());
-  for (auto& ch : v) out.push_back(ch[k]);
   return out;
 }
 
@@ -62,10 +54,11 @@ json run_generation(gan::ConditionalGenerator& g, const tools::ZdcData& data,
   Tensor c_ws = test_conditions(data, s.ws_showers);
 
   json out = json::array();
-  std::vector<gan::ZdcChannels> fp32_channels;
+  std::vector<double> fp32_counts;
+  std::array<double, 5> fp32_scale{};  // mean |channel| of the FP32 showers
   for (MatmulPrecision p : s.precisions) {
     MatmulPrecisionGuard guard(p);
-    RegionTimer timer(s.device);
+    RegionTimer timer(s.device, s.reps);
     for (int i = 0; i < s.reps + 2; ++i) {
       if (i >= 2) timer.begin();  // two untimed calls (cuBLAS heuristics, allocator)
       Tensor img = g.generate(z, c);
@@ -82,26 +75,23 @@ json run_generation(gan::ConditionalGenerator& g, const tools::ZdcData& data,
     e["showers_per_s"] = static_cast<double>(s.batch) / (t.median * 1e-3);
     e["emulated"] = s.device == Device::CPU && p != MatmulPrecision::FP32;
     e["bn_folded_layers"] = folded;
-    const std::vector<gan::ZdcChannels> ch = channels_of(g, z_ws, c_ws, s.batch, s.device);
+    const std::vector<double> counts = counts_of(g, z_ws, c_ws, s.batch, s.device);
     if (p == MatmulPrecision::FP32) {
-      fp32_channels = ch;
-    } else if (!fp32_channels.empty()) {
-      // The same latents and conditions as the FP32 run: any difference is the precision's.
+      fp32_counts = counts;
+      for (const gan::ZdcChannels& ch : gan::zdc_channels_batch(counts))
+        for (int q = 0; q < 5; ++q) fp32_scale[q] += std::fabs(ch[q]) / s.ws_showers;
+    } else if (!fp32_counts.empty()) {
+      // The same latents and conditions as the FP32 run: any difference is the precision's. The
+      // FP32 showers stand where the real ones do in the evaluation (gan/eval_zdc.h).
+      const gan::ZdcEval ev = gan::evaluate_zdc_counts(fp32_counts, counts, s.ws_showers, 1);
       json ws = json::array(), rel = json::array();
-      double mean_ws = 0;
       for (int q = 0; q < 5; ++q) {
-        const std::vector<double> a = channel(fp32_channels, q), b = channel(ch, q);
-        const double w = gan::wasserstein_1d(a, b);
-        double scale = 0;
-        for (double v : a) scale += std::fabs(v);
-        scale /= static_cast<double>(a.size());
-        ws.push_back(w);
-        rel.push_back(scale > 0 ? w / scale : 0.0);
-        mean_ws += w / 5;
+        ws.push_back(ev.ws[q]);
+        rel.push_back(fp32_scale[q] > 0 ? ev.ws[q] / fp32_scale[q] : 0.0);
       }
       e["channel_ws_vs_fp32"] = ws;
       e["channel_ws_vs_fp32_relative_to_mean"] = rel;
-      e["mean_channel_ws_vs_fp32"] = mean_ws;
+      e["mean_channel_ws_vs_fp32"] = ev.ws_mean;
       e["ws_showers"] = s.ws_showers;
     }
     out.push_back(e);

@@ -15,6 +15,7 @@
 #include "datasets/npz.h"
 #include "engine/nn/module.h"
 #include "kernels/cuda/runtime.h"
+#include "tools/study_util.h"
 #include "tools/train_loop.h"
 
 namespace dg::bench {
@@ -139,9 +140,7 @@ int run(const Options& o) {
   s.steps = o.steps > 0 ? o.steps : (gpu ? 50 : 3);
   s.seed = o.seed;
   s.generator = o.generator;
-  std::vector<gan::Regularizer> regs;
-  for (const std::string& r : split_csv(o.regs, "--regs"))
-    regs.push_back(gan::parse_regularizer(r));
+  const std::vector<gan::Regularizer> regs = tools::parse_regularizers(o.regs);
   const auto batches = parse_batches(o.batches.empty() ? (gpu ? "64,128,256" : "32") : o.batches);
   const auto modes =
       split_csv(o.modes.empty() ? (gpu ? "eager,graph" : "eager") : o.modes, "--modes");

@@ -9,6 +9,12 @@
 
 namespace dg::bench {
 
+RegionTimer::RegionTimer(Device device, int regions) : device_(device) {
+  if (device_ != Device::CUDA) return;
+  for (int i = 0; i < regions; ++i)
+    events_.emplace_back(cuda::event_create(), cuda::event_create());
+}
+
 RegionTimer::~RegionTimer() { release(); }
 
 void RegionTimer::release() noexcept {
@@ -20,17 +26,19 @@ void RegionTimer::release() noexcept {
 }
 
 void RegionTimer::begin() {
-  if (device_ == Device::CUDA)
-    events_.emplace_back(cuda::event_record(), nullptr);
-  else
+  if (device_ != Device::CUDA) {
     t0_ = std::chrono::steady_clock::now();
+    return;
+  }
+  if (used_ == events_.size())  // more regions than announced
+    events_.emplace_back(cuda::event_create(), cuda::event_create());
+  cuda::event_record(events_[used_++].first);
 }
 
 void RegionTimer::end() {
   if (device_ == Device::CUDA) {
-    DG_CHECK(!events_.empty() && events_.back().second == nullptr,
-             "RegionTimer::end without begin");
-    events_.back().second = cuda::event_record();
+    DG_CHECK(used_ > 0, "RegionTimer::end without begin");
+    cuda::event_record(events_[used_ - 1].second);
   } else {
     cpu_ms_.push_back(
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0_).count());
@@ -40,8 +48,9 @@ void RegionTimer::end() {
 std::vector<double> RegionTimer::take_ms() {
   std::vector<double> out;
   if (device_ == Device::CUDA) {
-    for (auto& [a, b] : events_) out.push_back(cuda::event_elapsed_ms(a, b));
-    release();
+    for (size_t i = 0; i < used_; ++i)
+      out.push_back(cuda::event_elapsed_ms(events_[i].first, events_[i].second));
+    used_ = 0;
   } else {
     out.swap(cpu_ms_);
   }

@@ -15,7 +15,9 @@ namespace dg::bench {
 
 class RegionTimer {
  public:
-  explicit RegionTimer(Device device) : device_(device) {}
+  // `regions`: how many begin/end pairs to expect before take_ms(); on the GPU their events are
+  // created here, so that no event is created between the launches being timed.
+  RegionTimer(Device device, int regions);
   ~RegionTimer();
   RegionTimer(const RegionTimer&) = delete;
   RegionTimer& operator=(const RegionTimer&) = delete;
@@ -27,7 +29,8 @@ class RegionTimer {
 
  private:
   Device device_;
-  std::vector<std::pair<cuda::StreamEvent*, cuda::StreamEvent*>> events_;
+  std::vector<std::pair<cuda::StreamEvent*, cuda::StreamEvent*>> events_;  // reused pool
+  size_t used_ = 0;  // pairs begun since the last take_ms()
   std::vector<double> cpu_ms_;
   std::chrono::steady_clock::time_point t0_;
   void release() noexcept;

@@ -34,7 +34,7 @@ StepResult run_step_case(const StepCase& c, const StepSettings& s, const tools::
   const bool gpu = s.device == Device::CUDA;
   if (gpu) cuda::reset_peak_memory();
   const uint64_t launches0 = cuda::launch_count();
-  RegionTimer timer(s.device);
+  RegionTimer timer(s.device, s.steps);
   for (int i = 0; i < s.steps; ++i) {
     timer.begin();
     tr.step_async();
@@ -98,7 +98,7 @@ double fused_kernel_ms(gan::Regularizer reg, int64_t batch, Device device, int r
   };
   Tensor e1 = input(f, true), e2 = input(f, true), z1 = input(10, false), z2 = input(10, false);
   Tensor w = Tensor::full({batch}, 0.5, DType::F32, device);
-  RegionTimer timer(device);
+  RegionTimer timer(device, reps);
   for (int i = 0; i < reps + 3; ++i) {
     if (i >= 3) timer.begin();  // three untimed runs first
     Tensor loss = diversity_loss(e1, e2, z1, z2, w, mode);

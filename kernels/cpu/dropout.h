@@ -8,20 +8,25 @@
 
 namespace dg::cpu {
 
+// Calls f(i, kept) for i in [0, n): element i is kept when word i of the uniform Philox draw at
+// `offset` is below keep_prob. One Philox block serves four consecutive elements (the uniform
+// layout of engine/rng.h).
+template <class F>
+void for_each_mask(int64_t n, uint64_t seed, uint64_t offset, double keep_prob, F&& f) {
+  for (int64_t b = 0; b * 4 < n; ++b) {
+    const PhiloxWords w = philox_block(seed, offset + static_cast<uint64_t>(b));
+    const int64_t end = n - b * 4 < 4 ? n - b * 4 : 4;
+    for (int64_t k = 0; k < end; ++k) f(b * 4 + k, philox_word_to_unit(w.w[k]) < keep_prob);
+  }
+}
+
 // out[i] = in[i] * scale where kept, 0 elsewhere; assigns every element of out (in == out is fine).
 // Forward passes x, backward passes dL/dout with the same (seed, offset, keep_prob, scale).
 template <class T>
 void dropout_apply(const T* in, T* out, int64_t n, uint64_t seed, uint64_t offset, double keep_prob,
                    T scale) {
-  // One Philox block serves four consecutive elements (the uniform layout of engine/rng.h).
-  for (int64_t b = 0; b * 4 < n; ++b) {
-    const PhiloxWords w = philox_block(seed, offset + static_cast<uint64_t>(b));
-    const int64_t end = n - b * 4 < 4 ? n - b * 4 : 4;
-    for (int64_t k = 0; k < end; ++k) {
-      const int64_t i = b * 4 + k;
-      out[i] = philox_word_to_unit(w.w[k]) < keep_prob ? in[i] * scale : T(0);
-    }
-  }
+  for_each_mask(n, seed, offset, keep_prob,
+                [&](int64_t i, bool kept) { out[i] = kept ? in[i] * scale : T(0); });
 }
 
 // Dropout followed by leaky ReLU in one pass (slope > 0), the pair that ends every hidden block of
@@ -30,15 +35,10 @@ void dropout_apply(const T* in, T* out, int64_t n, uint64_t seed, uint64_t offse
 template <class T>
 void dropout_leaky_relu_forward(const T* in, T* out, int64_t n, uint64_t seed, uint64_t offset,
                                 double keep_prob, T scale, T slope) {
-  for (int64_t b = 0; b * 4 < n; ++b) {
-    const PhiloxWords w = philox_block(seed, offset + static_cast<uint64_t>(b));
-    const int64_t end = n - b * 4 < 4 ? n - b * 4 : 4;
-    for (int64_t k = 0; k < end; ++k) {
-      const int64_t i = b * 4 + k;
-      const T d = in[i] * scale;
-      out[i] = philox_word_to_unit(w.w[k]) < keep_prob ? (d > T(0) ? d : slope * d) : T(0);
-    }
-  }
+  for_each_mask(n, seed, offset, keep_prob, [&](int64_t i, bool kept) {
+    const T d = in[i] * scale;
+    out[i] = kept ? (d > T(0) ? d : slope * d) : T(0);
+  });
 }
 
 // Its backward from the forward's output (kept elements have the sign of the dropout output since
@@ -47,15 +47,10 @@ void dropout_leaky_relu_forward(const T* in, T* out, int64_t n, uint64_t seed, u
 template <class T>
 void dropout_leaky_relu_backward(const T* out, const T* gy, T* gx, int64_t n, uint64_t seed,
                                  uint64_t offset, double keep_prob, T scale, T slope) {
-  for (int64_t b = 0; b * 4 < n; ++b) {
-    const PhiloxWords w = philox_block(seed, offset + static_cast<uint64_t>(b));
-    const int64_t end = n - b * 4 < 4 ? n - b * 4 : 4;
-    for (int64_t k = 0; k < end; ++k) {
-      const int64_t i = b * 4 + k;
-      const T g = gy[i] * (out[i] > T(0) ? T(1) : slope);
-      gx[i] = philox_word_to_unit(w.w[k]) < keep_prob ? g * scale : T(0);
-    }
-  }
+  for_each_mask(n, seed, offset, keep_prob, [&](int64_t i, bool kept) {
+    const T g = gy[i] * (out[i] > T(0) ? T(1) : slope);
+    gx[i] = kept ? g * scale : T(0);
+  });
 }
 
 }  // namespace dg::cpu

@@ -17,6 +17,8 @@ namespace dg::cuda {
 
 // True when this binary was compiled against cuDNN.
 bool built_with_cudnn();
+// In a build without cuDNN: throws "<call>: built without cuDNN ..." (every cuDNN entry does).
+[[noreturn]] void throw_without_cudnn(const char* call);
 
 // ---- conv (geometry and contracts: conv.h). Algorithms are chosen once per geometry and precision
 // by cuDNN's heuristic, restricted to deterministic algorithms, and cached in the context. FP32:

@@ -134,25 +134,19 @@ void cudnn_batch_norm_backward(const float* g, const float* x, const float* save
 
 namespace dg::cuda {
 
-namespace {
-[[noreturn]] void no_cudnn(const char* call) {
-  throw Error(std::string(call) + ": built without cuDNN (no libcudnn found at configure time)");
-}
-}  // namespace
-
 bool cudnn_batch_norm_supports(double) { return false; }
 void cudnn_batch_norm_forward_training(const float*, const float*, const float*, float*, float*,
                                        float*, float*, float*, int64_t, int64_t, int64_t, double,
                                        double) {
-  no_cudnn("cudnn_batch_norm_forward_training");
+  throw_without_cudnn("cudnn_batch_norm_forward_training");
 }
 void cudnn_batch_norm_forward_inference(const float*, const float*, const float*, const float*,
                                         const float*, float*, int64_t, int64_t, int64_t, double) {
-  no_cudnn("cudnn_batch_norm_forward_inference");
+  throw_without_cudnn("cudnn_batch_norm_forward_inference");
 }
 void cudnn_batch_norm_backward(const float*, const float*, const float*, const float*, const float*,
                                float*, float*, float*, int64_t, int64_t, int64_t, double) {
-  no_cudnn("cudnn_batch_norm_backward");
+  throw_without_cudnn("cudnn_batch_norm_backward");
 }
 
 }  // namespace dg::cuda

@@ -115,9 +115,11 @@ struct CudnnState {};
 
 void CudnnStateDeleter::operator()(CudnnState* s) const noexcept { delete s; }
 
-CudnnState& Context::cudnn() {
-  throw Error("cuDNN backend: built without cuDNN (no libcudnn found at configure time)");
+void throw_without_cudnn(const char* call) {
+  throw Error(std::string(call) + ": built without cuDNN (no libcudnn found at configure time)");
 }
+
+CudnnState& Context::cudnn() { throw_without_cudnn("cuDNN backend"); }
 
 #endif  // DG_WITH_CUDNN
 

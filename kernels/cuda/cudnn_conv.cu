@@ -184,23 +184,17 @@ void cudnn_conv2d_backward_weight(const float* x, const float* gy, float* gw,
 
 namespace dg::cuda {
 
-namespace {
-[[noreturn]] void no_cudnn(const char* call) {
-  throw Error(std::string(call) + ": built without cuDNN (no libcudnn found at configure time)");
-}
-}  // namespace
-
 void cudnn_conv2d_forward(const float*, const float*, float*, const cpu::ConvGeometry&,
                           MatmulPrecision) {
-  no_cudnn("cudnn_conv2d_forward");
+  throw_without_cudnn("cudnn_conv2d_forward");
 }
 void cudnn_conv2d_backward_data(const float*, const float*, float*, const cpu::ConvGeometry&,
                                 MatmulPrecision) {
-  no_cudnn("cudnn_conv2d_backward_data");
+  throw_without_cudnn("cudnn_conv2d_backward_data");
 }
 void cudnn_conv2d_backward_weight(const float*, const float*, float*, const cpu::ConvGeometry&,
                                   MatmulPrecision) {
-  no_cudnn("cudnn_conv2d_backward_weight");
+  throw_without_cudnn("cudnn_conv2d_backward_weight");
 }
 
 }  // namespace dg::cuda

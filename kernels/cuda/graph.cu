@@ -158,17 +158,17 @@ struct StreamEvent {
   cudaEvent_t e = nullptr;
 };
 
-StreamEvent* event_record() {
+StreamEvent* event_create() {
   auto* ev = new StreamEvent;
-  cudaError_t err = cudaEventCreate(&ev->e);
-  if (err == cudaSuccess) err = cudaEventRecord(ev->e, stream());
+  const cudaError_t err = cudaEventCreate(&ev->e);
   if (err != cudaSuccess) {
-    if (ev->e) cudaEventDestroy(ev->e);
     delete ev;
-    throw_cuda(err, "cudaEventCreate / cudaEventRecord", __FILE__, __LINE__);
+    throw_cuda(err, "cudaEventCreate", __FILE__, __LINE__);
   }
   return ev;
 }
+
+void event_record(StreamEvent* ev) { DG_CUDA_CHECK(cudaEventRecord(ev->e, stream())); }
 
 double event_elapsed_ms(StreamEvent* from, StreamEvent* to) {
   DG_CUDA_CHECK(cudaEventSynchronize(to->e));

@@ -40,10 +40,12 @@ void count_library_call();
 // per-step inputs of a training step; copy_host_to_device may synchronize for pageable memory.
 void copy_host_to_device_async(void* dst, const void* src, size_t nbytes);
 
-// Timing events on the context stream (benchmarks): record where the stream is now; the elapsed
-// time between two recorded events waits for the later one.
+// Timing events on the context stream (benchmarks): create them before the timed work (creation
+// is a host call), record where the stream is now; the elapsed time between two recorded events
+// waits for the later one.
 struct StreamEvent;
-StreamEvent* event_record();
+StreamEvent* event_create();
+void event_record(StreamEvent* e);
 double event_elapsed_ms(StreamEvent* from, StreamEvent* to);
 void event_destroy(StreamEvent* e) noexcept;
 

@@ -3,16 +3,11 @@
 // Status: compiled in CI; not yet run on a GPU.
 #include "kernels/cuda/block_reduce.cuh"
 #include "kernels/cuda/loss.h"
+#include "kernels/cuda/sigmoid.cuh"
 
 namespace dg::cuda {
 
 namespace {
-
-__device__ inline float stable_sigmoid(float x) {
-  if (x >= 0.0f) return 1.0f / (1.0f + expf(-x));
-  const float e = expf(x);
-  return e / (1.0f + e);
-}
 
 struct BceTerm {
   const float* x;

@@ -63,7 +63,8 @@ int64_t graph_kernel_nodes(const CapturedGraph*) { return 0; }
 uint64_t launch_count() { return 0; }
 void count_library_call() {}
 void copy_host_to_device_async(void*, const void*, size_t) { no_cuda("copy_host_to_device_async"); }
-StreamEvent* event_record() { no_cuda("event_record"); }
+StreamEvent* event_create() { no_cuda("event_create"); }
+void event_record(StreamEvent*) { no_cuda("event_record"); }
 double event_elapsed_ms(StreamEvent*, StreamEvent*) { no_cuda("event_elapsed_ms"); }
 void event_destroy(StreamEvent*) noexcept {}
 

@@ -5,17 +5,12 @@
 // Status: compiled in CI; not yet run on a GPU.
 #include "kernels/cuda/check.cuh"
 #include "kernels/cuda/context.cuh"
+#include "kernels/cuda/sigmoid.cuh"
 #include "kernels/cuda/unary.h"
 
 namespace dg::cuda {
 
 namespace {
-
-__device__ inline float stable_sigmoid(float x) {
-  if (x >= 0.0f) return 1.0f / (1.0f + expf(-x));
-  const float e = expf(x);
-  return e / (1.0f + e);
-}
 
 struct ExpF {
   __device__ float fwd(float x) const { return expf(x); }
