@@ -49,7 +49,8 @@ std::vector<double> conditions2d(const std::vector<int>& cls, const std::vector<
 
 Benchmark2D::Benchmark2D(Points2D train) : pts_(std::move(train)) {
   cond_ = conditions2d(pts_.cls, pts_.spread);
-  // f_div as for images: per-coordinate std summed, normalized to [0, 1] (DESIGN.md section 4).
+  // f_div as for images: per-coordinate std summed, normalized to [0, 1]
+  // (docs/design.md#groups-f_div-and-real-pairs).
   groups_ = group_by_condition(cond_, pts_.size(), kCondDim2D, pts_.xy, 2);
 }
 

@@ -1,5 +1,5 @@
-// The 2D benchmark of the SDI-GAN paper (section 4.1; DESIGN.md section 4): 9 classes with centres
-// on {-40, 0, 40}^2 and a binary spread (per-coordinate variance 1 or 100). Networks see
+// The 2D benchmark of the SDI-GAN paper (section 4.1; docs/design.md#2d-benchmark): 9 classes with
+// centres on {-40, 0, 40}^2 and a binary spread (per-coordinate variance 1 or 100). Networks see
 // coordinates multiplied by kScale; metrics use the original units.
 #pragma once
 #include <cstdint>

@@ -1,5 +1,6 @@
 // What the GAN trainer needs from a conditional data set: batches of samples with their conditions,
-// each sample's f_div (DESIGN.md section 4) and a real pair drawn from the same group.
+// each sample's f_div (docs/design.md#groups-f_div-and-real-pairs) and a real pair drawn from the
+// same group.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -40,7 +41,7 @@ class ConditionalDataset {
 
 // Groups samples whose condition rows (N, C) are exactly equal; f_div per group is the sum over
 // features of the population std of `samples` (N, D) within the group, divided by the maximum
-// over groups (singletons: 0). DESIGN.md section 4.
+// over groups (singletons: 0). docs/design.md#groups-f_div-and-real-pairs.
 Groups group_by_condition(const std::vector<double>& conditions, int64_t n, int64_t c_dim,
                           const std::vector<double>& samples, int64_t d);
 

@@ -1,4 +1,5 @@
-// Grouping of identical conditions and per-group f_div (DESIGN.md section 4).
+// Grouping of identical conditions and per-group f_div
+// (docs/design.md#groups-f_div-and-real-pairs).
 #include <algorithm>
 #include <cmath>
 #include <map>

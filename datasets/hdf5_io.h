@@ -1,4 +1,4 @@
-// HDF5 reading and writing of ZDC arrays (DESIGN.md section 4: datasets `responses` and
+// HDF5 reading and writing of ZDC arrays (docs/design.md#hdf5: datasets `responses` and
 // `particles`). Arrays travel as NpyArray so the HDF5 path and the numpy path hand callers the same
 // thing: values as double, the stored precision kept in `dtype` ("<f4" or "<f8").
 #pragma once

@@ -1,6 +1,6 @@
 // NumPy .npy reading and writing (format versions 1.0-3.0, little-endian, C order). The ZDC data
-// ships as numpy arrays (DESIGN.md section 4); everything is converted to double on load so callers
-// never branch on the stored dtype.
+// ships as numpy arrays (docs/design.md#zdc-data-files); everything is converted to double on load
+// so callers never branch on the stored dtype.
 #pragma once
 #include <cstdint>
 #include <string>

@@ -32,7 +32,7 @@ std::string lower_ext(const std::string& path) {
 bool is_h5(const std::string& ext) { return ext == ".h5" || ext == ".hdf5"; }
 
 // The array and the name errors should use for it ("'arr_0'" for npz, "array" for npy, the
-// dataset name for HDF5, where `h5_name` is the dataset DESIGN.md section 4 fixes).
+// dataset name for HDF5, where `h5_name` is the dataset docs/design.md#zdc-data-files fixes).
 NpyArray read_array(const std::string& path, const char* h5_name, std::string* field) {
   DG_CHECK(std::filesystem::exists(path), path << ": file not found (expected a .npz with key "
                                                   "'arr_0', a .npy, or an HDF5 file with dataset '"

@@ -1,4 +1,4 @@
-// ZDC data as the GAN sees it (DESIGN.md section 4): the responses/particles files, the seeded
+// ZDC data as the GAN sees it (docs/design.md#data): the responses/particles files, the seeded
 // 80/20 split, condition standardization fitted on the training rows, and a ConditionalDataset
 // over one split with log1p images, groups of identical particles and their f_div.
 #pragma once

@@ -1,5 +1,5 @@
-// A fast, seeded, physics-flavoured stand-in for the ALICE ZDC simulation (DESIGN.md section 4),
-// so that everything runs without the unpublished data.
+// A fast, seeded, physics-flavoured stand-in for the ALICE ZDC simulation
+// (docs/design.md#zdc-like-simulator), so that everything runs without the unpublished data.
 //
 // What follows the physics: the particle mix is that of forward production (photons, charged pions
 // and kaons, protons, neutrons) with their PDG masses and charges; energies are log-uniform up to

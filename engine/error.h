@@ -1,4 +1,5 @@
-// Exceptions carrying the failing call, file:line and a hint (STYLE.md habit 7).
+// Exceptions carrying the failing call, file:line and a hint, so every failure says where it
+// happened and what to try (policy: docs/design.md#error-handling).
 #pragma once
 #include <sstream>
 #include <stdexcept>

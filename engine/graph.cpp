@@ -21,6 +21,10 @@ StepGraph::~StepGraph() {
 
 StepGraph* StepGraph::active() { return g_active; }
 
+void StepGraph::prepare() {
+  if (!slots_device_) slots_device_ = cuda::device_malloc(kMaxSlots * kSlotBytes);
+}
+
 void* StepGraph::slot(const void* key,
                       const std::function<std::unique_ptr<GraphSlotOwner>()>& make) {
   DG_CHECK(g_active == this, "StepGraph::slot outside this graph's capture");
@@ -38,8 +42,9 @@ void* StepGraph::slot(const void* key,
 void StepGraph::capture(const std::function<void()>& step) {
   DG_CHECK(!graph_, "StepGraph::capture: already captured (make a new StepGraph to recapture)");
   DG_CHECK(g_active == nullptr, "StepGraph::capture: another capture is open on this thread");
-  // Allocated before the capture, so it does not belong to the graph's pool.
-  if (!slots_device_) slots_device_ = cuda::device_malloc(kMaxSlots * kSlotBytes);
+  // Allocated before the capture (normally by prepare() before the warm-up), so it does not belong
+  // to the graph's pool.
+  prepare();
   owners_.clear();
   cuda::capture_begin();
   g_active = this;

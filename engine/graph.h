@@ -1,5 +1,5 @@
-// A fixed-shape training step captured as one CUDA graph and replayed (DESIGN.md section 7,
-// STYLE.md: "graph capture of the whole step"). Capturing records the step's launches without
+// A fixed-shape training step captured as one CUDA graph and replayed
+// (docs/design.md#step-capture). Capturing records the step's launches without
 // running them; the values that change from one step to the next (dropout's Philox offset, Adam's
 // bias corrections) are read by the kernels from small device slots that the host rewrites before
 // each replay, so a replayed step computes exactly what the same step run eagerly computes.
@@ -49,6 +49,10 @@ class StepGraph {
   StepGraph(const StepGraph&) = delete;
   StepGraph& operator=(const StepGraph&) = delete;
 
+  // Allocates the graph's own device memory (the per-replay slots). Call it before the eager
+  // warm-up steps, so that nothing is allocated between the warm-up and the capture; capture()
+  // calls it when it has not been called.
+  void prepare();
   // Captures `step` (CUDA tensors only; run it eagerly twice before, so that lazily created state
   // such as gradients, cuDNN plans and the allocator's blocks exists) and instantiates the graph,
   // then replays it once, so that the capturing call has the effect of one step. Throws when the

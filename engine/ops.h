@@ -96,8 +96,9 @@ Tensor dropout_leaky_relu(const Tensor& x, double p, double slope, bool training
 Tensor bce_with_logits(const Tensor& logits, const Tensor& targets);
 Tensor bce_with_logits(const Tensor& logits, double target);
 
-// The diversity regularizer of DESIGN.md section 5, fused: e1, e2 (B,F) features, z1, z2 (B,K)
-// latents, w (B,) per-sample weights (f_div for SDI, the tanh balance for DivBal; no gradient).
+// The diversity regularizer (docs/design.md#fused-diversity-kernel), fused: e1, e2 (B,F) features,
+// z1, z2 (B,K) latents, w (B,) per-sample weights (f_div for SDI, the tanh balance for DivBal; no
+// gradient).
 //   d_g,i = mean_f |e1_if - e2_if|, d_z,i = mean_k |z1_ik - z2_ik|
 //   kRatioInverse (SDI, DivBal): L = mean_i w_i / (d_g,i / d_z,i + eps)
 //   kRatioNegative (DS):         L = -mean_i w_i * d_g,i / (d_z,i + eps)   (stop-grad on e2 is the

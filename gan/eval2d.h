@@ -1,6 +1,6 @@
-// Evaluation of a generator on the 2D benchmark (DESIGN.md section 6): per spread, the mean over
-// classes and coordinates of the sample variance of generated points and of the 1-D Wasserstein-1
-// distance between test and generated points, in original units.
+// Evaluation of a generator on the 2D benchmark (docs/design.md#2d-variance-and-wasserstein): per
+// spread, the mean over classes and coordinates of the sample variance of generated points and of
+// the 1-D Wasserstein-1 distance between test and generated points, in original units.
 #pragma once
 #include <array>
 

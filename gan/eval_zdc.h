@@ -1,6 +1,6 @@
-// Evaluation of a ZDC generator (DESIGN.md section 6): per-channel Wasserstein-1 between the real
-// test responses and one generated response per test condition, averaged over regenerations, and
-// the diversity error of the generator on groups of repeated particles.
+// Evaluation of a ZDC generator (docs/design.md#metrics): per-channel Wasserstein-1 between the
+// real test responses and one generated response per test condition, averaged over regenerations,
+// and the diversity error of the generator on groups of repeated particles.
 //
 // Definitions (what the numbers in ZdcEval mean):
 // - Channels: gan/zdc_channels.h, on photon counts; generated log1p images go through expm1 first.
@@ -20,12 +20,12 @@
 //   skipped. Real f_div = sum over pixels of the population std of the members' log1p images;
 //   generated f_div = the same over div_generations log1p images generated for the condition; both
 //   divided by the training split's maximum group diversity (Groups::max_diversity, the f_div
-//   normalizer of DESIGN.md section 4), not clamped, so a test group more diverse than any training
-//   group may exceed 1. diversity_error = mean |generated - real| over the groups used. At most
-//   max_div_groups eligible groups, chosen by a Philox permutation seeded with opt.seed (a stream
-//   separate from the latents); div_groups reports how many. Non-finite generated images are left
-//   out of their group (div_nonfinite counts them); a group with fewer than 2 finite images is
-//   skipped.
+//   normalizer of docs/design.md#groups-f_div-and-real-pairs), not clamped, so a test group more
+//   diverse than any training group may exceed 1. diversity_error = mean |generated - real| over
+//   the groups used. At most max_div_groups eligible groups, chosen by a Philox permutation seeded
+//   with opt.seed (a stream separate from the latents); div_groups reports how many. Non-finite
+//   generated images are left out of their group (div_nonfinite counts them); a group with fewer
+//   than 2 finite images is skipped.
 #pragma once
 #include <array>
 #include <cstdint>

@@ -1,4 +1,4 @@
-// Distribution metrics shared by the 2D and ZDC evaluations (DESIGN.md section 6).
+// Distribution metrics shared by the 2D and ZDC evaluations (docs/design.md#metrics).
 #pragma once
 #include <vector>
 

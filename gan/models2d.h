@@ -1,4 +1,4 @@
-// MLPs for the 2D benchmark (DESIGN.md section 5): 3 hidden layers of `hidden` units with
+// MLPs for the 2D benchmark (docs/design.md#2d-models): 3 hidden layers of `hidden` units with
 // LeakyReLU(0.2); the discriminator's last hidden layer is the feature vector e.
 #pragma once
 #include "gan/networks.h"

@@ -1,4 +1,4 @@
-// The ZDC neutron networks (DESIGN.md section 5): the original upsample+conv generator, its
+// The ZDC neutron networks (docs/design.md#models): the original upsample+conv generator, its
 // discriminator whose 64-d penultimate layer is the feature vector e of the regularizers, and a
 // DCGAN-style generator built from transposed convolutions. Images are (B,1,44,44) in log1p space,
 // conditions (B,9), latents (B,10).

@@ -1,4 +1,4 @@
-// Diversity regularizers (see regularizers.h; formulas of DESIGN.md section 5).
+// Diversity regularizers (see regularizers.h; formulas: docs/design.md#diversity-regularizers).
 #include "gan/regularizers.h"
 
 #include <algorithm>

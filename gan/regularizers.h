@@ -1,4 +1,5 @@
-// The diversity regularizers of DESIGN.md section 5: none (DC-GAN), MS, DS, DivCo, SDI, DivBal.
+// The diversity regularizers of docs/design.md#diversity-regularizers: none (DC-GAN), MS, DS,
+// DivCo, SDI, DivBal.
 #pragma once
 #include <string>
 

@@ -312,10 +312,9 @@ void Trainer::step_async() {
   if (graph_ && graph_->captured()) {
     graph_->replay();
   } else if (graph_mode_ && eager_steps_ >= 2) {
-    // Two eager steps first: gradients, Adam moments, cuBLAS state and the allocator's blocks then
-    // exist (the second step already runs with the first one's gradients alive, as every later
-    // step does), so the captured step finds its memory cached.
-    graph_ = std::make_unique<StepGraph>();
+    // Two eager steps first: gradients, Adam moments, cuBLAS and cuDNN state (handle, plans) and
+    // the allocator's blocks then exist (the second step already runs with the first one's
+    // gradients alive, as every later step does), so the captured step finds its memory cached.
     try {
       graph_->capture([this] { compute(); });
     } catch (...) {
@@ -325,6 +324,11 @@ void Trainer::step_async() {
       throw;
     }
   } else {
+    if (graph_mode_ && !graph_) {
+      // The graph's own device memory is allocated with the warm-up, not at the capture.
+      graph_ = std::make_unique<StepGraph>();
+      graph_->prepare();
+    }
     compute();
     ++eager_steps_;
   }

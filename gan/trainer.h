@@ -1,6 +1,6 @@
-// The conditional-GAN training step of DESIGN.md section 5 with every diversity regularizer,
-// checkpoints that restore everything (parameters, BN statistics, Adam moments, RNG offsets, step)
-// and a divergence guard.
+// The conditional-GAN training step (docs/design.md#training-step) with every diversity
+// regularizer, checkpoints that restore everything (parameters, BN statistics, Adam moments, RNG
+// offsets, step) and a divergence guard.
 #pragma once
 #include <map>
 #include <memory>

@@ -1,6 +1,6 @@
-// The 5 ZDC channels of a 44x44 image of photon counts (DESIGN.md section 6), index (a, b) =
-// (first axis, second axis), h = 22: ch5 sums the pixels with (a + b) odd; ch1..ch4 sum the pixels
-// with (a + b) even in the quadrants a<h,b<h / a<h,b>=h / a>=h,b<h / a>=h,b>=h.
+// The 5 ZDC channels of a 44x44 image of photon counts (docs/design.md#zdc-channels), index (a, b)
+// = (first axis, second axis), h = 22: ch5 sums the pixels with (a + b) odd; ch1..ch4 sum the
+// pixels with (a + b) even in the quadrants a<h,b<h / a<h,b>=h / a>=h,b<h / a>=h,b>=h.
 #pragma once
 #include <array>
 #include <cstdint>

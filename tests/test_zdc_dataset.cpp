@@ -399,7 +399,7 @@ TEST_CASE("zdc dataset: HDF5 files, one file or two, and write_zdc_array in ever
   const auto resp = make_responses(n);
   const auto part10 = make_particles(n, 10);
   const auto part9 = make_particles(n, 9);
-  // One file holding both datasets, as DESIGN.md section 4 names them.
+  // One file holding both datasets, as docs/design.md#zdc-data-files names them.
   write_h5(tmp / "zdc.h5", {{"responses", NpyArray{"<f8", {n, 44, 44}, resp}},
                             {"particles", NpyArray{"<f4", {n, 10}, part10}}});
   ZdcRaw a = load_zdc(tmp / "zdc.h5", tmp / "zdc.h5");

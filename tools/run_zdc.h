@@ -32,7 +32,7 @@ struct ZdcRunResult {
   double seconds = 0;
 };
 
-// Options of the final (and `eval`) evaluation: the DESIGN.md section 6 protocol.
+// Options of the final (and `eval`) evaluation: the protocol of docs/design.md#metrics.
 gan::ZdcEvalOptions final_eval_options(uint64_t seed);
 
 // Trains cfg into `dir` (run.json, metrics.jsonl, checkpoint.safetensors, eval.json). With

@@ -1,6 +1,7 @@
-// What every benchmark JSON records about the run (STYLE.md habit 9): the commit (and whether the
-// tree was dirty), the UTC time, the host CPU and, in a CUDA build with a GPU, the device with its
-// clocks and library versions. Compiled in every build; the device part is empty without CUDA.
+// What every benchmark JSON records about the run, so a figure can be traced to its code and card:
+// the commit (and whether the tree was dirty), the UTC time, the host CPU and, in a CUDA build with
+// a GPU, the device with its clocks and library versions. Compiled in every build; the device part
+// is empty without CUDA.
 #pragma once
 #include <nlohmann/json.hpp>
 #include <string>

@@ -4,7 +4,6 @@
 // depend on the batch size, so --batch is ignored here. CPU reference: engine/optim.cpp's formula
 // (adam_update) in double. In-place update: p, m, v are restored before each check; the timed
 // repeats keep stepping (values stay bounded).
-// Status: compiled in CI; not yet run on a GPU.
 #include <cmath>
 #include <cstdio>
 #include <exception>

@@ -9,7 +9,6 @@
 //               for the running variance)
 // CPU reference: kernels/cpu/batch_norm.h in double. Outputs checked: y forward; dx, dgamma, dbeta
 // backward (gamma, beta random, not 1 and 0).
-// Status: compiled in CI; not yet run on a GPU.
 #include <cmath>
 #include <cstdio>
 #include <exception>

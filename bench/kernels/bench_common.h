@@ -1,11 +1,10 @@
-// Shared pieces of the kernel microbenchmarks (bench/kernels/bench_*.cpp, STYLE.md habits 9-10):
-// device discovery with the "no GPU" exit, device buffers, random inputs, NaN poisoning,
-// validation against a CPU reference (atol + rtol*|ref|, max error and its index), CUDA-event
-// timing (warm-up excluded, L2 flushed before every timed repeat, median/min/max of many
-// repeats; hot-cache figures reported beside), device/driver/commit info and the JSON report
-// written under bench/results/. Every benchmark runs on the engine context's stream
+// Shared pieces of the kernel microbenchmarks (bench/kernels/bench_*.cpp;
+// docs/design.md#benchmarks): device discovery with the "no GPU" exit, device buffers, random
+// inputs, NaN poisoning, validation against a CPU reference (atol + rtol*|ref|, max error and its
+// index), CUDA-event timing (warm-up excluded, L2 flushed before every timed repeat, median/min/max
+// of many repeats; hot-cache figures reported beside), device/driver/commit info and the JSON
+// report written under bench/results/. Every benchmark runs on the engine context's stream
 // (kernels/cuda/context.cuh), the stream all of dg::cuda's kernels launch on.
-// Status: compiled in CI; not yet run on a GPU.
 #pragma once
 #include <cuda_runtime.h>
 

@@ -10,7 +10,6 @@
 //   cudnn_tf32  the same with CUDNN_DEFAULT_MATH (TF32 tensor cores allowed): what cuDNN gives by
 //             default, checked against a looser TF32 tolerance; NOT the same precision as dg
 // CPU reference: kernels/cpu/conv.h in double on the same float inputs.
-// Status: compiled in CI; not yet run on a GPU.
 #include <algorithm>
 #include <chrono>
 #include <cmath>

@@ -9,7 +9,6 @@
 // latents z (B, 10). Versions: fused / unfused, each for forward, backward and forward+backward
 // (the figure the 10x target of issue 4 is about). CPU reference: kernels/cpu/diversity.h in
 // double. Every version's outputs (d_g, d_z, loss; grad_e1, grad_e2) are validated before timing.
-// Status: compiled in CI; not yet run on a GPU.
 #include <cstdio>
 #include <exception>
 #include <string>

@@ -3,7 +3,6 @@
 // sizes; the unfused version is the same math as two kernels (kernels/cuda/dropout.h then
 // kernels/cuda/unary.h, backward in reverse), i.e. the "before" of the fusion. CPU reference:
 // kernels/cpu/dropout.h in double (the mask depends only on Philox (seed, offset)).
-// Status: compiled in CI; not yet run on a GPU.
 #include <cstdio>
 #include <string>
 #include <vector>

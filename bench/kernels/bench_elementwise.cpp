@@ -4,7 +4,6 @@
 // device-to-device of the same number of bytes read + written (the bandwidth roof any of these
 // kernels can reach; reported as GB/s of that copy, it has no CPU reference). CPU reference:
 // kernels/cpu/{unary,elementwise}.h in double.
-// Status: compiled in CI; not yet run on a GPU.
 #include <cstdio>
 #include <exception>
 #include <string>

@@ -10,7 +10,6 @@
 //                measures the wrapper's overhead
 //   cublas_tf32  cublasGemmEx, CUBLAS_COMPUTE_32F_FAST_TF32: what TF32 would give (looser check)
 // CPU reference: kernels/cpu/linear.h (Eigen) in double.
-// Status: compiled in CI; not yet run on a GPU.
 #include <cublas_v2.h>
 
 #include <cmath>

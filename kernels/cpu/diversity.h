@@ -1,7 +1,7 @@
-// CPU reference kernels for the fused diversity regularizer (DESIGN.md section 5; the contract is
-// the diversity_loss comment in engine/ops.h). Templated on the scalar type; sums, ratios and the
-// loss are carried in double on the float path, since per-row L1 means of small feature
-// differences and a batch mean of ratios lose digits in float32.
+// CPU reference kernels for the fused diversity regularizer (docs/design.md#fused-diversity-kernel;
+// the contract is the diversity_loss comment in engine/ops.h). Templated on the scalar type; sums,
+// ratios and the loss are carried in double on the float path, since per-row L1 means of small
+// feature differences and a batch mean of ratios lose digits in float32.
 // Layout: e1, e2 (B, F) row-major; z1, z2 (B, K) row-major; w, d_g, d_z (B,).
 #pragma once
 #include <cmath>

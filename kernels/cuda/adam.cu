@@ -2,7 +2,6 @@
 // tensors as a kernel argument, with the first block of each tensor in a prefix array; a block
 // finds its tensor by a linear scan of that array (at most 32 entries, in registers/constant bank)
 // and updates a contiguous chunk of it. Elementwise, so deterministic.
-// Status: compiled in CI; not yet run on a GPU.
 #include "kernels/cuda/adam.h"
 #include "kernels/cuda/check.cuh"
 #include "kernels/cuda/context.cuh"

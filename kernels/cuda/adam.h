@@ -1,6 +1,5 @@
 // Adam / AdamW on the GPU as one fused multi-tensor update: the device side of the CPU loop in
 // engine/optim.cpp (adam_update), float32, device pointers. Plain C++ (no CUDA include).
-// Status: compiled in CI; not yet run on a GPU.
 #pragma once
 #include <cstddef>
 #include <cstdint>

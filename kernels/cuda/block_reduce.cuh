@@ -1,8 +1,7 @@
-// Deterministic reductions shared by the .cu files (STYLE.md habit 6): every sum is carried in
-// double and combined in a fixed order that depends only on the problem size (grid-stride partial
-// sums per thread, a fixed xor-shuffle tree per warp, warps in index order), never with float
-// atomics, so the same inputs give the same bits on every run.
-// Status: compiled in CI; not yet run on a GPU.
+// Deterministic reductions shared by the .cu files (docs/design.md#determinism): every sum is
+// carried in double and combined in a fixed order that depends only on the problem size
+// (grid-stride partial sums per thread, a fixed xor-shuffle tree per warp, warps in index order),
+// never with float atomics, so the same inputs give the same bits on every run.
 #pragma once
 #include <cstdint>
 

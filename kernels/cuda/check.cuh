@@ -1,7 +1,7 @@
 // CUDA-only helpers shared by every .cu file: error macros that throw dg::Error with the failing
-// call, file:line and a hint (STYLE.md habit 7), the after-launch check (with the DG_CUDA_SYNC
-// debug mode), and launch-geometry helpers. Never included by engine/ (it pulls in CUDA headers).
-// Status: compiled in CI; not yet run on a GPU.
+// call, file:line and a hint (docs/design.md#error-handling), the after-launch check (with the
+// DG_CUDA_SYNC debug mode), and launch-geometry helpers. Never included by engine/ (it pulls in
+// CUDA headers).
 #pragma once
 #include <cublas_v2.h>
 #include <cuda_runtime.h>

@@ -1,8 +1,7 @@
-// The device context (STYLE.md habit 12): the one stream every kernel, copy and cuBLAS call runs
-// on, the cuBLAS handle with its workspace, the caching allocator, the debug-sync flag, the
-// conv/batch-norm backend switch and the cuDNN state (handle, descriptors, plan cache; created on
-// first cuDNN use, defined in cudnn_common.cuh).
-// Status: compiled in CI; not yet run on a GPU.
+// The device context, the CUDA backend's mutable state in one object: the one stream every kernel,
+// copy and cuBLAS call runs on, the cuBLAS handle with its workspace, the caching allocator, the
+// debug-sync flag, the conv/batch-norm backend switch and the cuDNN state (handle, descriptors,
+// plan cache; created on first cuDNN use, defined in cudnn_common.cuh).
 //
 // Ownership: one process-wide Context, created on first use by context() as a function-local
 // static (so creation is thread-safe, and a failed creation, e.g. no GPU, throws and is retried on

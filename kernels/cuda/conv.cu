@@ -8,7 +8,6 @@
 // K = C*kh*kw, P = Ho*Wo. Row-major GEMMs go to column-major cuBLAS as their transposes (see
 // linear.cu). col2im is a gather (one thread per input pixel summing its taps in (i, j) order), so
 // no atomics anywhere and every output element is written exactly once.
-// Status: compiled in CI; NOT YET RUN ON A GPU.
 #include <algorithm>
 #include <limits>
 

@@ -3,7 +3,6 @@
 // convolution y = conv(x, w) (geometry: kernels/cpu/conv_geometry.h) and its two adjoints, so
 // conv_transpose2d's forward is conv2d_backward_data and its gradients are conv2d_forward and
 // conv2d_backward_weight of the same geometry. Plain C++ (no CUDA include).
-// Status: compiled in CI; not yet run on a GPU.
 #pragma once
 #include <cstdint>
 

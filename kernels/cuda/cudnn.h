@@ -6,7 +6,6 @@
 // Implemented in cudnn_conv.cu / cudnn_batch_norm.cu (handle and plan cache: cudnn_context.cu);
 // where cuDNN was not found at configure time (no DG_WITH_CUDNN) every entry throws "built without
 // cuDNN", and stub.cpp provides them for the CPU-only build.
-// Status: compiled; NOT YET RUN ON A GPU.
 #pragma once
 #include <cstdint>
 

@@ -9,7 +9,6 @@
 //   with no conversion. resultSaveMean / resultSaveInvVariance are the engine's mean and
 //   invstd = 1 / sqrt(biased var + eps), so the backward of either backend can consume them.
 //   Null gamma / beta (no affine) become ones / zeros, null gradients scratch buffers.
-// Status: compiled; NOT YET RUN ON A GPU.
 #include <string>
 
 #include "engine/error.h"
@@ -27,6 +26,9 @@ BnPlan& bn_plan(int64_t N, int64_t C, int64_t S) {
   const BnKey key{N, C, S};
   auto it = st.bn_plans.find(key);
   if (it != st.bn_plans.end()) return it->second;
+  DG_CHECK(!context().capturing(),
+           "cuDNN batch-norm descriptors for a new shape requested during a CUDA graph capture: "
+           "run the step eagerly first (the trainer runs two eager steps before capturing)");
   it = st.bn_plans.try_emplace(key).first;
   try {
     it->second.x.set_nchw(N, C, S, 1);

@@ -2,7 +2,6 @@
 // with DG_WITH_CUDNN): the DG_CUDNN_CHECK macro (check.cuh style: the failing call, file:line,
 // cudnnGetErrorString and a hint), RAII descriptors, and CudnnState, the part of the device Context
 // (context.cuh) that holds the cuDNN handle and the plan caches keyed by the full shape and args.
-// Status: compiled; NOT YET RUN ON A GPU.
 #pragma once
 #if !DG_WITH_CUDNN
 #error "cudnn_common.cuh needs DG_WITH_CUDNN (cuDNN found at configure time)"
@@ -13,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <vector>
 
 #include "kernels/cuda/check.cuh"
 #include "kernels/cuda/context.cuh"
@@ -64,17 +64,39 @@ class ConvDesc {
   cudnnConvolutionDescriptor_t d_ = nullptr;
 };
 
+// One candidate algorithm of one direction: the algorithm, the math type it was offered under
+// (applied to the direction's descriptor with cudnnSetConvolutionMathType before it runs) and its
+// workspace in bytes.
+template <class Algo>
+struct ConvCandidate {
+  Algo algo;
+  cudnnMathType_t math;
+  size_t workspace;
+};
+
+// One direction (forward, backward-data or backward-filter) of a plan: its own convolution
+// descriptor (so each direction carries the math type of its own algorithm), the acceptable
+// candidates in cuDNN's order of preference, and the one in use. A candidate whose call answers
+// CUDNN_STATUS_NOT_SUPPORTED is dropped for the next one (cudnn_conv.cu), outside a capture only.
+template <class Algo>
+struct ConvDirection {
+  ConvDesc conv;
+  std::vector<ConvCandidate<Algo>> candidates;
+  size_t chosen = 0;
+  const ConvCandidate<Algo>* current() const {
+    return chosen < candidates.size() ? &candidates[chosen] : nullptr;
+  }
+};
+
 // Everything one convolution geometry needs, built once: descriptors for x (N,C,H,W), w
-// (O,C,kh,kw), y (N,O,Ho,Wo) and the convolution, the algorithm of each direction and its workspace
-// in bytes. conv_transpose2d of the same geometry shares the plan (its forward is backward-data).
+// (O,C,kh,kw), y (N,O,Ho,Wo) and the three directions. conv_transpose2d of the same geometry
+// shares the plan (its forward is backward-data).
 struct ConvPlan {
   TensorDesc x, y;
   FilterDesc w;
-  ConvDesc conv;
-  cudnnConvolutionFwdAlgo_t fwd_algo = CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM;
-  cudnnConvolutionBwdDataAlgo_t bwd_data_algo = CUDNN_CONVOLUTION_BWD_DATA_ALGO_1;
-  cudnnConvolutionBwdFilterAlgo_t bwd_filter_algo = CUDNN_CONVOLUTION_BWD_FILTER_ALGO_1;
-  size_t fwd_ws = 0, bwd_data_ws = 0, bwd_filter_ws = 0;
+  ConvDirection<cudnnConvolutionFwdAlgo_t> fwd;
+  ConvDirection<cudnnConvolutionBwdDataAlgo_t> bwd_data;
+  ConvDirection<cudnnConvolutionBwdFilterAlgo_t> bwd_filter;
 };
 // N, C, H, W, O, kh, kw, stride, pad, Ho, Wo (dilation 1, no groups, cross-correlation, float32).
 using ConvKey = std::array<int64_t, 12>;  // geometry (11) and whether TF32 is allowed

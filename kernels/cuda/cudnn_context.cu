@@ -1,7 +1,6 @@
 // The cuDNN part of the device Context: the handle (created on first cuDNN use, bound to the
 // context's stream), the plan caches (cudnn_common.cuh), error reporting for cuDNN statuses and
 // the RAII descriptors. Without DG_WITH_CUDNN only the "built without cuDNN" answers are compiled.
-// Status: compiled; NOT YET RUN ON A GPU.
 #include <string>
 
 #include "kernels/cuda/check.cuh"
@@ -103,7 +102,14 @@ CudnnState::~CudnnState() {
 void CudnnStateDeleter::operator()(CudnnState* s) const noexcept { delete s; }
 
 CudnnState& Context::cudnn() {
-  if (!cudnn_) cudnn_.reset(new CudnnState(stream_));
+  if (!cudnn_) {
+    // cudnnCreate allocates and synchronizes: impossible inside a CUDA graph capture. The handle
+    // is created by the first eager cuDNN call (the warm-up steps before a capture).
+    DG_CHECK(!capturing(),
+             "cuDNN handle requested for the first time during a CUDA graph capture: run the step "
+             "eagerly first (the trainer runs two eager steps before capturing)");
+    cudnn_.reset(new CudnnState(stream_));
+  }
   return *cudnn_;
 }
 

@@ -8,12 +8,16 @@
 //   forward is backward-data on a geometry whose input size (H, W) already includes it, and cuDNN
 //   takes the dx size from the descriptor it is given.
 //   Determinism: algorithms come from cuDNN's heuristic (cudnnGet*_v7, no benchmarking, so the
-//   choice depends on the shape and device only), filtered to CUDNN_DETERMINISTIC; when none
-//   qualifies, the fixed deterministic IMPLICIT_GEMM / BWD_DATA_ALGO_1 / BWD_FILTER_ALGO_1.
-//   Precision: FP32 plans set CUDNN_FMA_MATH and accept FMA algorithms only (no TF32, so the GPU
-//   agrees with the CPU reference to float rounding); TF32 plans (a separate cache entry) set
-//   CUDNN_DEFAULT_MATH, which lets cuDNN use TF32 tensor cores, and accept tensor-op algorithms.
-// Status: compiled; NOT YET RUN ON A GPU.
+//   choice depends on the shape and device only), filtered to CUDNN_DETERMINISTIC, and followed by
+//   the fixed deterministic IMPLICIT_GEMM / BWD_DATA_ALGO_1 / BWD_FILTER_ALGO_1 as a last resort.
+//   A candidate whose call answers NOT_SUPPORTED is dropped for the next one.
+//   Precision: each heuristic entry names the math type it was measured under, and each direction
+//   has its own descriptor on which that math type is set (cudnnSetConvolutionMathType) before the
+//   entry runs. FP32 plans accept CUDNN_FMA_MATH entries only (no TF32, so the GPU agrees with the
+//   CPU reference to float rounding); TF32 plans (a separate cache entry) also accept DEFAULT and
+//   TENSOR_OP math, which let cuDNN use TF32 tensor cores.
+//   Capture: plans (and the cuDNN handle) are built by eager calls; a new one requested while a
+//   CUDA graph is being captured is refused with an error (engine/graph.h: warm up first).
 #include <climits>
 #include <string>
 
@@ -36,56 +40,90 @@ bool degenerate(const cpu::ConvGeometry& g) {
   return g.N <= 0 || g.C <= 0 || g.H <= 0 || g.W <= 0 || g.O <= 0 || g.Ho <= 0 || g.Wo <= 0;
 }
 
-// A perf result we may run: it works, is deterministic, fits the workspace cap, and uses tensor
-// cores only when the plan allows TF32.
-template <class Perf>
-bool acceptable(const Perf& p, bool tf32) {
-  const bool math_ok = p.mathType == CUDNN_FMA_MATH || p.mathType == CUDNN_DEFAULT_MATH ||
-                       (tf32 && p.mathType == CUDNN_TENSOR_OP_MATH);
-  return p.status == CUDNN_STATUS_SUCCESS && p.determinism == CUDNN_DETERMINISTIC && math_ok &&
-         p.memory <= kMaxWorkspace;
+// Math types a plan may run: FP32 plans FMA only (cuDNN's DEFAULT math may pick TF32 tensor cores
+// on Ampere and later, which would not be FP32); TF32 plans any.
+bool math_allowed(cudnnMathType_t m, bool tf32) {
+  return m == CUDNN_FMA_MATH || (tf32 && (m == CUDNN_DEFAULT_MATH || m == CUDNN_TENSOR_OP_MATH));
+}
+
+// The candidates of one direction from cuDNN's heuristic (`perf`, best first): working,
+// deterministic, an allowed math type, a workspace under the cap; then the fixed deterministic
+// `fallback` algorithm under FMA math when the heuristic did not offer it (its workspace asked with
+// `ws_of`, which answers NOT_SUPPORTED where it cannot run this geometry: it is left out then).
+template <class Algo, class Perf, class WsOf>
+void collect_candidates(ConvDirection<Algo>& d, const Perf* perf, int n, bool tf32, Algo fallback,
+                        WsOf ws_of) {
+  d.candidates.clear();
+  d.chosen = 0;
+  bool has_fallback = false;
+  for (int i = 0; i < n; ++i) {
+    const Perf& p = perf[i];
+    if (p.status != CUDNN_STATUS_SUCCESS || p.determinism != CUDNN_DETERMINISTIC ||
+        !math_allowed(p.mathType, tf32) || p.memory > kMaxWorkspace)
+      continue;
+    d.candidates.push_back({p.algo, p.mathType, p.memory});
+    has_fallback = has_fallback || (p.algo == fallback && p.mathType == CUDNN_FMA_MATH);
+  }
+  if (!has_fallback) {
+    DG_CUDNN_CHECK(cudnnSetConvolutionMathType(d.conv.get(), CUDNN_FMA_MATH));
+    size_t ws = 0;
+    const cudnnStatus_t st = ws_of(fallback, &ws);
+    if (st == CUDNN_STATUS_SUCCESS && ws <= kMaxWorkspace)
+      d.candidates.push_back({fallback, CUDNN_FMA_MATH, ws});
+    else if (st != CUDNN_STATUS_SUCCESS && st != CUDNN_STATUS_NOT_SUPPORTED)
+      throw_cudnn(st, "cudnnGetConvolution*WorkspaceSize (fixed deterministic algorithm)", __FILE__,
+                  __LINE__);
+  }
+  if (const auto* c = d.current())
+    DG_CUDNN_CHECK(cudnnSetConvolutionMathType(d.conv.get(), c->math));
+}
+
+// Descriptor settings shared by the three directions; the math type is set per direction later.
+void set_conv_desc(ConvDesc& d, const cpu::ConvGeometry& g, bool tf32) {
+  DG_CUDNN_CHECK(cudnnSetConvolution2dDescriptor(
+      d.get(), static_cast<int>(g.pad), static_cast<int>(g.pad), static_cast<int>(g.stride),
+      static_cast<int>(g.stride), 1, 1, CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT));
+  // The heuristic is asked under the widest math the plan allows; its entries name their own.
+  DG_CUDNN_CHECK(cudnnSetConvolutionMathType(d.get(), tf32 ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH));
 }
 
 void choose_algorithms(cudnnHandle_t h, ConvPlan& p, bool tf32) {
   int n = 0;
   {
+    auto& d = p.fwd;
     cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
     DG_CUDNN_CHECK(
-        cudnnGetConvolutionForwardAlgorithm_v7(h, p.x.get(), p.w.get(), p.conv.get(), p.y.get(),
+        cudnnGetConvolutionForwardAlgorithm_v7(h, p.x.get(), p.w.get(), d.conv.get(), p.y.get(),
                                                CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &n, perf));
-    for (int i = 0; i < n; ++i)
-      if (acceptable(perf[i], tf32)) {
-        p.fwd_algo = perf[i].algo;
-        break;
-      }
-    DG_CUDNN_CHECK(cudnnGetConvolutionForwardWorkspaceSize(h, p.x.get(), p.w.get(), p.conv.get(),
-                                                           p.y.get(), p.fwd_algo, &p.fwd_ws));
+    collect_candidates(d, perf, n, tf32, CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM,
+                       [&](cudnnConvolutionFwdAlgo_t a, size_t* ws) {
+                         return cudnnGetConvolutionForwardWorkspaceSize(
+                             h, p.x.get(), p.w.get(), d.conv.get(), p.y.get(), a, ws);
+                       });
   }
   {
+    auto& d = p.bwd_data;
     cudnnConvolutionBwdDataAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
     DG_CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(
-        h, p.w.get(), p.y.get(), p.conv.get(), p.x.get(), CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &n,
+        h, p.w.get(), p.y.get(), d.conv.get(), p.x.get(), CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &n,
         perf));
-    for (int i = 0; i < n; ++i)
-      if (acceptable(perf[i], tf32)) {
-        p.bwd_data_algo = perf[i].algo;
-        break;
-      }
-    DG_CUDNN_CHECK(cudnnGetConvolutionBackwardDataWorkspaceSize(
-        h, p.w.get(), p.y.get(), p.conv.get(), p.x.get(), p.bwd_data_algo, &p.bwd_data_ws));
+    collect_candidates(d, perf, n, tf32, CUDNN_CONVOLUTION_BWD_DATA_ALGO_1,
+                       [&](cudnnConvolutionBwdDataAlgo_t a, size_t* ws) {
+                         return cudnnGetConvolutionBackwardDataWorkspaceSize(
+                             h, p.w.get(), p.y.get(), d.conv.get(), p.x.get(), a, ws);
+                       });
   }
   {
+    auto& d = p.bwd_filter;
     cudnnConvolutionBwdFilterAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
     DG_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterAlgorithm_v7(
-        h, p.x.get(), p.y.get(), p.conv.get(), p.w.get(), CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT,
+        h, p.x.get(), p.y.get(), d.conv.get(), p.w.get(), CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT,
         &n, perf));
-    for (int i = 0; i < n; ++i)
-      if (acceptable(perf[i], tf32)) {
-        p.bwd_filter_algo = perf[i].algo;
-        break;
-      }
-    DG_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterWorkspaceSize(
-        h, p.x.get(), p.y.get(), p.conv.get(), p.w.get(), p.bwd_filter_algo, &p.bwd_filter_ws));
+    collect_candidates(d, perf, n, tf32, CUDNN_CONVOLUTION_BWD_FILTER_ALGO_1,
+                       [&](cudnnConvolutionBwdFilterAlgo_t a, size_t* ws) {
+                         return cudnnGetConvolutionBackwardFilterWorkspaceSize(
+                             h, p.x.get(), p.y.get(), d.conv.get(), p.w.get(), a, ws);
+                       });
   }
 }
 
@@ -96,15 +134,12 @@ void build_plan(cudnnHandle_t h, ConvPlan& p, const cpu::ConvGeometry& g, bool t
   DG_CUDNN_CHECK(cudnnSetFilter4dDescriptor(p.w.get(), CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW,
                                             static_cast<int>(g.O), static_cast<int>(g.C),
                                             static_cast<int>(g.kh), static_cast<int>(g.kw)));
-  DG_CUDNN_CHECK(cudnnSetConvolution2dDescriptor(
-      p.conv.get(), static_cast<int>(g.pad), static_cast<int>(g.pad), static_cast<int>(g.stride),
-      static_cast<int>(g.stride), 1, 1, CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT));
-  DG_CUDNN_CHECK(
-      cudnnSetConvolutionMathType(p.conv.get(), tf32 ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH));
+  for (ConvDesc* d : {&p.fwd.conv, &p.bwd_data.conv, &p.bwd_filter.conv})
+    set_conv_desc(*d, g, tf32);
   // cuDNN's output size must be the engine's (both floor((H + 2p - kh) / s) + 1).
   int n = 0, o = 0, ho = 0, wo = 0;
-  DG_CUDNN_CHECK(
-      cudnnGetConvolution2dForwardOutputDim(p.conv.get(), p.x.get(), p.w.get(), &n, &o, &ho, &wo));
+  DG_CUDNN_CHECK(cudnnGetConvolution2dForwardOutputDim(p.fwd.conv.get(), p.x.get(), p.w.get(), &n,
+                                                       &o, &ho, &wo));
   DG_CHECK(n == g.N && o == g.O && ho == g.Ho && wo == g.Wo,
            "cuDNN conv output (" << n << "," << o << "," << ho << "," << wo
                                  << ") differs from the engine's (" << g.N << "," << g.O << ","
@@ -120,6 +155,11 @@ ConvPlan& conv_plan(const cpu::ConvGeometry& g, MatmulPrecision precision) {
   const ConvKey key{g.N, g.C, g.H, g.W, g.O, g.kh, g.kw, g.stride, g.pad, g.Ho, g.Wo, tf32 ? 1 : 0};
   auto it = st.conv_plans.find(key);
   if (it != st.conv_plans.end()) return it->second;
+  // Building a plan queries cuDNN (and may allocate); inside a CUDA graph capture that would break
+  // the capture or be captured. Plans are built by the eager warm-up steps that precede a capture.
+  DG_CHECK(!context().capturing(),
+           "cuDNN convolution plan for a new geometry requested during a CUDA graph capture: run "
+           "the step eagerly first (the trainer runs two eager steps before capturing)");
   it = st.conv_plans.try_emplace(key).first;
   try {
     build_plan(st.handle, it->second, g, tf32);
@@ -143,39 +183,65 @@ class Workspace {
   void* p_;
 };
 
+// Runs one direction with its current candidate; a candidate that answers NOT_SUPPORTED is
+// dropped for the next one (outside a capture: inside one the eager warm-up has settled the choice,
+// and a failed call must not be retried into the graph). `call(conv, algo, workspace, bytes)`
+// returns cuDNN's status.
+template <class Algo, class Call>
+void run_direction(ConvDirection<Algo>& d, const char* what, Call call) {
+  for (;;) {
+    const ConvCandidate<Algo>* c = d.current();
+    if (!c) throw_cudnn(CUDNN_STATUS_NOT_SUPPORTED, what, __FILE__, __LINE__);
+    Workspace ws(c->workspace);
+    const cudnnStatus_t st = call(d.conv.get(), c->algo, ws.get(), c->workspace);
+    if (st == CUDNN_STATUS_NOT_SUPPORTED && !context().capturing()) {
+      ++d.chosen;
+      if (const auto* next = d.current())
+        DG_CUDNN_CHECK(cudnnSetConvolutionMathType(d.conv.get(), next->math));
+      continue;
+    }
+    if (st != CUDNN_STATUS_SUCCESS) throw_cudnn(st, what, __FILE__, __LINE__);
+    after_cudnn_call(what, __FILE__, __LINE__);
+    return;
+  }
+}
+
 }  // namespace
 
 void cudnn_conv2d_forward(const float* x, const float* w, float* y, const cpu::ConvGeometry& g,
                           MatmulPrecision precision) {
   if (degenerate(g)) return conv2d_forward(x, w, y, g);
   ConvPlan& p = conv_plan(g, precision);
-  Workspace ws(p.fwd_ws);
   const float one = 1.0f, zero = 0.0f;
-  DG_CUDNN_LAUNCH(cudnnConvolutionForward(context().cudnn().handle, &one, p.x.get(), x, p.w.get(),
-                                          w, p.conv.get(), p.fwd_algo, ws.get(), p.fwd_ws, &zero,
-                                          p.y.get(), y));
+  run_direction(p.fwd, "cudnnConvolutionForward", [&](auto conv, auto algo, void* ws, size_t n) {
+    return cudnnConvolutionForward(context().cudnn().handle, &one, p.x.get(), x, p.w.get(), w, conv,
+                                   algo, ws, n, &zero, p.y.get(), y);
+  });
 }
 
 void cudnn_conv2d_backward_data(const float* gy, const float* w, float* gx,
                                 const cpu::ConvGeometry& g, MatmulPrecision precision) {
   if (degenerate(g)) return conv2d_backward_data(gy, w, gx, g);
   ConvPlan& p = conv_plan(g, precision);
-  Workspace ws(p.bwd_data_ws);
   const float one = 1.0f, zero = 0.0f;
-  DG_CUDNN_LAUNCH(cudnnConvolutionBackwardData(context().cudnn().handle, &one, p.w.get(), w,
-                                               p.y.get(), gy, p.conv.get(), p.bwd_data_algo,
-                                               ws.get(), p.bwd_data_ws, &zero, p.x.get(), gx));
+  run_direction(
+      p.bwd_data, "cudnnConvolutionBackwardData", [&](auto conv, auto algo, void* ws, size_t n) {
+        return cudnnConvolutionBackwardData(context().cudnn().handle, &one, p.w.get(), w, p.y.get(),
+                                            gy, conv, algo, ws, n, &zero, p.x.get(), gx);
+      });
 }
 
 void cudnn_conv2d_backward_weight(const float* x, const float* gy, float* gw,
                                   const cpu::ConvGeometry& g, MatmulPrecision precision) {
   if (degenerate(g)) return conv2d_backward_weight(x, gy, gw, g);
   ConvPlan& p = conv_plan(g, precision);
-  Workspace ws(p.bwd_filter_ws);
   const float one = 1.0f, zero = 0.0f;
-  DG_CUDNN_LAUNCH(cudnnConvolutionBackwardFilter(context().cudnn().handle, &one, p.x.get(), x,
-                                                 p.y.get(), gy, p.conv.get(), p.bwd_filter_algo,
-                                                 ws.get(), p.bwd_filter_ws, &zero, p.w.get(), gw));
+  run_direction(p.bwd_filter, "cudnnConvolutionBackwardFilter",
+                [&](auto conv, auto algo, void* ws, size_t n) {
+                  return cudnnConvolutionBackwardFilter(context().cudnn().handle, &one, p.x.get(),
+                                                        x, p.y.get(), gy, conv, algo, ws, n, &zero,
+                                                        p.w.get(), gw);
+                });
 }
 
 }  // namespace dg::cuda

@@ -1,7 +1,6 @@
 // The fused diversity regularizer on the GPU: the device side of kernels/cpu/diversity.h (the
 // reference; contract: diversity_loss in engine/ops.h), same names and argument order, float32,
 // device pointers. Plain C++ (no CUDA include).
-// Status: compiled in CI; not yet run on a GPU.
 #pragma once
 #include <cstdint>
 

@@ -1,6 +1,5 @@
 // Inverted dropout and the fused dropout + leaky ReLU on the GPU (contract: dropout.h), one kernel
 // for both, with the masks of kernels/cpu/dropout.h.
-// Status: compiled in CI; NOT YET RUN ON A GPU.
 #include "kernels/cpu/philox.h"
 #include "kernels/cuda/check.cuh"
 #include "kernels/cuda/context.cuh"

@@ -2,7 +2,6 @@
 // and argument order, float32, device pointers. The mask comes from kernels/cpu/philox.h's
 // host/device functions, so the GPU keeps exactly the elements the CPU keeps for the same
 // (seed, offset). Plain C++ (no CUDA include).
-// Status: compiled in CI; not yet run on a GPU.
 #pragma once
 #include <cstdint>
 

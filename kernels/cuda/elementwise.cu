@@ -1,5 +1,4 @@
 // CUDA kernels for broadcasting binary arithmetic (contract: elementwise.h).
-// Status: compiled in CI; not yet run on a GPU.
 #include "kernels/cuda/block_reduce.cuh"
 #include "kernels/cuda/check.cuh"
 #include "kernels/cuda/context.cuh"

@@ -1,7 +1,6 @@
 // CUDA kernels for broadcasting binary arithmetic: the device side of kernels/cpu/elementwise.h,
 // same names and argument order, float32 only, device pointers. Plain C++ (no CUDA include): the
 // engine calls these; stub.cpp throws "built without CUDA" in a CPU-only build.
-// Status: compiled in CI; not yet run on a GPU.
 #pragma once
 #include <cstdint>
 #include <vector>

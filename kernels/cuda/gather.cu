@@ -1,6 +1,5 @@
 // Row gather (contract: gather.h): one thread per output element, consecutive threads along a row,
 // so both the table reads and the output writes of a row are coalesced.
-// Status: compiled in CI; not yet run on a GPU.
 #include "kernels/cuda/check.cuh"
 #include "kernels/cuda/context.cuh"
 #include "kernels/cuda/gather.h"

@@ -1,7 +1,6 @@
 // Row gather on the GPU: the trainer keeps its data set on the device and builds each batch there
 // from row indices, so a step moves a few kilobytes of indices instead of the batch's images.
 // Plain C++ (no CUDA include). CPU reference: a std::copy of each row (trivial, see the tests).
-// Status: compiled in CI; not yet run on a GPU.
 #pragma once
 #include <cstdint>
 

@@ -1,5 +1,4 @@
 // Column-major GEMM in FP32 / TF32 / BF16 (contract: gemm.cuh).
-// Status: compiled in CI; not yet run on a GPU.
 #include <cuda_bf16.h>
 
 #include "kernels/cuda/check.cuh"

@@ -1,8 +1,7 @@
 // CUDA graphs of the engine's work, launch counting, asynchronous host-to-device staging and
 // event timing on the context stream, as plain C++ declarations (the engine never includes a CUDA
 // header). engine/graph.h builds the training-step capture on top of these. Implemented in
-// graph.cu; stub.cpp throws "built without CUDA" (the queries answer 0 / false). Status: compiled
-// in CI; not yet run on a GPU.
+// graph.cu; stub.cpp throws "built without CUDA" (the queries answer 0 / false).
 #pragma once
 #include <cstddef>
 #include <cstdint>

@@ -5,7 +5,6 @@
 //   B's buffer as column-major is B^T (N x K, ld N) when not trans_b -> CUBLAS_OP_N, ldb = N;
 //   stored (N,K) when trans_b, its buffer is (K x N, ld K), transposed -> CUBLAS_OP_T, ldb = K;
 //   A likewise: not trans_a -> CUBLAS_OP_N, lda = K; trans_a -> CUBLAS_OP_T, lda = M.
-// Status: compiled in CI; not yet run on a GPU.
 #include <limits>
 
 #include "kernels/cuda/check.cuh"

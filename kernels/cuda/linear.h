@@ -1,7 +1,6 @@
 // Dense layers on the GPU: the device side of kernels/cpu/linear.h (row-major GEMM through cuBLAS,
 // the bias broadcast and its reduction), same names and argument order, float32, device pointers.
 // Plain C++ (no CUDA include).
-// Status: compiled in CI; not yet run on a GPU.
 #pragma once
 #include <cstdint>
 

@@ -1,6 +1,5 @@
 // Binary cross-entropy on logits on the GPU (contract: loss.h); per-element terms in float as the
 // CPU computes them, summed in double in a fixed order (block_reduce.cuh).
-// Status: compiled in CI; not yet run on a GPU.
 #include "kernels/cuda/block_reduce.cuh"
 #include "kernels/cuda/loss.h"
 #include "kernels/cuda/sigmoid.cuh"

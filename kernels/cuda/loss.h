@@ -2,7 +2,6 @@
 // argument order, float32, device pointers (the upstream gradient g is a device scalar, so no host
 // round trip). Targets are read as t[i * t_stride]: 1 for a tensor, 0 for one shared scalar.
 // Plain C++ (no CUDA include).
-// Status: compiled in CI; not yet run on a GPU.
 #pragma once
 #include <cstdint>
 

@@ -1,7 +1,6 @@
 // Nearest-neighbour upsampling and max pooling on the GPU (contract: pool.h). One thread per
 // output element in the forwards and one per input element in the backwards (gathers), so every
 // element is written exactly once and no atomics are needed; grid-stride loops with 64-bit indices.
-// Status: compiled in CI; NOT YET RUN ON A GPU.
 #include "kernels/cuda/check.cuh"
 #include "kernels/cuda/context.cuh"
 #include "kernels/cuda/pool.h"

@@ -1,7 +1,6 @@
 // Nearest-neighbour upsampling and max pooling on the GPU: the device side of kernels/cpu/pool.h
 // (the reference), same names and argument order, float32, device pointers, planes = N*C planes.
 // Plain C++ (no CUDA include).
-// Status: compiled in CI; not yet run on a GPU.
 #pragma once
 #include <cstdint>
 

@@ -2,7 +2,6 @@
 // 256-thread block): the ZDC rows are short (10 to a few thousand elements), so a warp keeps all
 // lanes busy without a second pass; lanes stride the row (coalesced) and combine with the fixed
 // xor tree of warp_sum.
-// Status: compiled in CI; not yet run on a GPU.
 #include "kernels/cuda/block_reduce.cuh"
 #include "kernels/cuda/reduce.h"
 

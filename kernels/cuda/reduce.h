@@ -1,7 +1,6 @@
 // CUDA kernels for reductions: the device side of kernels/cpu/reduce.h (sum/mean over all
 // elements, per-row sums, log-softmax), same names and argument order, float32, device pointers.
 // Sums are carried in double in a fixed order (deterministic; see block_reduce.cuh). Plain C++.
-// Status: compiled in CI; not yet run on a GPU.
 #pragma once
 #include <cstdint>
 

@@ -1,6 +1,5 @@
 // CUDA runtime wrappers: the process-wide Context (context.cuh), error reporting, copies and fill
 // on the context's stream, and the debug-sync switch. Every CUDA call is checked.
-// Status: compiled in CI; not yet run on a GPU.
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>

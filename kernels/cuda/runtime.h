@@ -2,7 +2,6 @@
 // CUDA header): device discovery, the caching allocator and its counters, copies on the context's
 // stream, the debug-sync switch. Implemented in runtime.cu / allocator.cu when CUDA is compiled, by
 // stub.cpp otherwise (every entry throws "built without CUDA" there, except the queries).
-// Status of the CUDA side: compiled in CI; not yet run on a GPU.
 #pragma once
 #include <cstddef>
 #include <cstdint>

@@ -2,7 +2,6 @@
 // kernels/cpu/unary.h one for one (same formulas, same subgradients at kinks); the parity tests in
 // tests/gpu/test_gpu_unary.cpp hold them together. Precise libm calls (expf, log1pf, tanhf...),
 // never the __fast intrinsics: the GPU must match the CPU to float rounding.
-// Status: compiled in CI; not yet run on a GPU.
 #include "kernels/cuda/check.cuh"
 #include "kernels/cuda/context.cuh"
 #include "kernels/cuda/sigmoid.cuh"

@@ -1,6 +1,5 @@
 // CUDA kernels for elementwise unary math and activations: the device side of kernels/cpu/unary.h,
 // same names and argument order, float32 only, device pointers. Plain C++ (no CUDA include).
-// Status: compiled in CI; not yet run on a GPU.
 #pragma once
 #include <cstdint>
 

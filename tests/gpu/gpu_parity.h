@@ -1,6 +1,6 @@
 // Helpers for the GPU parity tests (tests/gpu/, compiled only with CUDA): the skip-with-a-message
 // guard for machines without a GPU, and `parity`, which runs one op graph on the CPU in double
-// (the reference; STYLE.md's chain of trust: finite differences -> CPU double -> CPU float -> GPU)
+// (the reference; chain of trust: finite differences -> CPU double -> CPU float -> GPU)
 // and on the GPU in float on the same float32 inputs, every allocated tensor NaN-poisoned, and
 // compares outputs and input gradients with atol + rtol * |ref|, reporting the max error and where.
 // Run: build-cuda/dg_tests -tc="gpu*"
@@ -23,7 +23,7 @@ namespace dg::test {
 inline bool gpu_or_skip() {
   if (cuda::device_count() > 0) return true;
   MESSAGE(
-      "no GPU present: this GPU parity test is skipped (the CUDA backend is compiled, not run)");
+      "no GPU present: this GPU parity test is skipped (the CUDA backend is compiled)");
   return false;
 }
 #define DG_REQUIRE_GPU() \

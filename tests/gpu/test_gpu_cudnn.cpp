@@ -3,7 +3,7 @@
 // test_gpu_conv's / test_gpu_batch_norm's cases, the ZDC shapes at batch 128 included), cuDNN
 // against the hand-written kernels on identical GPU inputs, and the switch itself (which also runs
 // without a GPU: a build without cuDNN must refuse it). Skipped with a visible message where no GPU
-// is present. Status: compiled; NOT YET RUN ON A GPU.
+// is present.
 // Run: build-cuda/dg_tests -tc="gpu: cudnn*"
 #include <doctest/doctest.h>
 

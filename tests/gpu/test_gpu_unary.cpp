@@ -1,5 +1,6 @@
 // GPU parity of the unary math and activations, forward and backward, each on inputs inside its
-// domain and away from its kinks (STYLE.md habit 3), at a ZDC feature shape and a 44x44 map shape.
+// domain and away from its kinks (where a one-sided derivative would decide the result), at a ZDC
+// feature shape and a 44x44 map shape.
 // Run: build-cuda/dg_tests -tc="gpu: unary*"
 #include <doctest/doctest.h>
 
