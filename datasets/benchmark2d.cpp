@@ -3,7 +3,7 @@
 
 #include <cmath>
 
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace dg::data {
 
@@ -54,42 +54,22 @@ Benchmark2D::Benchmark2D(Points2D train) : pts_(std::move(train)) {
   groups_ = group_by_condition(cond_, pts_.size(), kCondDim2D, pts_.xy, 2);
 }
 
-Batch Benchmark2D::batch(const std::vector<int64_t>& idx, Philox& rng) const {
-  const int64_t b = static_cast<int64_t>(idx.size());
+Batch Benchmark2D::all_samples() const {
+  const int64_t n = size();
   Batch out;
-  out.x = Tensor::empty({b, 2});
-  out.x_pair = Tensor::empty({b, 2});
-  out.c = Tensor::empty({b, kCondDim2D});
-  out.fdiv = Tensor::empty({b});
-  for (int64_t i : idx)
-    DG_CHECK(i >= 0 && i < size(), "Benchmark2D::batch: index " << i << " out of range");
-  const std::vector<int64_t> pairs = draw_real_pairs(groups_, idx, rng);
+  out.x = Tensor::empty({n, 2});
+  out.c = Tensor::empty({n, kCondDim2D});
+  out.fdiv = Tensor::empty({n});
   float* x = out.x.data<float>();
-  float* xp = out.x_pair.data<float>();
   float* c = out.c.data<float>();
   float* f = out.fdiv.data<float>();
-  for (int64_t r = 0; r < b; ++r) {
-    const int64_t i = idx[r];
-    const int64_t g = groups_.group_of[i];
-    const int64_t j = pairs[r];
-    for (int d = 0; d < 2; ++d) {
-      x[2 * r + d] = static_cast<float>(pts_.xy[2 * i + d] * kScale2D);
-      xp[2 * r + d] = static_cast<float>(pts_.xy[2 * j + d] * kScale2D);
-    }
+  for (int64_t i = 0; i < n; ++i) {
+    for (int d = 0; d < 2; ++d) x[2 * i + d] = static_cast<float>(pts_.xy[2 * i + d] * kScale2D);
     for (int64_t d = 0; d < kCondDim2D; ++d)
-      c[r * kCondDim2D + d] = static_cast<float>(cond_[i * kCondDim2D + d]);
-    f[r] = static_cast<float>(groups_.fdiv[g]);
+      c[i * kCondDim2D + d] = static_cast<float>(cond_[i * kCondDim2D + d]);
+    f[i] = static_cast<float>(groups_.fdiv[groups_.group_of[i]]);
   }
   return out;
-}
-
-Batch Benchmark2D::all_samples() const {
-  std::vector<int64_t> all(size());
-  for (int64_t i = 0; i < size(); ++i) all[i] = i;
-  Philox unused(0, 0);  // the pairs are not part of the result
-  Batch b = batch(all, unused);
-  b.x_pair = Tensor();
-  return b;
 }
 
 }  // namespace dg::data

@@ -33,7 +33,6 @@ class Benchmark2D : public ConditionalDataset {
   int64_t size() const override { return pts_.size(); }
   Shape sample_shape() const override { return {2}; }
   int64_t condition_dim() const override { return kCondDim2D; }
-  Batch batch(const std::vector<int64_t>& idx, Philox& rng) const override;
   const Groups& groups() const override { return groups_; }
   Batch all_samples() const override;
   const Points2D& points() const { return pts_; }

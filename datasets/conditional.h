@@ -3,6 +3,7 @@
 // same group.
 #pragma once
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "engine/rng.h"
@@ -31,12 +32,18 @@ class ConditionalDataset {
   virtual int64_t size() const = 0;
   virtual Shape sample_shape() const = 0;  // e.g. {2} or {1, 44, 44}
   virtual int64_t condition_dim() const = 0;
-  // Rows `idx`; real pairs drawn with `rng` (advances it) by draw_real_pairs.
-  virtual Batch batch(const std::vector<int64_t>& idx, Philox& rng) const = 0;
+  // Rows `idx` of all_samples() and their real pairs, drawn with `rng` (advances it) by
+  // draw_real_pairs, gathered with index_rows: exactly what the trainer does with its sample table.
+  // Throws naming the first index out of [0, size()).
+  Batch batch(const std::vector<int64_t>& idx, Philox& rng) const;
   virtual const Groups& groups() const = 0;
   // Every sample as one batch without pairs (x, c, fdiv of rows 0..size()-1): what a trainer
-  // uploads once to gather its batches on the device.
+  // puts once on its device to gather batches from. May share the data set's storage: read only.
   virtual Batch all_samples() const = 0;
+  // The largest magnitude a sample may take and still mean something (generated samples beyond it
+  // count as diverged), and what it stands for; infinite (the default): any finite value.
+  virtual double sample_limit() const;
+  virtual std::string sample_limit_meaning() const { return ""; }
 };
 
 // Groups samples whose condition rows (N, C) are exactly equal; f_div per group is the sum over

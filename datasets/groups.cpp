@@ -2,10 +2,11 @@
 // (docs/design.md#groups-f_div-and-real-pairs).
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 
+#include "base/error.h"
 #include "datasets/conditional.h"
-#include "engine/error.h"
 
 namespace dg::data {
 

@@ -7,7 +7,8 @@
 #include <set>
 #include <sstream>
 
-#include "engine/error.h"
+#include "base/atomic_file.h"
+#include "base/error.h"
 
 namespace dg::data {
 namespace {
@@ -251,21 +252,7 @@ void write_h5(const std::string& path,
              path << ": dataset '" << name << "' has " << arr.data.size() << " values for shape "
                   << shape_str(arr.shape));
   }
-  const std::string tmp = path + ".tmp" + std::to_string(::getpid());
-  try {
-    write_contents(tmp, path, datasets);
-  } catch (...) {
-    std::error_code ec;
-    std::filesystem::remove(tmp, ec);
-    throw;
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::error_code ec2;
-    std::filesystem::remove(tmp, ec2);
-    DG_FAIL(path << ": cannot rename " << tmp << " into place: " << ec.message());
-  }
+  write_file_atomic_via(path, [&](const std::string& tmp) { write_contents(tmp, path, datasets); });
 }
 
 }  // namespace dg::data

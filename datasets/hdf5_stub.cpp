@@ -1,7 +1,7 @@
 // The HDF5 entry points of a build without HDF5 (CMake found no libhdf5, or DG_HDF5=OFF): each
 // says so, naming the file, so a .h5 path fails with a clear message instead of a link error.
+#include "base/error.h"
 #include "datasets/hdf5_io.h"
-#include "engine/error.h"
 
 namespace dg::data {
 

@@ -12,7 +12,8 @@
 #include <limits>
 #include <sstream>
 
-#include "engine/error.h"
+#include "base/atomic_file.h"
+#include "base/error.h"
 
 namespace dg::data {
 
@@ -237,29 +238,6 @@ std::string read_file_bytes(const std::string& path) {
   in.read(bytes.data(), size);
   DG_CHECK(in.gcount() == size, path << ": read " << in.gcount() << " of " << size << " bytes");
   return bytes;
-}
-
-void write_file_atomic(const std::string& path, const std::string& bytes) {
-  namespace fs = std::filesystem;
-  const std::string tmp = path + ".tmp" + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    DG_CHECK(out, tmp << ": cannot open for writing");
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    out.flush();
-    if (!out) {
-      std::error_code ec;
-      fs::remove(tmp, ec);
-      DG_FAIL(tmp << ": write failed (disk full?)");
-    }
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    std::error_code ec2;
-    fs::remove(tmp, ec2);
-    DG_FAIL(path << ": cannot rename " << tmp << " into place: " << ec.message());
-  }
 }
 
 NpyArray read_npy(const std::string& path) { return parse_npy(read_file_bytes(path), path); }

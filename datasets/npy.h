@@ -21,14 +21,13 @@ NpyArray parse_npy(const std::string& bytes, const std::string& origin);
 NpyArray read_npy(const std::string& path);
 
 // dtype is "<f8" or "<f4"; the values are narrowed for "<f4".
-std::string encode_npy(const std::vector<double>& data, const Shape& shape, const std::string& dtype = "<f8");
+std::string encode_npy(const std::vector<double>& data, const Shape& shape,
+                       const std::string& dtype = "<f8");
 // Written to a temporary file next to `path` and renamed, so readers never see a partial file.
 void write_npy(const std::string& path, const std::vector<double>& data, const Shape& shape,
                const std::string& dtype = "<f8");
 
 // Whole-file read with the file name in every error.
 std::string read_file_bytes(const std::string& path);
-// Temp file + rename in the same directory.
-void write_file_atomic(const std::string& path, const std::string& bytes);
 
 }  // namespace dg::data

@@ -11,7 +11,8 @@
 #include <limits>
 #include <sstream>
 
-#include "engine/error.h"
+#include "base/atomic_file.h"
+#include "base/error.h"
 
 namespace dg::data {
 

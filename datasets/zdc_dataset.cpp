@@ -6,10 +6,10 @@
 #include <filesystem>
 #include <sstream>
 
+#include "base/error.h"
 #include "datasets/hdf5_io.h"
 #include "datasets/npy.h"
 #include "datasets/npz.h"
-#include "engine/error.h"
 
 namespace dg::data {
 
@@ -239,10 +239,13 @@ ZdcDataset::ZdcDataset(const ZdcRaw& raw, const std::vector<int64_t>& rows, cons
                static_cast<int64_t>(raw.particles.size()) == raw.n * kZdcCondDim,
            "ZdcDataset: raw data sizes do not match n = " << raw.n);
   const int64_t n = size();
-  log_images_.resize(n * kZdcPixels);
+  samples_.x = Tensor::empty({n, 1, kZdcSide, kZdcSide});
+  samples_.c = Tensor::empty({n, kZdcCondDim});
+  samples_.fdiv = Tensor::empty({n});
+  float* log_images = samples_.x.data<float>();
+  float* cond = samples_.c.data<float>();
   counts_.resize(n * kZdcPixels);
   raw_cond_.resize(n * kZdcCondDim);
-  cond_.resize(n * kZdcCondDim);
   std::vector<double> log_d(n * kZdcPixels);  // double copy only for the group statistics
   for (int64_t r = 0; r < n; ++r) {
     const int64_t i = rows[r];
@@ -250,18 +253,20 @@ ZdcDataset::ZdcDataset(const ZdcRaw& raw, const std::vector<int64_t>& rows, cons
     for (int64_t p = 0; p < kZdcPixels; ++p) {
       const double v = raw.responses[i * kZdcPixels + p];
       log_d[r * kZdcPixels + p] = std::log1p(v);
-      log_images_[r * kZdcPixels + p] = static_cast<float>(log_d[r * kZdcPixels + p]);
+      log_images[r * kZdcPixels + p] = static_cast<float>(log_d[r * kZdcPixels + p]);
       counts_[r * kZdcPixels + p] = static_cast<float>(v);
     }
     std::copy_n(raw.particles.begin() + i * kZdcCondDim, kZdcCondDim,
                 raw_cond_.begin() + r * kZdcCondDim);
     double z[kZdcCondDim];
     st_.apply_row(&raw_cond_[r * kZdcCondDim], z);
-    for (int64_t j = 0; j < kZdcCondDim; ++j) cond_[r * kZdcCondDim + j] = static_cast<float>(z[j]);
+    for (int64_t j = 0; j < kZdcCondDim; ++j) cond[r * kZdcCondDim + j] = static_cast<float>(z[j]);
   }
   // Identity of particles is exact equality of the raw attributes; standardization could merge or
   // split rows through rounding, so groups never look at the standardized values.
   groups_ = group_by_condition(raw_cond_, n, kZdcCondDim, log_d, kZdcPixels);
+  float* f = samples_.fdiv.data<float>();
+  for (int64_t i = 0; i < n; ++i) f[i] = static_cast<float>(groups_.fdiv[groups_.group_of[i]]);
 }
 
 void ZdcDataset::check_index(int64_t i, const char* who) const {
@@ -269,43 +274,7 @@ void ZdcDataset::check_index(int64_t i, const char* who) const {
            "ZdcDataset::" << who << ": index " << i << " out of range [0, " << size() << ")");
 }
 
-Batch ZdcDataset::batch(const std::vector<int64_t>& idx, Philox& rng) const {
-  const int64_t b = static_cast<int64_t>(idx.size());
-  Batch out;
-  out.x = Tensor::empty({b, 1, kZdcSide, kZdcSide});
-  out.x_pair = Tensor::empty({b, 1, kZdcSide, kZdcSide});
-  out.c = Tensor::empty({b, kZdcCondDim});
-  out.fdiv = Tensor::empty({b});
-  for (int64_t i : idx) check_index(i, "batch");
-  const std::vector<int64_t> pairs = draw_real_pairs(groups_, idx, rng);
-  float* x = out.x.data<float>();
-  float* xp = out.x_pair.data<float>();
-  float* c = out.c.data<float>();
-  float* f = out.fdiv.data<float>();
-  for (int64_t r = 0; r < b; ++r) {
-    const int64_t i = idx[r];
-    const int64_t g = groups_.group_of[i];
-    const int64_t j = pairs[r];
-    std::copy_n(log_images_.begin() + i * kZdcPixels, kZdcPixels, x + r * kZdcPixels);
-    std::copy_n(log_images_.begin() + j * kZdcPixels, kZdcPixels, xp + r * kZdcPixels);
-    std::copy_n(cond_.begin() + i * kZdcCondDim, kZdcCondDim, c + r * kZdcCondDim);
-    f[r] = static_cast<float>(groups_.fdiv[g]);
-  }
-  return out;
-}
-
-Batch ZdcDataset::all_samples() const {
-  const int64_t n = size();
-  Batch out;
-  out.x = Tensor::empty({n, 1, kZdcSide, kZdcSide});
-  out.c = Tensor::empty({n, kZdcCondDim});
-  out.fdiv = Tensor::empty({n});
-  std::copy(log_images_.begin(), log_images_.end(), out.x.data<float>());
-  std::copy(cond_.begin(), cond_.end(), out.c.data<float>());
-  float* f = out.fdiv.data<float>();
-  for (int64_t i = 0; i < n; ++i) f[i] = static_cast<float>(groups_.fdiv[groups_.group_of[i]]);
-  return out;
-}
+Batch ZdcDataset::all_samples() const { return samples_; }
 
 std::vector<double> ZdcDataset::raw_responses(const std::vector<int64_t>& idx) const {
   std::vector<double> out(idx.size() * kZdcPixels);
@@ -331,7 +300,8 @@ Tensor ZdcDataset::conditions(const std::vector<int64_t>& idx) const {
   float* c = t.data<float>();
   for (size_t r = 0; r < idx.size(); ++r) {
     check_index(idx[r], "conditions");
-    std::copy_n(cond_.begin() + idx[r] * kZdcCondDim, kZdcCondDim, c + r * kZdcCondDim);
+    std::copy_n(samples_.c.data<float>() + idx[r] * kZdcCondDim, kZdcCondDim,
+                c + r * kZdcCondDim);
   }
   return t;
 }

@@ -10,12 +10,9 @@
 
 #include "datasets/conditional.h"
 #include "datasets/npy.h"
+#include "datasets/zdc_layout.h"
 
 namespace dg::data {
-
-constexpr int64_t kZdcSide = 44;
-constexpr int64_t kZdcPixels = kZdcSide * kZdcSide;
-constexpr int64_t kZdcCondDim = 9;  // Energy, Vx, Vy, Vz, Px, Py, Pz, mass [MeV], charge [e]
 
 struct ZdcRaw {
   int64_t n = 0;
@@ -69,11 +66,17 @@ class ZdcDataset : public ConditionalDataset {
   int64_t size() const override { return static_cast<int64_t>(rows_.size()); }
   Shape sample_shape() const override { return {1, kZdcSide, kZdcSide}; }
   int64_t condition_dim() const override { return kZdcCondDim; }
-  // x and x_pair (B, 1, 44, 44) log1p counts, c (B, 9) standardized, fdiv (B); all float32.
-  Batch batch(const std::vector<int64_t>& idx, Philox& rng) const override;
+  // Samples as the networks see them: x (., 1, 44, 44) log1p counts, c (., 9) standardized and
+  // fdiv (.), all float32.
 
   const Groups& groups() const override { return groups_; }
+  // Shares the data set's own tensors (no copy: a training set is held once); read only.
   Batch all_samples() const override;
+  // log1p counts beyond kZdcLog1pCountLimit overflow float32 when converted back to counts.
+  double sample_limit() const override { return kZdcLog1pCountLimit; }
+  std::string sample_limit_meaning() const override {
+    return "log1p(count) 88.72 (counts overflow float32)";
+  }
   const Standardizer& standardizer() const { return st_; }
   // Indices into the ZdcRaw this data set was built from, one per sample.
   const std::vector<int64_t>& rows() const { return rows_; }
@@ -88,10 +91,10 @@ class ZdcDataset : public ConditionalDataset {
 
   std::vector<int64_t> rows_;
   Standardizer st_;
-  std::vector<float> log_images_;  // (n, 1936) log1p(counts)
-  std::vector<float> counts_;      // (n, 1936); integer counts are exact in float32
-  std::vector<double> raw_cond_;   // (n, 9)
-  std::vector<float> cond_;        // (n, 9) standardized
+  // x (n, 1, 44, 44) log1p(counts), c (n, 9) standardized, fdiv (n): what all_samples() shares.
+  Batch samples_;
+  std::vector<float> counts_;     // (n, 1936); integer counts are exact in float32
+  std::vector<double> raw_cond_;  // (n, 9)
   Groups groups_;
 };
 

@@ -4,7 +4,7 @@
 #include <array>
 #include <cmath>
 
-#include "engine/error.h"
+#include "base/error.h"
 #include "engine/rng.h"
 
 namespace dg::data {
@@ -172,7 +172,7 @@ void shower(const Particle& pt, Draws& d, double* img) {
 
   const double p_empty = 0.30 - 0.15 * std::log(e / kEMin) / std::log(kEMax / kEMin);
   if (d.uniform() < p_empty) {
-    if (d.uniform() < 0.6) return;  // lost entirely
+    if (d.uniform() < 0.6) return;                          // lost entirely
     deposit(img, ca, cb, 4.0, 0.5 + 3.5 * d.uniform(), d);  // a few stray photons
     return;
   }
@@ -193,8 +193,9 @@ void shower(const Particle& pt, Draws& d, double* img) {
 
 ZdcSample simulate_zdc(const ZdcSimConfig& cfg) {
   DG_CHECK(cfg.particles >= 0, "simulate_zdc: negative particle count " << cfg.particles);
-  DG_CHECK(cfg.repeats_min >= 1 && cfg.repeats_max >= cfg.repeats_min,
-           "simulate_zdc: bad repeats range [" << cfg.repeats_min << ", " << cfg.repeats_max << "]");
+  DG_CHECK(
+      cfg.repeats_min >= 1 && cfg.repeats_max >= cfg.repeats_min,
+      "simulate_zdc: bad repeats range [" << cfg.repeats_min << ", " << cfg.repeats_max << "]");
   Draws d(cfg.seed);
   std::vector<Particle> parts;
   std::vector<int64_t> reps;
@@ -204,7 +205,8 @@ ZdcSample simulate_zdc(const ZdcSimConfig& cfg) {
   const int64_t span = cfg.repeats_max - cfg.repeats_min + 1;
   for (int64_t i = 0; i < cfg.particles; ++i) {
     parts.push_back(draw_particle(d));
-    reps.push_back(cfg.repeats_min + std::min<int64_t>(span - 1, static_cast<int64_t>(d.uniform() * span)));
+    reps.push_back(cfg.repeats_min +
+                   std::min<int64_t>(span - 1, static_cast<int64_t>(d.uniform() * span)));
     out.n += reps.back();
   }
   out.responses.assign(static_cast<size_t>(out.n * kSimPixels), 0.0);
@@ -213,7 +215,8 @@ ZdcSample simulate_zdc(const ZdcSimConfig& cfg) {
   int64_t row = 0;
   for (int64_t i = 0; i < cfg.particles; ++i) {
     for (int64_t r = 0; r < reps[i]; ++r, ++row) {
-      std::copy(parts[i].attr.begin(), parts[i].attr.end(), out.particles.begin() + row * kSimParticleCols);
+      std::copy(parts[i].attr.begin(), parts[i].attr.end(),
+                out.particles.begin() + row * kSimParticleCols);
       out.particle_of[row] = i;
       shower(parts[i], d, out.responses.data() + row * kSimPixels);
     }

@@ -6,8 +6,8 @@
 // the 7 TeV beam energy and the momentum is mass-consistent, |p| = sqrt(E^2 - m^2), pointing almost
 // along the beam (polar angles 1e-4..1e-3 rad). Vertices scatter like a collision region: microns
 // transversely, centimetres longitudinally. The shower lands where the momentum points at the
-// calorimeter face (a lever arm of roughly 112 m turns 1e-3 rad into a few centimetres, i.e. about 8
-// pixels), shifted by the transverse vertex. The light yield grows sub-linearly with energy
+// calorimeter face (a lever arm of roughly 112 m turns 1e-3 rad into a few centimetres, i.e. about
+// 8 pixels), shifted by the transverse vertex. The light yield grows sub-linearly with energy
 // (~E^0.8), electromagnetic showers (photons) are narrower and brighter than hadronic ones, and the
 // counts per pixel are Poisson, so most of the 44x44 fibres see nothing and the core sees hundreds
 // of photons at TeV energies.
@@ -41,10 +41,10 @@ struct ZdcSimConfig {
 };
 
 struct ZdcSample {
-  int64_t n = 0;                          // number of showers = sum of the repeats
-  std::vector<double> responses;          // (n, 44, 44) photon counts, integer-valued
-  std::vector<double> particles;          // (n, 9) attributes; the repeats of a particle are equal
-  std::vector<int64_t> particle_of;       // (n) index of the simulated particle of each row
+  int64_t n = 0;                     // number of showers = sum of the repeats
+  std::vector<double> responses;     // (n, 44, 44) photon counts, integer-valued
+  std::vector<double> particles;     // (n, 9) attributes; the repeats of a particle are equal
+  std::vector<int64_t> particle_of;  // (n) index of the simulated particle of each row
 };
 
 ZdcSample simulate_zdc(const ZdcSimConfig& cfg);

@@ -12,7 +12,6 @@ namespace {
 thread_local bool g_grad_enabled = true;
 }
 
-bool grad_enabled() { return g_grad_enabled; }
 NoGradGuard::NoGradGuard() : prev(g_grad_enabled) { g_grad_enabled = false; }
 NoGradGuard::~NoGradGuard() { g_grad_enabled = prev; }
 
@@ -34,9 +33,9 @@ void record(Tensor& out, const char* name, std::vector<Tensor> inputs, BackwardF
 
 void run_backward(const Tensor& root, const Tensor& seed) {
   DG_CHECK(root.requires_grad(), "backward: tensor does not require grad");
-  DG_CHECK(seed.shape() == root.shape(),
-           "backward: seed shape " << shape_str(seed.shape()) << " != output shape "
-                                   << shape_str(root.shape()));
+  DG_CHECK(seed.shape() == root.shape(), "backward: seed shape " << shape_str(seed.shape())
+                                                                 << " != output shape "
+                                                                 << shape_str(root.shape()));
   NoGradGuard no_grad;
   // Topological order over TensorImpls reached through grad_fn (iterative DFS: deep nets are fine).
   std::vector<TensorImpl*> order;
@@ -81,15 +80,16 @@ void run_backward(const Tensor& root, const Tensor& seed) {
     }
     Node* n = t->grad_fn.get();
     std::vector<Tensor> gin = n->backward(gout);
-    DG_CHECK(gin.size() == n->inputs.size(),
-             "backward of " << n->name << " returned " << gin.size() << " gradients for "
-                            << n->inputs.size() << " inputs");
+    DG_ASSERT(gin.size() == n->inputs.size(), "backward of " << n->name << " returned "
+                                                             << gin.size() << " gradients for "
+                                                             << n->inputs.size() << " inputs");
     for (size_t i = 0; i < gin.size(); ++i) {
       const Tensor& in = n->inputs[i];
       if (!in.defined() || !in.requires_grad() || !gin[i].defined()) continue;
-      DG_CHECK(gin[i].shape() == in.shape(), "backward of " << n->name << ": gradient " << i
-                                                 << " has shape " << shape_str(gin[i].shape())
-                                                 << ", input has " << shape_str(in.shape()));
+      DG_ASSERT(gin[i].shape() == in.shape(), "backward of "
+                                                  << n->name << ": gradient " << i << " has shape "
+                                                  << shape_str(gin[i].shape()) << ", input has "
+                                                  << shape_str(in.shape()));
       auto e = grads.find(in.impl());
       if (e == grads.end()) {
         grads.emplace(in.impl(), gin[i]);

@@ -12,7 +12,8 @@
 namespace dg {
 
 // Given dL/d(output), returns dL/d(input_i) for each input (an undefined Tensor where the input
-// needs no gradient). The returned tensors are owned by the caller; they are never accumulated into.
+// needs no gradient). The returned tensors are owned by the caller; they are never accumulated
+// into.
 using BackwardFn = std::function<std::vector<Tensor>(const Tensor& grad_output)>;
 
 struct Node {
@@ -21,8 +22,7 @@ struct Node {
   BackwardFn backward;
 };
 
-// Gradient recording on/off (thread-local).
-bool grad_enabled();
+// Gradient recording off while alive (thread-local; nests).
 struct NoGradGuard {
   NoGradGuard();
   ~NoGradGuard();

@@ -12,13 +12,16 @@
 #include <cstring>
 #include <filesystem>
 #include <limits>
-#include <system_error>
 #include <nlohmann/json.hpp>
+#include <system_error>
+
+#include "base/atomic_file.h"
 
 namespace dg {
 
 // The format stores raw little-endian bytes; on a big-endian host every copy would need a swap.
-static_assert(std::endian::native == std::endian::little, "safetensors I/O assumes a little-endian host");
+static_assert(std::endian::native == std::endian::little,
+              "safetensors I/O assumes a little-endian host");
 
 namespace {
 
@@ -28,7 +31,7 @@ using json = nlohmann::json;
 constexpr uint64_t kMaxHeaderBytes = 100ull << 20;  // the reference implementation's limit
 constexpr const char* kMetadataKey = "__metadata__";
 
-const char* st_dtype(DType t) { return t == DType::F32 ? "F32" : "F64"; }
+const char* st_dtype(DType t) { return t == DType::F32 ? "F32" : t == DType::F64 ? "F64" : "I32"; }
 
 std::string errno_text() { return std::strerror(errno); }
 
@@ -43,16 +46,6 @@ struct Fd {
   Fd& operator=(const Fd&) = delete;
 };
 
-// Best effort: makes the rename itself durable. A failure here leaves a complete file either way.
-void fsync_dir(const std::string& path) {
-  std::filesystem::path dir = std::filesystem::path(path).parent_path();
-  if (dir.empty()) dir = ".";
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return;
-  ::fsync(fd);
-  ::close(fd);
-}
-
 std::string build_header(const std::vector<std::pair<std::string, Tensor>>& tensors,
                          const std::map<std::string, std::string>& metadata,
                          const std::string& path) {
@@ -66,10 +59,14 @@ std::string build_header(const std::vector<std::pair<std::string, Tensor>>& tens
   for (const auto& [name, t] : tensors) {
     DG_CHECK(!name.empty() && name != kMetadataKey,
              "save_safetensors('" << path << "'): invalid tensor name '" << name << "'");
-    DG_CHECK(!h.contains(name), "save_safetensors('" << path << "'): duplicate tensor name '" << name << "'");
-    DG_CHECK(t.defined(), "save_safetensors('" << path << "'): tensor '" << name << "' is undefined");
+    DG_CHECK(!h.contains(name),
+             "save_safetensors('" << path << "'): duplicate tensor name '" << name << "'");
+    DG_CHECK(t.defined(),
+             "save_safetensors('" << path << "'): tensor '" << name << "' is undefined");
     uint64_t n = t.nbytes();
-    h[name] = {{"dtype", st_dtype(t.dtype())}, {"shape", t.shape()}, {"data_offsets", {offset, offset + n}}};
+    h[name] = {{"dtype", st_dtype(t.dtype())},
+               {"shape", t.shape()},
+               {"data_offsets", {offset, offset + n}}};
     offset += n;
   }
   std::string s;
@@ -83,13 +80,6 @@ std::string build_header(const std::vector<std::pair<std::string, Tensor>>& tens
   return s;
 }
 
-void write_all(std::FILE* f, const void* data, size_t n) {
-  if (n > 0 && std::fwrite(data, 1, n, f) != n) {
-    if (errno == 0) errno = EIO;
-    throw std::system_error(errno, std::generic_category());
-  }
-}
-
 }  // namespace
 
 const Tensor* SafetensorsFile::find(const std::string& name) const {
@@ -98,42 +88,21 @@ const Tensor* SafetensorsFile::find(const std::string& name) const {
   return nullptr;
 }
 
-void save_safetensors(const std::string& path, const std::vector<std::pair<std::string, Tensor>>& tensors,
+void save_safetensors(const std::string& path,
+                      const std::vector<std::pair<std::string, Tensor>>& tensors,
                       const std::map<std::string, std::string>& metadata) {
-  std::string header = build_header(tensors, metadata, path);
-  std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (!f)
-    DG_FAIL("save_safetensors('" << path << "'): cannot create '" << tmp << "': " << errno_text());
-  try {
-    errno = 0;
+  const std::string header = build_header(tensors, metadata, path);
+  write_file_atomic(path, [&](std::FILE* f) {
     uint64_t n = header.size();
     unsigned char len[8];
     for (int i = 0; i < 8; ++i) len[i] = static_cast<unsigned char>(n >> (8 * i));
-    write_all(f, len, 8);
-    write_all(f, header.data(), header.size());
+    write_all(f, len, 8, path);
+    write_all(f, header.data(), header.size(), path);
     for (const auto& [name, t] : tensors) {
       Tensor c = t.to(Device::CPU);
-      write_all(f, c.raw(), c.nbytes());
+      write_all(f, c.raw(), c.nbytes(), path);
     }
-    if (std::fflush(f) != 0 || ::fsync(fileno(f)) != 0)
-      throw std::system_error(errno, std::generic_category());
-    std::FILE* done = f;
-    f = nullptr;
-    if (std::fclose(done) != 0) throw std::system_error(errno, std::generic_category());
-    if (std::rename(tmp.c_str(), path.c_str()) != 0)
-      throw std::system_error(errno, std::generic_category());
-  } catch (const std::system_error& e) {
-    int err = e.code().value();
-    if (f) std::fclose(f);
-    std::remove(tmp.c_str());
-    DG_FAIL("save_safetensors('" << path << "'): write failed: " << std::strerror(err));
-  } catch (...) {  // e.g. a device copy failing: still leave nothing behind
-    if (f) std::fclose(f);
-    std::remove(tmp.c_str());
-    throw;
-  }
-  fsync_dir(path);
+  });
 }
 
 SafetensorsFile load_safetensors(const std::string& path) {
@@ -157,15 +126,16 @@ SafetensorsFile load_safetensors(const std::string& path) {
     }
   };
 
-  DG_CHECK(file_size >= 8, where << ": file is " << file_size
-                                 << " bytes, shorter than the 8-byte header length (truncated or not "
-                                    "a safetensors file)");
+  DG_CHECK(file_size >= 8,
+           where << ": file is " << file_size
+                 << " bytes, shorter than the 8-byte header length (truncated or not "
+                    "a safetensors file)");
   unsigned char len[8];
   read_at(len, 8, 0);
   uint64_t header_len = 0;
   for (int i = 0; i < 8; ++i) header_len |= static_cast<uint64_t>(len[i]) << (8 * i);
-  DG_CHECK(header_len <= kMaxHeaderBytes,
-           where << ": header length " << header_len << " exceeds the 100 MB limit (corrupt file?)");
+  DG_CHECK(header_len <= kMaxHeaderBytes, where << ": header length " << header_len
+                                                << " exceeds the 100 MB limit (corrupt file?)");
   DG_CHECK(header_len <= file_size - 8, where << ": header length " << header_len
                                               << " is larger than the rest of the file ("
                                               << file_size - 8 << " bytes; truncated?)");
@@ -195,7 +165,8 @@ SafetensorsFile load_safetensors(const std::string& path) {
     if (name == kMetadataKey) {
       DG_CHECK(v.is_object(), where << ": '__metadata__' must be an object of strings");
       for (auto m = v.begin(); m != v.end(); ++m) {
-        DG_CHECK(m.value().is_string(), where << ": metadata '" << m.key() << "' must be a string, got "
+        DG_CHECK(m.value().is_string(), where << ": metadata '" << m.key()
+                                              << "' must be a string, got "
                                               << m.value().type_name());
         out.metadata[m.key()] = m.value().get<std::string>();
       }
@@ -203,10 +174,13 @@ SafetensorsFile load_safetensors(const std::string& path) {
     }
     const std::string what = where + ": tensor '" + name + "'";
     DG_CHECK(v.is_object(), what << " must be an object with dtype, shape and data_offsets");
-    DG_CHECK(v.contains("dtype") && v["dtype"].is_string(), what << ": missing or non-string 'dtype'");
-    DG_CHECK(v.contains("shape") && v["shape"].is_array(), what << ": missing or non-array 'shape'");
-    DG_CHECK(v.contains("data_offsets") && v["data_offsets"].is_array() && v["data_offsets"].size() == 2,
-             what << ": 'data_offsets' must be an array [begin, end]");
+    DG_CHECK(v.contains("dtype") && v["dtype"].is_string(),
+             what << ": missing or non-string 'dtype'");
+    DG_CHECK(v.contains("shape") && v["shape"].is_array(),
+             what << ": missing or non-array 'shape'");
+    DG_CHECK(
+        v.contains("data_offsets") && v["data_offsets"].is_array() && v["data_offsets"].size() == 2,
+        what << ": 'data_offsets' must be an array [begin, end]");
     Entry e;
     e.name = name;
     const std::string dt = v["dtype"].get<std::string>();
@@ -219,17 +193,21 @@ SafetensorsFile load_safetensors(const std::string& path) {
     uint64_t numel = 1;
     bool overflow = false;
     for (const json& d : v["shape"]) {
-      DG_CHECK(d.is_number_unsigned(), what << ": shape entries must be non-negative integers, got " << d.dump());
+      DG_CHECK(d.is_number_unsigned(),
+               what << ": shape entries must be non-negative integers, got " << d.dump());
       uint64_t n = d.get<uint64_t>();
-      DG_CHECK(n <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max()), what << ": dimension " << n << " too large");
+      DG_CHECK(n <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max()),
+               what << ": dimension " << n << " too large");
       e.shape.push_back(static_cast<int64_t>(n));
       overflow |= __builtin_mul_overflow(numel, n, &numel);
     }
     for (const json& o : v["data_offsets"])
-      DG_CHECK(o.is_number_unsigned(), what << ": data_offsets must be non-negative integers, got " << o.dump());
+      DG_CHECK(o.is_number_unsigned(),
+               what << ": data_offsets must be non-negative integers, got " << o.dump());
     e.begin = v["data_offsets"][0].get<uint64_t>();
     e.end = v["data_offsets"][1].get<uint64_t>();
-    DG_CHECK(e.begin <= e.end, what << ": data_offsets [" << e.begin << ", " << e.end << "] are reversed");
+    DG_CHECK(e.begin <= e.end,
+             what << ": data_offsets [" << e.begin << ", " << e.end << "] are reversed");
     DG_CHECK(e.end <= data_len, what << ": data_offsets [" << e.begin << ", " << e.end
                                      << "] run past the end of the data section (" << data_len
                                      << " bytes; truncated?)");
@@ -248,8 +226,9 @@ SafetensorsFile load_safetensors(const std::string& path) {
   uint64_t last_end = 0;
   const Entry* prev = nullptr;
   for (const Entry& e : entries) {
-    DG_CHECK(e.begin >= last_end, where << ": tensor '" << e.name << "' data_offsets [" << e.begin << ", "
-                                        << e.end << "] overlap tensor '" << prev->name << "'");
+    DG_CHECK(e.begin >= last_end, where << ": tensor '" << e.name << "' data_offsets [" << e.begin
+                                        << ", " << e.end << "] overlap tensor '" << prev->name
+                                        << "'");
     last_end = e.end;
     prev = &e;
   }
@@ -264,7 +243,8 @@ SafetensorsFile load_safetensors(const std::string& path) {
   return out;
 }
 
-void restore_tensors(const SafetensorsFile& file, const std::vector<std::pair<std::string, Tensor>>& dst,
+void restore_tensors(const SafetensorsFile& file,
+                     const std::vector<std::pair<std::string, Tensor>>& dst,
                      const std::string& prefix, bool allow_missing) {
   // Everything is checked before anything is copied, so a mismatch leaves the model untouched.
   std::vector<std::pair<const Tensor*, Tensor>> plan;
@@ -273,12 +253,14 @@ void restore_tensors(const SafetensorsFile& file, const std::vector<std::pair<st
     DG_CHECK(d.defined(), "restore_tensors: destination '" << key << "' is undefined");
     const Tensor* src = file.find(key);
     if (!src) {
-      DG_CHECK(allow_missing, "restore_tensors: tensor '" << key << "' is missing from the checkpoint");
+      DG_CHECK(allow_missing,
+               "restore_tensors: tensor '" << key << "' is missing from the checkpoint");
       continue;
     }
-    DG_CHECK(src->shape() == d.shape(), "restore_tensors: tensor '" << key << "' has shape "
-                                            << shape_str(src->shape()) << " in the checkpoint, "
-                                            << shape_str(d.shape()) << " in the model");
+    DG_CHECK(src->shape() == d.shape(), "restore_tensors: tensor '"
+                                            << key << "' has shape " << shape_str(src->shape())
+                                            << " in the checkpoint, " << shape_str(d.shape())
+                                            << " in the model");
     plan.emplace_back(src, d);
   }
   for (auto& [src, d] : plan) d.copy_(src->to(d.dtype()));

@@ -29,7 +29,8 @@ SafetensorsFile load_safetensors(const std::string& path);
 
 // Copies the file's tensors into `dst` by name; every name in dst must be present with the same
 // shape (else an Error naming the tensor), unless allow_missing.
-void restore_tensors(const SafetensorsFile& file, const std::vector<std::pair<std::string, Tensor>>& dst,
+void restore_tensors(const SafetensorsFile& file,
+                     const std::vector<std::pair<std::string, Tensor>>& dst,
                      const std::string& prefix = "", bool allow_missing = false);
 
 }  // namespace dg

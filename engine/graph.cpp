@@ -3,7 +3,7 @@
 
 #include <cstring>
 
-#include "engine/error.h"
+#include "base/error.h"
 #include "engine/tensor.h"
 #include "kernels/cuda/graph.h"
 #include "kernels/cuda/runtime.h"
@@ -27,7 +27,7 @@ void StepGraph::prepare() {
 
 void* StepGraph::slot(const void* key,
                       const std::function<std::unique_ptr<GraphSlotOwner>()>& make) {
-  DG_CHECK(g_active == this, "StepGraph::slot outside this graph's capture");
+  DG_ASSERT(g_active == this, "StepGraph::slot outside this graph's capture");
   for (size_t i = 0; i < owners_.size(); ++i)
     if (owners_[i].first == key) {
       owners_[i].second->requested_again();
@@ -40,8 +40,8 @@ void* StepGraph::slot(const void* key,
 }
 
 void StepGraph::capture(const std::function<void()>& step) {
-  DG_CHECK(!graph_, "StepGraph::capture: already captured (make a new StepGraph to recapture)");
-  DG_CHECK(g_active == nullptr, "StepGraph::capture: another capture is open on this thread");
+  DG_ASSERT(!graph_, "StepGraph::capture: already captured (make a new StepGraph to recapture)");
+  DG_ASSERT(g_active == nullptr, "StepGraph::capture: another capture is open on this thread");
   // Allocated before the capture (normally by prepare() before the warm-up), so it does not belong
   // to the graph's pool.
   prepare();
@@ -72,7 +72,7 @@ void StepGraph::upload_slots() {
 }
 
 void StepGraph::replay() {
-  DG_CHECK(graph_, "StepGraph::replay before capture");
+  DG_ASSERT(graph_, "StepGraph::replay before capture");
   upload_slots();
   cuda::graph_launch(graph_);
   for (auto& [key, owner] : owners_) owner->replayed();

@@ -8,6 +8,7 @@
 
 #include "engine/autograd.h"
 #include "engine/tensor.h"
+#include "kernels/common/diversity_math.h"
 
 namespace dg {
 
@@ -53,6 +54,11 @@ Tensor flatten(const Tensor& x);                  // (N, ...) -> (N, prod(...))
 Tensor concat(const std::vector<Tensor>& xs, int64_t dim);
 Tensor narrow(const Tensor& x, int64_t start,
               int64_t length);  // rows [start, start+length) of dim 0
+// Rows `rows` of src: src (N, ...) float, rows (M,) int32 with every value in [0, N) -> (M, ...).
+// Assigns a new tensor. Checked on the CPU; on the GPU the host never reads the indices (the caller
+// validates them where it builds them). Not differentiable: src must not require grad (it gathers
+// data, e.g. a training batch from the data set). CPU: kernels/cpu/gather.h, CUDA: gather.h.
+Tensor index_rows(const Tensor& src, const Tensor& rows);
 
 // ---- dense layers (ops/linear.cpp) -----------------------------------------------------------
 Tensor matmul(const Tensor& a, const Tensor& b);  // (M,K) x (K,N) -> (M,N)
@@ -103,8 +109,7 @@ Tensor bce_with_logits(const Tensor& logits, double target);
 //   kRatioInverse (SDI, DivBal): L = mean_i w_i / (d_g,i / d_z,i + eps)
 //   kRatioNegative (DS):         L = -mean_i w_i * d_g,i / (d_z,i + eps)   (stop-grad on e2 is the
 //                                caller's choice: pass e2.detach())
-// Gradients flow to e1 and e2 (not to z or w).
-enum class DiversityMode { kRatioInverse, kRatioNegative };
+// Gradients flow to e1 and e2 (not to z or w). DiversityMode: kernels/common/diversity_math.h.
 Tensor diversity_loss(const Tensor& e1, const Tensor& e2, const Tensor& z1, const Tensor& z2,
                       const Tensor& w, DiversityMode mode, double eps = 1e-5);
 

@@ -1,11 +1,13 @@
 // Adam / AdamW: on the CPU one pass over each parameter's raw data, on the GPU one fused
-// multi-tensor update (kernels/cuda/adam.h) over all CUDA parameters; no tape.
+// multi-tensor update (kernels/cuda/adam.h) over all CUDA parameters, both with the per-element
+// update of kernels/common/adam_math.h; no tape.
 #include "engine/optim.h"
 
 #include <cmath>
 #include <cstring>
 
 #include "engine/graph.h"
+#include "kernels/common/adam_math.h"
 #include "kernels/cuda/adam.h"
 
 namespace dg {
@@ -22,22 +24,13 @@ struct AdamStep {
 };
 
 // p, g, m, v: n elements each; m and v are updated in place. Same arithmetic order as PyTorch's
-// single-tensor Adam so that results agree to rounding.
+// single-tensor Adam so that results agree to rounding (kernels/common/adam_math.h, shared with the
+// CUDA kernel).
 template <class T>
 void adam_update(T* p, const T* g, T* m, T* v, int64_t n, const AdamStep& s) {
-  const T b1 = static_cast<T>(s.beta1), b2 = static_cast<T>(s.beta2);
-  const T one_b1 = static_cast<T>(1.0 - s.beta1), one_b2 = static_cast<T>(1.0 - s.beta2);
-  const T l2 = static_cast<T>(s.l2), decay = static_cast<T>(s.decay_factor);
-  const T step = static_cast<T>(s.step_size), sqrt_bc2 = static_cast<T>(s.sqrt_bc2);
-  const T eps = static_cast<T>(s.eps);
-  for (int64_t i = 0; i < n; ++i) {
-    T gi = g[i] + l2 * p[i];
-    T pi = p[i] * decay;
-    m[i] = b1 * m[i] + one_b1 * gi;
-    v[i] = b2 * v[i] + one_b2 * gi * gi;
-    T denom = std::sqrt(v[i]) / sqrt_bc2 + eps;
-    p[i] = pi - step * m[i] / denom;
-  }
+  const cpu::AdamCoefficients<T> c = cpu::adam_coefficients<T>(
+      s.beta1, s.beta2, s.eps, s.l2, s.decay_factor, s.step_size, s.sqrt_bc2);
+  for (int64_t i = 0; i < n; ++i) cpu::adam_update_element(p[i], g[i], m[i], v[i], c);
 }
 
 AdamStep step_constants(const AdamOptions& o, int64_t step) {

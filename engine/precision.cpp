@@ -3,7 +3,7 @@
 
 #include <atomic>
 
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace dg {
 

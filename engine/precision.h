@@ -1,13 +1,13 @@
 // The precision of matrix products (linear layers, convolutions), process-wide like PyTorch's
-// allow_tf32 switches: FP32 by default; TF32 and BF16 (kernels/cpu/precision.h) are opt-in. On the
-// GPU they select tensor-core GEMMs; on the CPU the operands are rounded the same way and
+// allow_tf32 switches: FP32 by default; TF32 and BF16 (kernels/common/precision.h) are opt-in. On
+// the GPU they select tensor-core GEMMs; on the CPU the operands are rounded the same way and
 // multiplied in float32, which is the tensor-core arithmetic up to the order of the sums, so a CPU
 // run shows what a reduced precision does to the results. float64 tensors ignore the setting.
 #pragma once
 #include <string>
 
 #include "engine/tensor.h"
-#include "kernels/cpu/precision.h"
+#include "kernels/common/precision.h"
 
 namespace dg {
 

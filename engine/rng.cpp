@@ -1,10 +1,10 @@
 // Philox streams on the CPU (layout contract in engine/rng.h; per-element math in
-// kernels/cpu/philox.h, shared with the CUDA side).
+// kernels/common/philox.h, shared with the CUDA side).
 #include "engine/rng.h"
 
 #include <algorithm>
 
-#include "kernels/cpu/philox.h"
+#include "kernels/common/philox.h"
 
 namespace dg {
 
@@ -69,8 +69,8 @@ Tensor Philox::bernoulli(const Shape& shape, double p, DType dtype) {
   return to_tensor(v, shape, 1.0, 0.0, dtype);
 }
 
-// Fisher-Yates from the back: step k (k = 0..n-2) swaps position i = n-1-k with j = floor(u_k (i+1)),
-// u_k being element k of one uniform draw of n-1 values.
+// Fisher-Yates from the back: step k (k = 0..n-2) swaps position i = n-1-k with
+// j = floor(u_k (i+1)), u_k being element k of one uniform draw of n-1 values.
 std::vector<int64_t> Philox::permutation(int64_t n) {
   DG_CHECK(n >= 0, "Philox::permutation: negative size " << n);
   std::vector<int64_t> p(n);

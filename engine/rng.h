@@ -2,9 +2,10 @@
 // (seed, offset, element index), so the CUDA side reproduces the CPU stream exactly.
 //
 // Stream layout (the contract both devices follow):
-//   block(seed, c) = Philox4x32-10 of counter (lo32(c), hi32(c), 0, 0) with key (lo32(seed), hi32(seed)),
-//   giving 4 uint32 words. A call that draws n values starts at counter `offset`:
-//   - uniform / bernoulli: element i uses word i%4 of block(offset + i/4); u = (w + 0.5) / 2^32 in (0,1).
+//   block(seed, c) = Philox4x32-10 of counter (lo32(c), hi32(c), 0, 0) with key (lo32(seed),
+//   hi32(seed)), giving 4 uint32 words. A call that draws n values starts at counter `offset`:
+//   - uniform / bernoulli: element i uses word i%4 of block(offset + i/4); u = (w + 0.5) / 2^32 in
+//   (0,1).
 //   - normal: element i uses block(offset + i/2); words 2*(i%2), 2*(i%2)+1 give u1, u2 and
 //     n = sqrt(-2 ln u1) * cos(2π u2)  (one normal per word pair; no cached second value).
 //   The offset then advances by the number of blocks the call touched (ceil(n/4) or ceil(n/2)).
@@ -22,14 +23,17 @@ class Philox {
   explicit Philox(uint64_t seed = 0, uint64_t offset = 0) : seed_(seed), offset_(offset) {}
 
   static std::array<uint32_t, 4> block(uint64_t seed, uint64_t counter);
-  static double to_unit(uint32_t w) { return (static_cast<double>(w) + 0.5) * (1.0 / 4294967296.0); }
+  static double to_unit(uint32_t w) {
+    return (static_cast<double>(w) + 0.5) * (1.0 / 4294967296.0);
+  }
 
   uint64_t seed() const { return seed_; }
   uint64_t offset() const { return offset_; }
   void set_offset(uint64_t o) { offset_ = o; }
 
   // Tensors on the CPU with the requested dtype; `to(device)` them as needed.
-  Tensor normal(const Shape& shape, double mean = 0.0, double stddev = 1.0, DType dtype = DType::F32);
+  Tensor normal(const Shape& shape, double mean = 0.0, double stddev = 1.0,
+                DType dtype = DType::F32);
   Tensor uniform(const Shape& shape, double lo = 0.0, double hi = 1.0, DType dtype = DType::F32);
   Tensor bernoulli(const Shape& shape, double p, DType dtype = DType::F32);  // 1 with probability p
   // Uniformly random permutation of 0..n-1 (Fisher-Yates driven by the uniform stream).

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "engine/autograd.h"
+#include "kernels/cuda/graph.h"
 #include "kernels/cuda/runtime.h"
 
 namespace dg {
@@ -32,11 +33,12 @@ void check_transfer_allowed(const char* what) {
 HostTransferGuard::HostTransferGuard() : prev(g_no_host_transfers) { g_no_host_transfers = true; }
 HostTransferGuard::~HostTransferGuard() { g_no_host_transfers = prev; }
 bool host_transfers_forbidden() { return g_no_host_transfers; }
-bool poison_enabled() { return g_poison; }
 
 const char* device_name(Device d) { return d == Device::CPU ? "cpu" : "cuda"; }
-const char* dtype_name(DType t) { return t == DType::F32 ? "float32" : "float64"; }
-size_t dtype_size(DType t) { return t == DType::F32 ? 4 : 8; }
+const char* dtype_name(DType t) {
+  return t == DType::F32 ? "float32" : t == DType::F64 ? "float64" : "int32";
+}
+size_t dtype_size(DType t) { return t == DType::F64 ? 8 : 4; }
 
 std::string shape_str(const Shape& s) {
   std::ostringstream os;
@@ -74,7 +76,7 @@ Storage::~Storage() {
 }
 
 Tensor Tensor::empty(const Shape& shape, DType dtype, Device device) {
-  DG_CHECK(device == Device::CPU || dtype == DType::F32,
+  DG_CHECK(device == Device::CPU || dtype != DType::F64,
            "float64 tensors live on the CPU only (requested on " << device_name(device) << ")");
   auto impl = std::make_shared<TensorImpl>();
   impl->shape = shape;
@@ -131,7 +133,8 @@ template <class T>
 T* Tensor::data() {
   DG_CHECK(impl_, "data() of an undefined tensor");
   DG_CHECK((std::is_same_v<T, float> && dtype() == DType::F32) ||
-               (std::is_same_v<T, double> && dtype() == DType::F64),
+               (std::is_same_v<T, double> && dtype() == DType::F64) ||
+               (std::is_same_v<T, int32_t> && dtype() == DType::I32),
            "data<T>() does not match dtype " << dtype_name(dtype()));
   return static_cast<T*>(impl_->storage->data);
 }
@@ -143,11 +146,21 @@ template float* Tensor::data<float>();
 template double* Tensor::data<double>();
 template const float* Tensor::data<float>() const;
 template const double* Tensor::data<double>() const;
+template int32_t* Tensor::data<int32_t>();
+template const int32_t* Tensor::data<int32_t>() const;
 
 double Tensor::at(int64_t i) const {
   DG_CHECK(device() == Device::CPU, "at(): tensor is on " << device_name(device()));
   DG_CHECK(i >= 0 && i < numel(), "at(" << i << ") out of range for " << shape_str(shape()));
-  return dtype() == DType::F32 ? data<float>()[i] : data<double>()[i];
+  switch (dtype()) {
+    case DType::F32:
+      return data<float>()[i];
+    case DType::F64:
+      return data<double>()[i];
+    case DType::I32:
+      return data<int32_t>()[i];
+  }
+  return 0;
 }
 
 double Tensor::item() const {
@@ -168,7 +181,7 @@ std::vector<double> Tensor::to_vector() const {
 Tensor Tensor::to(Device dev) const {
   check_transfer_allowed("Tensor::to(Device)");
   if (dev == device()) return *this;
-  DG_CHECK(dtype() == DType::F32, "only float32 tensors move to the GPU");
+  DG_CHECK(dtype() != DType::F64, "float64 tensors live on the CPU only");
   Tensor out = empty(shape(), dtype(), dev);
   if (dev == Device::CUDA)
     cuda::copy_host_to_device(out.raw(), raw(), nbytes());
@@ -209,6 +222,9 @@ void Tensor::copy_(const Tensor& src) {
     if (raw() != src.raw()) std::memcpy(raw(), src.raw(), nbytes());
     return;
   }
+  DG_CHECK(dtype() != DType::I32 && src.dtype() != DType::I32,
+           "copy_: no conversion between int32 and float (" << dtype_name(src.dtype()) << " into "
+                                                            << dtype_name(dtype()) << ")");
   int64_t n = numel();
   if (dtype() == DType::F32) {
     const double* s = src.data<double>();
@@ -221,7 +237,33 @@ void Tensor::copy_(const Tensor& src) {
   }
 }
 
+void Tensor::copy_async_(const Tensor& src) {
+  if (device() == Device::CUDA && src.device() == Device::CPU) {
+    check_transfer_allowed("Tensor::copy_async_ across devices");
+    DG_CHECK(src.numel() == numel() && src.dtype() == dtype(),
+             "copy_async_: " << dtype_name(src.dtype()) << " " << shape_str(src.shape()) << " into "
+                             << dtype_name(dtype()) << " " << shape_str(shape()));
+    cuda::copy_host_to_device_async(raw(), src.raw(), nbytes());
+    return;
+  }
+  copy_(src);
+}
+
 void Tensor::fill_(double value) {
+  if (dtype() == DType::I32) {
+    // Poisoning (NaN) gives INT32_MIN, an index no gather accepts (and, as float bits, -0.0: the
+    // device fill below moves it unchanged).
+    const int32_t v =
+        std::isnan(value) ? std::numeric_limits<int32_t>::min() : static_cast<int32_t>(value);
+    if (device() == Device::CUDA) {
+      float bits;
+      std::memcpy(&bits, &v, sizeof bits);
+      cuda::fill_f32(static_cast<float*>(raw()), bits, static_cast<size_t>(numel()));
+    } else {
+      std::fill(data<int32_t>(), data<int32_t>() + numel(), v);
+    }
+    return;
+  }
   if (device() == Device::CUDA) {
     cuda::fill_f32(data<float>(), static_cast<float>(value), numel());
     return;

@@ -8,12 +8,14 @@
 #include <string>
 #include <vector>
 
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace dg {
 
 enum class Device { CPU, CUDA };
-enum class DType { F32, F64 };
+// F32: every op; F64: CPU only (gradient checks in double); I32: row indices (index_rows), no
+// arithmetic.
+enum class DType { F32, F64, I32 };
 
 using Shape = std::vector<int64_t>;
 
@@ -77,6 +79,9 @@ class Tensor {
   Tensor to(DType dtype) const;
   Tensor clone() const;
   void copy_(const Tensor& src);  // same shape, any device/dtype combination on the CPU
+  // copy_, except that a host-to-GPU copy is queued (through pinned staging) without waiting: the
+  // host may reuse src at once. For staging a step's inputs.
+  void copy_async_(const Tensor& src);
   void fill_(double value);
   Tensor detach() const;  // shares storage, no grad history
 
@@ -91,7 +96,6 @@ class Tensor {
 
   TensorImpl* impl() const { return impl_.get(); }
   const std::shared_ptr<TensorImpl>& impl_ptr() const { return impl_; }
-  bool same(const Tensor& o) const { return impl_ == o.impl_; }
 
  private:
   std::shared_ptr<TensorImpl> impl_;
@@ -113,7 +117,6 @@ struct PoisonGuard {
   ~PoisonGuard();
   bool prev;
 };
-bool poison_enabled();
 
 // While alive on this thread, every call that moves tensor data between host and device or waits
 // for the device throws: item(), to_vector(), to(Device) (even where the devices agree, so a CPU
@@ -136,17 +139,19 @@ void check_defined(const Tensor& a, const char* op, const char* arg);
 }  // namespace dg
 
 // Dispatch on a CPU tensor's dtype: binds `T` to float or double inside the body.
-#define DG_DISPATCH_FLOAT(dtype, OPNAME, ...) \
-  [&] {                                       \
-    switch (dtype) {                          \
-      case ::dg::DType::F32: {                \
-        using T = float;                      \
-        return __VA_ARGS__();                 \
-      }                                       \
-      case ::dg::DType::F64: {                \
-        using T = double;                     \
-        return __VA_ARGS__();                 \
-      }                                       \
-    }                                         \
-    DG_FAIL(OPNAME << ": unsupported dtype"); \
+#define DG_DISPATCH_FLOAT(dtype, OPNAME, ...)                                     \
+  [&] {                                                                           \
+    switch (dtype) {                                                              \
+      case ::dg::DType::F32: {                                                    \
+        using T = float;                                                          \
+        return __VA_ARGS__();                                                     \
+      }                                                                           \
+      case ::dg::DType::F64: {                                                    \
+        using T = double;                                                         \
+        return __VA_ARGS__();                                                     \
+      }                                                                           \
+      case ::dg::DType::I32:                                                      \
+        break;                                                                    \
+    }                                                                             \
+    DG_FAIL(OPNAME << ": needs a float tensor (int32 tensors hold row indices)"); \
   }()

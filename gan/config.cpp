@@ -1,22 +1,37 @@
 // TrainConfig validation and JSON round trip.
 #include "gan/config.h"
 
+#include "gan/models_zdc.h"
+
 namespace dg::gan {
 
+Dataset parse_dataset(const std::string& s) {
+  if (s == "2d") return Dataset::Points2D;
+  if (s == "zdc") return Dataset::Zdc;
+  DG_FAIL("dataset '" << s << "' is not supported (expected: 2d or zdc)");
+}
+
+const char* dataset_name(Dataset d) { return d == Dataset::Zdc ? "zdc" : "2d"; }
+
+GeneratorArch parse_generator_arch(const std::string& s) {
+  if (s == "original") return GeneratorArch::Original;
+  if (s == "dcgan") return GeneratorArch::Dcgan;
+  DG_FAIL("generator '" << s << "' is not supported (expected: original or dcgan)");
+}
+
+const char* generator_arch_name(GeneratorArch g) {
+  return g == GeneratorArch::Dcgan ? "dcgan" : "original";
+}
+
 void TrainConfig::validate() const {
-  DG_CHECK(dataset == "2d" || dataset == "zdc",
-           "dataset '" << dataset << "' is not supported (expected: 2d or zdc)");
-  DG_CHECK(generator == "original" || generator == "dcgan",
-           "generator '" << generator << "' is not supported (expected: original or dcgan)");
   DG_CHECK(responses.empty() == particles.empty(),
            "ZDC data needs both a responses and a particles file (or neither, for the built-in "
            "simulator)");
-  DG_CHECK(precision == "fp32" || precision == "tf32",
-           "precision '" << precision
-                         << "' is not supported for training (expected: fp32 or tf32; bf16 is a "
-                            "generation mode: divgan generate --precision bf16)");
-  DG_CHECK(dataset != "zdc" || latent == 10,
-           "the ZDC networks take a 10-d latent; got latent " << latent);
+  DG_CHECK(precision != MatmulPrecision::BF16,
+           "precision 'bf16' is not supported for training (expected: fp32 or tf32; bf16 is a "
+           "generation mode: divgan generate --precision bf16)");
+  DG_CHECK(dataset != Dataset::Zdc || latent == kZdcLatent,
+           "the ZDC networks take a " << kZdcLatent << "-d latent; got latent " << latent);
   DG_CHECK(sim_particles >= 10, "sim_particles must be >= 10, got " << sim_particles);
   DG_CHECK(eval_every >= 0, "eval_every must be >= 0, got " << eval_every);
   DG_CHECK(eval_regenerations > 0, "eval_regenerations must be > 0, got " << eval_regenerations);
@@ -36,7 +51,7 @@ void TrainConfig::validate() const {
 }
 
 nlohmann::json TrainConfig::to_json() const {
-  return {{"dataset", dataset},
+  return {{"dataset", dataset_name(dataset)},
           {"reg", regularizer_name(reg)},
           {"lambda", effective_lambda()},
           {"steps", steps},
@@ -57,8 +72,8 @@ nlohmann::json TrainConfig::to_json() const {
           {"divco_tau", reg_opt.divco_tau},
           {"divco_radius", reg_opt.divco_radius},
           {"eps", reg_opt.eps},
-          {"generator", generator},
-          {"precision", precision},
+          {"generator", generator_arch_name(generator)},
+          {"precision", matmul_precision_name(precision)},
           {"graph", graph},
           {"responses", responses},
           {"particles", particles},
@@ -71,7 +86,7 @@ nlohmann::json TrainConfig::to_json() const {
 TrainConfig TrainConfig::from_json(const nlohmann::json& j) {
   TrainConfig c;
   try {
-    c.dataset = j.at("dataset").get<std::string>();
+    c.dataset = parse_dataset(j.at("dataset").get<std::string>());
     c.reg = parse_regularizer(j.at("reg").get<std::string>());
     c.lambda = j.at("lambda").get<double>();
     c.steps = j.at("steps").get<int64_t>();
@@ -93,8 +108,10 @@ TrainConfig TrainConfig::from_json(const nlohmann::json& j) {
     c.reg_opt.divco_radius = j.at("divco_radius").get<double>();
     c.reg_opt.eps = j.at("eps").get<double>();
     // Fields added with the ZDC data set; absent from 2D-only configs.
-    c.generator = j.value("generator", c.generator);
-    c.precision = j.value("precision", c.precision);
+    if (j.contains("generator"))
+      c.generator = parse_generator_arch(j.at("generator").get<std::string>());
+    if (j.contains("precision"))
+      c.precision = parse_matmul_precision(j.at("precision").get<std::string>());
     c.graph = j.value("graph", c.graph);
     c.responses = j.value("responses", c.responses);
     c.particles = j.value("particles", c.particles);

@@ -4,12 +4,24 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "engine/precision.h"
 #include "gan/regularizers.h"
 
 namespace dg::gan {
 
+// Which data set and networks a run trains (its names in configs and on the command line: "2d",
+// "zdc").
+enum class Dataset { Points2D, Zdc };
+Dataset parse_dataset(const std::string& s);  // throws naming the choices
+const char* dataset_name(Dataset d);
+// The ZDC generator architecture ("original": the neutron network; "dcgan": transposed
+// convolutions).
+enum class GeneratorArch { Original, Dcgan };
+GeneratorArch parse_generator_arch(const std::string& s);
+const char* generator_arch_name(GeneratorArch g);
+
 struct TrainConfig {
-  std::string dataset = "2d";
+  Dataset dataset = Dataset::Points2D;
   Regularizer reg = Regularizer::None;
   double lambda = -1.0;  // < 0: the regularizer's default
   int64_t steps = 3000;
@@ -22,18 +34,18 @@ struct TrainConfig {
   int64_t per_condition = 1000;  // 2D: training points per (class, spread)
   // ZDC (dataset "zdc"): the generator architecture, the data (files, or the built-in simulator
   // when both paths are empty) and the periodic evaluation on the test split.
-  std::string generator = "original";  // original | dcgan
-  std::string responses, particles;    // .npz/.npy/.h5 paths; empty: simulator
-  int64_t sim_particles = 1000;        // simulated particles (each showered 3-8 times)
-  uint64_t data_seed = 1;              // simulator draw and 80/20 split; `seed` is init + latents
-  int64_t eval_every = 0;              // steps between test-split evaluations (0: only at the end)
+  GeneratorArch generator = GeneratorArch::Original;  // ZDC only
+  std::string responses, particles;                   // .npz/.npy/.h5 paths; empty: simulator
+  int64_t sim_particles = 1000;  // simulated particles (each showered 3-8 times)
+  uint64_t data_seed = 1;        // simulator draw and 80/20 split; `seed` is init + latents
+  int64_t eval_every = 0;        // steps between test-split evaluations (0: only at the end)
   int64_t eval_regenerations = 5;
   int64_t checkpoint_every = 1000;
   int64_t log_every = 100;
   RegularizerOptions reg_opt;
   // Matrix products of the training step: fp32, or tf32 (tensor cores on the GPU, emulated by
   // operand rounding on the CPU; engine/precision.h). Off by default; recorded in checkpoints.
-  std::string precision = "fp32";
+  MatmulPrecision precision = MatmulPrecision::FP32;
   // Capture the training step as a CUDA graph and replay it (models on the GPU only). Changes how
   // the step runs, not what it computes (the same losses bit for bit).
   bool graph = false;

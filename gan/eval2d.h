@@ -3,7 +3,6 @@
 // the 1-D Wasserstein-1 distance between test and generated points, in original units.
 #pragma once
 #include <array>
-
 #include <nlohmann/json.hpp>
 
 #include "datasets/benchmark2d.h"
@@ -15,7 +14,8 @@ struct Eval2D {
   std::array<double, 2> variance{};       // generated, per spread
   std::array<double, 2> real_variance{};  // of the evaluation set itself
   std::array<double, 2> wasserstein{};
-  std::array<std::array<double, 2>, data::kClasses2D> class_mean_error{};  // |mean gen - centre| per class, spread 0
+  std::array<std::array<double, 2>, data::kClasses2D>
+      class_mean_error{};  // |mean gen - centre| per class, spread 0
   nlohmann::json to_json() const;
 };
 

@@ -6,8 +6,8 @@
 #include <cstdio>
 #include <map>
 
+#include "base/error.h"
 #include "engine/autograd.h"
-#include "engine/error.h"
 #include "gan/metrics.h"
 #include "gan/zdc_channels.h"
 

@@ -5,7 +5,8 @@
 namespace dg::gan {
 
 // 1-D Wasserstein-1 distance between two empirical distributions with equal weights per sample:
-// the integral of |F_u - F_v| over the real line (the definition of scipy.stats.wasserstein_distance).
+// the integral of |F_u - F_v| over the real line (the definition of
+// scipy.stats.wasserstein_distance).
 double wasserstein_1d(std::vector<double> u, std::vector<double> v);
 
 // Sample variance (n - 1 in the denominator); 0 for fewer than two values.

@@ -14,7 +14,8 @@ std::shared_ptr<nn::Sequential> mlp(int64_t in, int64_t hidden, int64_t layers, 
 }
 }  // namespace
 
-Generator2D::Generator2D(int64_t latent, int64_t cond, int64_t hidden, Philox& init) : latent_(latent) {
+Generator2D::Generator2D(int64_t latent, int64_t cond, int64_t hidden, Philox& init)
+    : latent_(latent) {
   net_ = register_module("net", mlp(latent + cond, hidden, 3, init));
   net_->add(std::make_shared<nn::Linear>(hidden, 2, init));
 }

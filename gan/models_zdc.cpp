@@ -1,13 +1,14 @@
 // ZDC networks (see models_zdc.h).
 #include "gan/models_zdc.h"
 
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace dg::gan {
 
 namespace {
 
-void check_inputs(const Tensor& a, int64_t a_width, const Tensor& c, const char* who, const char* what) {
+void check_inputs(const Tensor& a, int64_t a_width, const Tensor& c, const char* who,
+                  const char* what) {
   DG_CHECK(a.dim() == 2 && a.shape()[1] == a_width,
            who << ": " << what << " must be (B, " << a_width << "), got " << shape_str(a.shape()));
   DG_CHECK(c.dim() == 2 && c.shape()[1] == kZdcCond && c.shape()[0] == a.shape()[0],
@@ -53,7 +54,8 @@ Tensor ZdcGenerator::generate(const Tensor& z, const Tensor& c) {
   return net_->forward(concat({z, c}, 1));
 }
 
-ZdcDiscriminator::ZdcDiscriminator(Philox& init, std::shared_ptr<Philox> dropout_rng, ZdcOptions o) {
+ZdcDiscriminator::ZdcDiscriminator(Philox& init, std::shared_ptr<Philox> dropout_rng,
+                                   ZdcOptions o) {
   auto block = [&](nn::Sequential& s, int64_t ch) {
     bn_block(s, ch, o.bn_momentum, o.bn_eps, o.dropout, dropout_rng,
              std::make_shared<nn::LeakyReLU>(o.leaky_slope));
@@ -77,11 +79,12 @@ ZdcDiscriminator::ZdcDiscriminator(Philox& init, std::shared_ptr<Philox> dropout
 }
 
 DiscriminatorOutput ZdcDiscriminator::discriminate(const Tensor& x, const Tensor& c) {
-  DG_CHECK(x.dim() == 4 && x.shape()[1] == 1 && x.shape()[2] == kZdcSide && x.shape()[3] == kZdcSide,
-           "ZdcDiscriminator: images must be (B, 1, 44, 44), got " << shape_str(x.shape()));
+  DG_CHECK(
+      x.dim() == 4 && x.shape()[1] == 1 && x.shape()[2] == kZdcSide && x.shape()[3] == kZdcSide,
+      "ZdcDiscriminator: images must be (B, 1, 44, 44), got " << shape_str(x.shape()));
   DG_CHECK(c.dim() == 2 && c.shape()[1] == kZdcCond && c.shape()[0] == x.shape()[0],
-           "ZdcDiscriminator: conditions must be (B, " << kZdcCond << ") with the batch of the images, got "
-                                                       << shape_str(c.shape()));
+           "ZdcDiscriminator: conditions must be (B, "
+               << kZdcCond << ") with the batch of the images, got " << shape_str(c.shape()));
   Tensor e = dense_->forward(concat({flatten(conv_->forward(x)), c}, 1));
   return {head_->forward(e), e};
 }

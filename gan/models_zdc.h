@@ -5,13 +5,14 @@
 #pragma once
 #include <memory>
 
+#include "datasets/zdc_layout.h"
 #include "gan/networks.h"
 
 namespace dg::gan {
 
 inline constexpr int64_t kZdcLatent = 10;
-inline constexpr int64_t kZdcCond = 9;
-inline constexpr int64_t kZdcSide = 44;
+inline constexpr int64_t kZdcCond = data::kZdcCondDim;
+using data::kZdcSide;
 
 // The original network was written in Keras and used its BatchNormalization defaults: momentum
 // 0.99 and epsilon 1e-3. Our BatchNorm takes momentum in PyTorch's convention (weight of the new
@@ -41,7 +42,7 @@ class ZdcDiscriminator : public ConditionalDiscriminator {
   DiscriminatorOutput discriminate(const Tensor& x, const Tensor& c) override;
 
  private:
-  std::shared_ptr<nn::Sequential> conv_;  // image -> (B,16,9,9)
+  std::shared_ptr<nn::Sequential> conv_;   // image -> (B,16,9,9)
   std::shared_ptr<nn::Sequential> dense_;  // flatten ‖ c -> (B,64)
   std::shared_ptr<nn::Linear> head_;
 };

@@ -11,7 +11,9 @@ class ConditionalGenerator : public nn::Module {
  public:
   virtual Tensor generate(const Tensor& z, const Tensor& c) = 0;  // (B,K),(B,C) -> (B, ...)
   virtual int64_t latent_dim() const = 0;
-  Tensor forward(const Tensor&) override { DG_FAIL("a conditional generator needs (z, c): call generate"); }
+  Tensor forward(const Tensor&) override {
+    DG_FAIL("a conditional generator needs (z, c): call generate");
+  }
 };
 
 struct DiscriminatorOutput {
@@ -22,7 +24,9 @@ struct DiscriminatorOutput {
 class ConditionalDiscriminator : public nn::Module {
  public:
   virtual DiscriminatorOutput discriminate(const Tensor& x, const Tensor& c) = 0;
-  Tensor forward(const Tensor&) override { DG_FAIL("a conditional discriminator needs (x, c): call discriminate"); }
+  Tensor forward(const Tensor&) override {
+    DG_FAIL("a conditional discriminator needs (x, c): call discriminate");
+  }
 };
 
 }  // namespace dg::gan

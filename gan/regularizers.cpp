@@ -66,11 +66,6 @@ double default_lambda(Regularizer r) {
   }
 }
 
-bool needs_second_latent(Regularizer r) {
-  return r == Regularizer::MS || r == Regularizer::DS || r == Regularizer::SDI ||
-         r == Regularizer::DivBal;
-}
-
 Tensor ms_loss(const Tensor& img1, const Tensor& img2, const Tensor& z1, const Tensor& z2,
                double eps) {
   Tensor r = div(mean(abs(sub(img1, img2))), mean(abs(sub(z1, z2))));
@@ -97,15 +92,15 @@ Tensor sdi_loss(const Tensor& e1, const Tensor& e2, const Tensor& z1, const Tens
 
 Tensor divbal_weights(const Tensor& e_real, const Tensor& e_pair, const Tensor& e1,
                       const Tensor& e2) {
-  NoGradGuard ng;
+  NoGradGuard ng;  // the weights carry no gradient (the one stop-gradient they need)
   Tensor real_d = mean_rows(abs(sub(e_real, e_pair)));
   Tensor gen_d = mean_rows(abs(sub(e1, e2)));
-  return tanh(sub(real_d, gen_d)).detach();
+  return tanh(sub(real_d, gen_d));
 }
 
 Tensor divbal_loss(const Tensor& e1, const Tensor& e2, const Tensor& z1, const Tensor& z2,
                    const Tensor& weights, double eps) {
-  return diversity_loss(e1, e2, z1, z2, weights.detach(), DiversityMode::kRatioInverse, eps);
+  return diversity_loss(e1, e2, z1, z2, weights, DiversityMode::kRatioInverse, eps);
 }
 
 Tensor divco_loss(const Tensor& e_q, const Tensor& e_pos, const Tensor& e_neg, int64_t k,

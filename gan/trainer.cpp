@@ -8,9 +8,6 @@
 #include "engine/precision.h"
 #include "gan/models2d.h"
 #include "gan/models_zdc.h"
-#include "kernels/cuda/gather.h"
-#include "kernels/cuda/graph.h"
-#include "kernels/cuda/runtime.h"
 
 namespace dg::gan {
 
@@ -25,24 +22,9 @@ AdamOptions adam_options(const TrainConfig& c, double lr) {
   return o;
 }
 
-// Rows of `c` repeated k times each, consecutively: (B,C) -> (B*k,C). Conditions carry no grad.
-Tensor repeat_rows(const Tensor& c, int64_t k) {
-  const int64_t b = c.size(0), w = c.numel() / std::max<int64_t>(b, 1);
-  Tensor host = c.to(Device::CPU);
-  Tensor out = Tensor::empty({b * k, c.size(1)}, c.dtype());
-  const float* s = host.data<float>();
-  float* d = out.data<float>();
-  for (int64_t i = 0; i < b; ++i)
-    for (int64_t r = 0; r < k; ++r) std::copy(s + i * w, s + (i + 1) * w, d + (i * k + r) * w);
-  return out.to(c.device());
-}
-
-// Largest data set kept on the device for device-side batch gathering: 2^31 sample elements (8 GiB
-// of float32, and within the int32 row indices); larger ones are staged from the host every step.
+// Largest data set kept on the GPU for gathering batches there: 2^31 sample elements (8 GiB of
+// float32); a larger one stays on the host, where its batches are gathered and then uploaded.
 constexpr int64_t kMaxDeviceElements = int64_t(1) << 31;
-
-// ZDC images live in log1p space: above log(FLT_MAX) their counts (expm1) overflow to inf.
-constexpr double kLog1pCountLimit = 88.72;
 
 void check_finite(double v, const char* what, int64_t step) {
   DG_CHECK(std::isfinite(v),
@@ -73,8 +55,8 @@ Models make_models(const TrainConfig& cfg) {
   Philox init(cfg.seed, 0);
   Models m;
   m.dropout_rng = std::make_shared<Philox>(cfg.seed ^ 0x5eedd00dULL, 0);
-  if (cfg.dataset == "zdc") {
-    if (cfg.generator == "dcgan")
+  if (cfg.dataset == Dataset::Zdc) {
+    if (cfg.generator == GeneratorArch::Dcgan)
       m.g = std::make_shared<ZdcDcganGenerator>(init, m.dropout_rng);
     else
       m.g = std::make_shared<ZdcGenerator>(init, m.dropout_rng);
@@ -96,35 +78,28 @@ Trainer::Trainer(TrainConfig cfg, std::shared_ptr<const data::ConditionalDataset
       z_rng_(cfg_.seed, 1ULL << 48),
       data_rng_(cfg_.seed, 2ULL << 48) {
   cfg_.validate();
-  precision_ = parse_matmul_precision(cfg_.precision);
+  reg_ = create_regularizer(cfg_.reg, cfg_.reg_opt);
   DG_CHECK(data_->size() > 0, "training set is empty");
   if (cfg_.graph) set_graph_mode(true);
-  DG_CHECK(data_->condition_dim() == 10 || cfg_.dataset != "2d", "2D data must have 10 conditions");
+  DG_CHECK(data_->condition_dim() == 10 || cfg_.dataset != Dataset::Points2D,
+           "2D data must have 10 conditions");
 }
 
 namespace {
 
-// The step's fixed input tensor `t`, (re)created on `dev` when it does not have `shape` yet; its
-// address then stays the same from step to step (a captured graph reads it).
-void ensure_input(Tensor& t, const Shape& shape, Device dev) {
-  if (!t.defined() || t.shape() != shape) t = Tensor::empty(shape, DType::F32, dev);
-}
-
-// Copies a host tensor into the step's fixed input tensor on `dev`.
+// Copies `src` into the step's fixed input tensor `dst` on `dev` (asynchronously when it crosses
+// to the GPU; the host may reuse `src` at once). `dst` is (re)created only when its shape or dtype
+// changes, so its address stays the same from step to step (a captured graph reads it).
 void stage_into(Tensor& dst, const Tensor& src, Device dev) {
-  if (!src.defined()) return;
-  ensure_input(dst, src.shape(), dev);
-  if (dev == Device::CUDA)
-    cuda::copy_host_to_device_async(dst.raw(), src.raw(), src.nbytes());
-  else
-    dst.copy_(src);
+  if (!dst.defined() || dst.shape() != src.shape() || dst.dtype() != src.dtype())
+    dst = Tensor::empty(src.shape(), src.dtype(), dev);
+  dst.copy_async_(src);
 }
 
 }  // namespace
 
 void Trainer::stage() {
   const int64_t b = cfg_.batch, k = m_.g->latent_dim();
-  const Regularizer reg = cfg_.reg;
   // Batch rows drawn with replacement: a pure function of the data stream, so resume is exact.
   std::vector<double> u(b);
   data_rng_.fill_uniform(u.data(), b);
@@ -132,107 +107,63 @@ void Trainer::stage() {
   for (int64_t i = 0; i < b; ++i)
     idx[i] = std::min<int64_t>(static_cast<int64_t>(u[i] * data_->size()), data_->size() - 1);
   const Device dev = m_.g->device();
-  data::Batch batch;
-  if (dev == Device::CUDA &&
-      data_->size() * shape_numel(data_->sample_shape()) <= kMaxDeviceElements) {
-    stage_from_device_data(idx);
-  } else {
-    batch = data_->batch(idx, data_rng_);
-    stage_into(in_.x, batch.x, dev);
-    stage_into(in_.c, batch.c, dev);
-    stage_into(in_.x_pair, batch.x_pair, dev);
-    stage_into(in_.fdiv, batch.fdiv, dev);
-  }
-  // Latents of one generator pass: z1 for every variant, z2 for the pairwise regularizers, the
-  // positive's jitter and K negatives for DivCo.
+  stage_batch(idx, dev);
+  // Latents: z1 for every variant, then the regularizer's own, in the order it draws them.
   stage_into(in_.z1, z_rng_.normal({b, k}), dev);
-  if (needs_second_latent(reg)) {
-    stage_into(in_.z2, z_rng_.normal({b, k}), dev);
-  } else if (reg == Regularizer::DivCo) {
-    const double r = cfg_.reg_opt.divco_radius;
-    const int64_t kneg = cfg_.reg_opt.divco_negatives;
-    stage_into(in_.z2, z_rng_.uniform({b, k}, -r, r), dev);
-    stage_into(in_.z_neg, z_rng_.normal({b * kneg, k}), dev);
-    if (!dev_data_.x.defined()) stage_into(in_.c_neg, repeat_rows(batch.c, kneg), dev);
-  }
-  if (!stats_.defined()) stats_ = Tensor::zeros({4}, DType::F32, dev);
+  std::vector<Tensor> z = reg_->draw_latents(z_rng_, b, k);
+  in_.z.resize(z.size());
+  for (size_t i = 0; i < z.size(); ++i) stage_into(in_.z[i], z[i], dev);
+  if (!stats_[0].defined())
+    for (Tensor& t : stats_) t = Tensor::zeros({1}, DType::F32, dev);
 }
 
-void Trainer::stage_from_device_data(const std::vector<int64_t>& idx) {
+void Trainer::stage_batch(const std::vector<int64_t>& idx, Device dev) {
   const int64_t b = static_cast<int64_t>(idx.size());
-  if (!dev_data_.x.defined()) {
+  if (!table_.x.defined()) {
     data::Batch all = data_->all_samples();
-    dev_data_.x = all.x.to(Device::CUDA);
-    dev_data_.c = all.c.to(Device::CUDA);
-    dev_data_.fdiv = all.fdiv.to(Device::CUDA);
+    DG_CHECK(data_->size() <= std::numeric_limits<int32_t>::max(),
+             "training set of " << data_->size() << " samples exceeds int32 row indices");
+    const bool fits = data_->size() * shape_numel(data_->sample_shape()) <= kMaxDeviceElements;
+    const Device at = dev == Device::CUDA && fits ? Device::CUDA : Device::CPU;
+    table_.x = all.x.to(at);
+    table_.c = all.c.to(at);
+    table_.fdiv = all.fdiv.to(at);
   }
+  // Rows of one step: the batch, its real pairs (the same draws data_->batch() makes) and each
+  // batch row repeated for the regularizer's extra conditions.
   const std::vector<int64_t> pairs = data::draw_real_pairs(data_->groups(), idx, data_rng_);
-  // Rows of one step: the batch, its pairs and, for DivCo, each row repeated for its negatives.
-  const int64_t kneg = cfg_.reg == Regularizer::DivCo ? cfg_.reg_opt.divco_negatives : 0;
-  std::vector<int32_t> rows;
-  rows.reserve(static_cast<size_t>(b * (2 + kneg)));
-  for (int64_t i : idx) rows.push_back(static_cast<int32_t>(i));
-  for (int64_t j : pairs) rows.push_back(static_cast<int32_t>(j));
+  const int64_t r = reg_->condition_repeats();
+  Tensor rows = Tensor::empty({b * (2 + r)}, DType::I32);
+  int32_t* p = rows.data<int32_t>();
+  for (int64_t i : idx) *p++ = static_cast<int32_t>(i);
+  for (int64_t j : pairs) *p++ = static_cast<int32_t>(j);
   for (int64_t i : idx)
-    for (int64_t r = 0; r < kneg; ++r) rows.push_back(static_cast<int32_t>(i));
-  const int64_t n = static_cast<int64_t>(rows.size());
-  if (dev_data_.rows_capacity < n) {
-    dev_data_.rows = std::shared_ptr<void>(cuda::device_malloc(sizeof(int32_t) * n),
-                                           [](void* p) { cuda::device_free(p); });
-    dev_data_.rows_capacity = n;
-  }
-  auto* d_rows = static_cast<int32_t*>(dev_data_.rows.get());
-  cuda::copy_host_to_device_async(d_rows, rows.data(), sizeof(int32_t) * rows.size());
-  auto ensure = [](Tensor& t, const Shape& shape) { ensure_input(t, shape, Device::CUDA); };
-  Shape xs = data_->sample_shape();
-  xs.insert(xs.begin(), b);
-  const int64_t w = shape_numel(data_->sample_shape()), cd = data_->condition_dim();
-  ensure(in_.x, xs);
-  ensure(in_.x_pair, xs);
-  ensure(in_.c, {b, cd});
-  ensure(in_.fdiv, {b});
-  cuda::gather_rows(dev_data_.x.data<float>(), w, d_rows, b, in_.x.data<float>());
-  cuda::gather_rows(dev_data_.x.data<float>(), w, d_rows + b, b, in_.x_pair.data<float>());
-  cuda::gather_rows(dev_data_.c.data<float>(), cd, d_rows, b, in_.c.data<float>());
-  cuda::gather_rows(dev_data_.fdiv.data<float>(), 1, d_rows, b, in_.fdiv.data<float>());
-  if (kneg > 0) {
-    ensure(in_.c_neg, {b * kneg, cd});
-    cuda::gather_rows(dev_data_.c.data<float>(), cd, d_rows + 2 * b, b * kneg,
-                      in_.c_neg.data<float>());
-  }
+    for (int64_t k = 0; k < r; ++k) *p++ = static_cast<int32_t>(i);
+  stage_into(rows_, rows, table_.x.device());
+  const Tensor batch_rows = narrow(rows_, 0, b);
+  stage_into(in_.x, index_rows(table_.x, batch_rows), dev);
+  stage_into(in_.x_pair, index_rows(table_.x, narrow(rows_, b, b)), dev);
+  stage_into(in_.c, index_rows(table_.c, batch_rows), dev);
+  stage_into(in_.fdiv, index_rows(table_.fdiv, batch_rows), dev);
+  if (r > 0) stage_into(in_.c_rep, index_rows(table_.c, narrow(rows_, 2 * b, b * r)), dev);
 }
 
 void Trainer::put_stat(int index, const Tensor& scalar) {
-  if (stats_.device() == Device::CUDA)
-    cuda::copy_device_to_device(stats_.data<float>() + index, scalar.data<float>(), sizeof(float));
-  else
-    stats_.data<float>()[index] = scalar.data<float>()[0];
+  stats_[index].copy_(reshape(scalar, {1}));  // on the device: no host transfer
 }
 
 void Trainer::compute() {
   HostTransferGuard device_only;
-  MatmulPrecisionGuard precision(precision_);
+  MatmulPrecisionGuard precision(cfg_.precision);
   const int64_t b = cfg_.batch;
-  const Regularizer reg = cfg_.reg;
   const double lambda = cfg_.effective_lambda();
   m_.g->train();
   m_.d->train();
   const Tensor& c = in_.c;
-  const Tensor& z1 = in_.z1;
-  Tensor z2;
-  std::vector<Tensor> zs{z1}, cs{c};
-  const int64_t kneg = cfg_.reg_opt.divco_negatives;
-  if (needs_second_latent(reg)) {
-    z2 = in_.z2;
-    zs.push_back(z2);
-    cs.push_back(c);
-  } else if (reg == Regularizer::DivCo) {
-    zs.push_back(add(z1, in_.z2));
-    cs.push_back(c);
-    zs.push_back(in_.z_neg);
-    cs.push_back(in_.c_neg);
-  }
-  Tensor z_all = zs.size() == 1 ? z1 : concat(zs, 0);
+  // One generator pass over the batch rows and the regularizer's extra rows.
+  std::vector<Tensor> zs{in_.z1}, cs{c};
+  reg_->generator_rows(in_, zs, cs);
+  Tensor z_all = zs.size() == 1 ? zs[0] : concat(zs, 0);
   Tensor c_all = cs.size() == 1 ? c : concat(cs, 0);
   Tensor fake = m_.g->generate(z_all, c_all);
   Tensor fake1 = zs.size() == 1 ? fake : narrow(fake, 0, b);
@@ -250,45 +181,19 @@ void Trainer::compute() {
     opt_d_.step();
   }
 
-  // Generator: adversarial term on the first B rows, regularizer on the rest.
+  // Generator: adversarial term on the first B rows, the regularizer's loss from the whole pass.
   opt_g_.zero_grad();
-  const bool feature_reg =
-      reg == Regularizer::SDI || reg == Regularizer::DivBal || reg == Regularizer::DivCo;
-  DiscriminatorOutput out = m_.d->discriminate(feature_reg ? fake : fake1, feature_reg ? c_all : c);
-  Tensor logit1 = feature_reg ? narrow(out.logit, 0, b) : out.logit;
+  const bool all_rows = reg_->needs_features();
+  StepView view;
+  view.batch = b;
+  view.in = &in_;
+  view.fake = fake;
+  view.fake1 = fake1;
+  view.d_out = m_.d->discriminate(all_rows ? fake : fake1, all_rows ? c_all : c);
+  view.d = m_.d.get();
+  Tensor logit1 = all_rows ? narrow(view.d_out.logit, 0, b) : view.d_out.logit;
   Tensor loss_adv = bce_with_logits(logit1, 1.0);
-  Tensor loss_div;
-  const double eps = cfg_.reg_opt.eps;
-  switch (reg) {
-    case Regularizer::None:
-      break;
-    case Regularizer::MS:
-      loss_div = ms_loss(fake1, narrow(fake, b, b), z1, z2, eps);
-      break;
-    case Regularizer::DS:
-      loss_div = ds_loss(fake1, narrow(fake, b, b), z1, z2, cfg_.reg_opt.ds_tau, eps);
-      break;
-    case Regularizer::SDI:
-      loss_div =
-          sdi_loss(narrow(out.features, 0, b), narrow(out.features, b, b), z1, z2, in_.fdiv, eps);
-      break;
-    case Regularizer::DivBal: {
-      Tensor e1 = narrow(out.features, 0, b), e2 = narrow(out.features, b, b);
-      Tensor w;
-      {
-        NoGradGuard ng;
-        DiscriminatorOutput real =
-            m_.d->discriminate(concat({in_.x, in_.x_pair}, 0), concat({c, c}, 0));
-        w = divbal_weights(narrow(real.features, 0, b), narrow(real.features, b, b), e1, e2);
-      }
-      loss_div = divbal_loss(e1, e2, z1, z2, w, eps);
-      break;
-    }
-    case Regularizer::DivCo:
-      loss_div = divco_loss(narrow(out.features, 0, b), narrow(out.features, b, b),
-                            narrow(out.features, 2 * b, b * kneg), kneg, cfg_.reg_opt.divco_tau);
-      break;
-  }
+  Tensor loss_div = reg_->loss(view);
   put_stat(1, loss_adv);
   diverged = add(diverged, nonfinite_flag(loss_adv));
   Tensor loss_g = loss_adv;
@@ -301,7 +206,7 @@ void Trainer::compute() {
     // Sticky: added to the previous steps' measure, so a divergence between two reads of the
     // stats (the GPU reads them every few steps) is still reported at the next one.
     NoGradGuard ng;
-    put_stat(3, add(reshape(narrow(stats_, 3, 1), {}), diverged.detach()));
+    put_stat(3, add(reshape(stats_[3], {}), diverged.detach()));
   }
   loss_g.backward();
   opt_g_.step();
@@ -352,8 +257,8 @@ void Trainer::set_graph_mode(bool on) {
 int64_t Trainer::graph_kernel_nodes() const { return graph_ ? graph_->kernel_nodes() : 0; }
 
 StepStats Trainer::last_stats() const {
-  DG_CHECK(stats_.defined(), "last_stats() before the first step");
-  const std::vector<double> v = stats_.to_vector();
+  DG_CHECK(stats_[0].defined(), "last_stats() before the first step");
+  const std::vector<double> v = concat({stats_[0], stats_[1], stats_[2], stats_[3]}, 0).to_vector();
   const int64_t at = step_ - 1;
   StepStats st{v[0], v[1], v[2]};
   check_finite(st.loss_d, "the discriminator loss", at);
@@ -362,22 +267,24 @@ StepStats Trainer::last_stats() const {
   DG_CHECK(v[3] == 0,
            "training diverged at or before step "
                << at << ": a loss or generated values became "
-               << (cfg_.dataset == "zdc"
-                       ? "non-finite or beyond log1p(count) 88.72 (counts overflow float32)"
-                       : "non-finite")
+               << (std::isfinite(data_->sample_limit())
+                       ? "non-finite or beyond " + data_->sample_limit_meaning()
+                       : std::string("non-finite"))
                << ", summed excess " << v[3]
                << " (try a smaller lambda or learning rate; the last checkpoint is intact)");
   return st;
 }
 
 Tensor Trainer::overflow_measure(const Tensor& fake) const {
-  // Image-space diversity rewards can push a ReLU-output generator up until expm1 overflows; the
-  // summed excess over the limit is 0 exactly when every value is within it. relu maps NaN to 0,
-  // so non-finite values are caught by the second term (0 * sum is NaN exactly when one is).
+  // Image-space diversity rewards can push a ReLU-output generator up until its samples mean
+  // nothing (ZDC: expm1 overflows); the summed excess over the data set's limit is 0 exactly when
+  // every value is within it. relu maps NaN to 0, so non-finite values are caught by the second
+  // term (0 * sum is NaN exactly when one is).
   NoGradGuard ng;
   Tensor flag = nonfinite_flag(sum(fake));
-  if (cfg_.dataset != "zdc") return flag;
-  return add(sum(relu(add(abs(fake), -kLog1pCountLimit))), flag);
+  const double limit = data_->sample_limit();
+  if (!std::isfinite(limit)) return flag;
+  return add(sum(relu(add(abs(fake), -limit))), flag);
 }
 
 Tensor Trainer::nonfinite_flag(const Tensor& scalar) {
@@ -466,7 +373,7 @@ void Trainer::load(const std::string& path) {
   z_rng_.set_offset(checkpoint_metadata_u64(f, path, "rng.z"));
   data_rng_.set_offset(checkpoint_metadata_u64(f, path, "rng.data"));
   m_.dropout_rng->set_offset(checkpoint_metadata_u64(f, path, "rng.dropout"));
-  stats_ = Tensor();  // a fresh divergence measure for the restored state
+  for (Tensor& t : stats_) t = Tensor();  // a fresh divergence measure for the restored state
 }
 
 }  // namespace dg::gan

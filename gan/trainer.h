@@ -13,6 +13,7 @@
 #include "engine/precision.h"
 #include "gan/config.h"
 #include "gan/networks.h"
+#include "gan/regularizer.h"
 
 namespace dg::gan {
 
@@ -90,28 +91,24 @@ class Trainer {
   int64_t step_ = 0;
   std::map<std::string, std::string> extra_meta_;
 
-  // The staged inputs of one step (fixed shapes; undefined where the regularizer needs none).
-  struct Inputs {
-    Tensor x, c, x_pair, fdiv;  // the batch
-    Tensor z1, z2;              // z2: second latent (pairwise regularizers) or DivCo's jitter
-    Tensor z_neg, c_neg;        // DivCo's negatives and their conditions
+  // The regularizer of cfg_.reg (gan/regularizer.h): what it stages and its loss.
+  std::unique_ptr<DiversityRegularizer> reg_;
+  // The staged inputs of one step (fixed shapes and addresses: a captured graph reads them).
+  StepInputs in_;
+  // Every sample (x, c, f_div of rows 0..N-1), uploaded once to the models' device (kept on the
+  // host when too large for the GPU). Each batch is gathered from it with index_rows by int32 row
+  // indices drawn on the host (rows_: the batch, its real pairs, each batch row repeated for the
+  // regularizer): a GPU step stages a few kilobytes of indices and latents, not its images. The
+  // same draws from data_rng_ as data_->batch(), on every device.
+  struct SampleTable {
+    Tensor x, c, fdiv;
   };
-  Inputs in_;
-  MatmulPrecision precision_ = MatmulPrecision::FP32;  // cfg_.precision, parsed once
-  // On the GPU the data set is uploaded once (x, c, fdiv of every sample) and each batch is
-  // gathered on the device from row indices (kernels/cuda/gather.h): a step stages its indices and
-  // latents, a few kilobytes, instead of its images. Same rows and pairs as data_->batch() (the
-  // same draws from data_rng_), so the results do not depend on the path.
-  struct DeviceData {
-    Tensor x, c, fdiv;           // (N, ...) every sample; undefined: the host path
-    std::shared_ptr<void> rows;  // int32 device buffer: batch rows, pairs, DivCo's repeated rows
-    int64_t rows_capacity = 0;
-  };
-  DeviceData dev_data_;
-  void stage_from_device_data(const std::vector<int64_t>& idx);
-  // (4,) on the models' device: loss_d, loss_g_adv, loss_div of the latest step, and the
+  SampleTable table_;
+  Tensor rows_;
+  void stage_batch(const std::vector<int64_t>& idx, Device dev);
+  // (1,) each, on the models' device: loss_d, loss_g_adv, loss_div of the latest step, and the
   // divergence measure summed over every step so far (0 while all is fine; sticky).
-  Tensor stats_;
+  Tensor stats_[4];
   bool graph_mode_ = false;
   std::unique_ptr<StepGraph> graph_;
   int64_t eager_steps_ = 0;  // steps run eagerly since graph mode was switched on

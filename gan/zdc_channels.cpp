@@ -1,7 +1,7 @@
 // ZDC channel sums (see zdc_channels.h).
 #include "gan/zdc_channels.h"
 
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace dg::gan {
 
@@ -23,8 +23,9 @@ ZdcChannels zdc_channels(const double* im) {
 
 std::vector<ZdcChannels> zdc_channels_batch(const std::vector<double>& images) {
   constexpr int64_t px = kZdcSide * kZdcSide;
-  DG_CHECK(images.size() % px == 0,
-           "zdc_channels_batch: " << images.size() << " values are not a whole number of 44x44 images");
+  DG_CHECK(
+      images.size() % px == 0,
+      "zdc_channels_batch: " << images.size() << " values are not a whole number of 44x44 images");
   std::vector<ZdcChannels> out(images.size() / px);
   for (size_t i = 0; i < out.size(); ++i) out[i] = zdc_channels(images.data() + i * px);
   return out;

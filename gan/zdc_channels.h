@@ -6,9 +6,11 @@
 #include <cstdint>
 #include <vector>
 
+#include "datasets/zdc_layout.h"
+
 namespace dg::gan {
 
-constexpr int64_t kZdcSide = 44;
+using data::kZdcSide;
 using ZdcChannels = std::array<double, 5>;  // ch1..ch5
 
 // image: 44*44 counts in row-major (a, b) order (already expm1'ed for generated images).

@@ -108,8 +108,8 @@ inline void gradcheck(const std::function<Tensor(const std::vector<Tensor>&)>& f
       double tol = atol + rtol * std::abs(fd[k]);
       if (!(std::abs(gv[k] - fd[k]) <= tol)) {
         std::ostringstream os;
-        os << "input " << i << " element " << k << ": autograd " << gv[k] << " vs finite difference "
-           << fd[k];
+        os << "input " << i << " element " << k << ": autograd " << gv[k]
+           << " vs finite difference " << fd[k];
         FAIL_CHECK(os.str());
         break;
       }

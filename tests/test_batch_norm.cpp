@@ -26,8 +26,9 @@ TEST_CASE("batch_norm: training values and running-stat update, hand-computed") 
   Tensor y = batch_norm(x, gamma, beta, rm, rv, true, 0.1, eps);
   // mean 2.5, biased variance 1.25 normalizes; the unbiased 5/3 feeds the running variance.
   const double is = 1.0 / std::sqrt(1.25 + eps);
-  check_close(y.to_vector(), {2 * -1.5 * is + 0.5, 2 * -0.5 * is + 0.5, 2 * 0.5 * is + 0.5,
-                              2 * 1.5 * is + 0.5}, 1e-12);
+  check_close(y.to_vector(),
+              {2 * -1.5 * is + 0.5, 2 * -0.5 * is + 0.5, 2 * 0.5 * is + 0.5, 2 * 1.5 * is + 0.5},
+              1e-12);
   check_close(rm.to_vector(), {0.25}, 1e-15);
   check_close(rv.to_vector(), {0.9 + 0.1 * 5.0 / 3.0}, 1e-15);
   // A second step moves the buffers again from where they are.
@@ -81,7 +82,8 @@ TEST_CASE("batch_norm: argument checks") {
   CHECK_THROWS_AS(batch_norm(Tensor::zeros({1, 3}, DType::F64), c3, c3, c3, c3, true, 0.1, 1e-5),
                   dg::Error);
   // Training without running buffers normalizes with batch statistics and updates nothing.
-  CHECK_NOTHROW(batch_norm(rand_uniform({4, 3}, -1, 1, 1), c3, c3, Tensor(), Tensor(), true, 0.1, 1e-5));
+  CHECK_NOTHROW(
+      batch_norm(rand_uniform({4, 3}, -1, 1, 1), c3, c3, Tensor(), Tensor(), true, 0.1, 1e-5));
 }
 
 TEST_CASE("batch_norm: float32 agrees with float64") {
@@ -113,9 +115,11 @@ TEST_CASE("gradcheck: batch_norm training mode, (N,C) and (N,C,H,W)") {
     gradcheck(f, {x, gamma, beta});
     // x alone (gamma, beta constants) and no affine at all.
     gradcheck(f, {x, gamma, beta}, 1e-6, 1e-7, 1e-5, {true, false, false});
-    gradcheck([](const std::vector<Tensor>& in) {
-      return batch_norm(in[0], Tensor(), Tensor(), Tensor(), Tensor(), true, 0.1, 1e-5);
-    }, {x});
+    gradcheck(
+        [](const std::vector<Tensor>& in) {
+          return batch_norm(in[0], Tensor(), Tensor(), Tensor(), Tensor(), true, 0.1, 1e-5);
+        },
+        {x});
   }
 }
 
@@ -128,9 +132,11 @@ TEST_CASE("gradcheck: batch_norm eval mode, (N,C) and (N,C,H,W)") {
     Tensor x = rand_uniform(s, -2, 2, seed++);
     Tensor gamma = rand_uniform({C}, 0.5, 1.5, seed++), beta = rand_uniform({C}, -1, 1, seed++);
     Tensor rm = rand_uniform({C}, -1, 1, seed++), rv = rand_uniform({C}, 0.5, 2, seed++);
-    gradcheck([rm, rv](const std::vector<Tensor>& in) {
-      return batch_norm(in[0], in[1], in[2], rm, rv, false, 0.1, 1e-5);
-    }, {x, gamma, beta});
+    gradcheck(
+        [rm, rv](const std::vector<Tensor>& in) {
+          return batch_norm(in[0], in[1], in[2], rm, rv, false, 0.1, 1e-5);
+        },
+        {x, gamma, beta});
   }
 }
 

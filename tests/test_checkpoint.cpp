@@ -103,8 +103,9 @@ std::vector<std::pair<std::string, Tensor>> sample_tensors() {
 TEST_CASE("checkpoint: round trip is bit-exact and keeps order and metadata") {
   TempDir dir;
   auto tensors = sample_tensors();
-  std::map<std::string, std::string> meta = {
-      {"step", "1200"}, {"config", R"({"lr": 0.0002, "name": "sdi \"gan\""})"}, {"unicode", "Zürich µ"}};
+  std::map<std::string, std::string> meta = {{"step", "1200"},
+                                             {"config", R"({"lr": 0.0002, "name": "sdi \"gan\""})"},
+                                             {"unicode", "Zürich µ"}};
   save_safetensors(dir.file("a.safetensors"), tensors, meta);
   SafetensorsFile f = load_safetensors(dir.file("a.safetensors"));
   REQUIRE(f.tensors.size() == tensors.size());
@@ -135,7 +136,8 @@ TEST_CASE("checkpoint: the file is valid safetensors when read by hand") {
   std::string bytes = read_bytes(dir.file("a.safetensors"));
   REQUIRE(bytes.size() >= 8);
   uint64_t n = 0;
-  for (int i = 0; i < 8; ++i) n |= static_cast<uint64_t>(static_cast<unsigned char>(bytes[i])) << (8 * i);
+  for (int i = 0; i < 8; ++i)
+    n |= static_cast<uint64_t>(static_cast<unsigned char>(bytes[i])) << (8 * i);
   CHECK(n % 8 == 0);
   REQUIRE(8 + n <= bytes.size());
   std::string header = bytes.substr(8, n);
@@ -170,26 +172,28 @@ TEST_CASE("checkpoint: damaged files are rejected with a clear error") {
 
   SUBCASE("shorter than the length prefix") {
     write_bytes(bad, bytes.substr(0, 5));
-    CHECK_THROWS_WITH_AS(load_safetensors(bad), doctest::Contains("shorter than the 8-byte header length"),
-                         dg::Error);
+    CHECK_THROWS_WITH_AS(load_safetensors(bad),
+                         doctest::Contains("shorter than the 8-byte header length"), dg::Error);
   }
   SUBCASE("truncated data") {
     write_bytes(bad, bytes.substr(0, bytes.size() - 3));
-    CHECK_THROWS_WITH_AS(load_safetensors(bad), doctest::Contains("run past the end of the data section"),
-                         dg::Error);
+    CHECK_THROWS_WITH_AS(load_safetensors(bad),
+                         doctest::Contains("run past the end of the data section"), dg::Error);
   }
   SUBCASE("truncated header") {
     write_bytes(bad, bytes.substr(0, 20));
-    CHECK_THROWS_WITH_AS(load_safetensors(bad), doctest::Contains("larger than the rest of the file"),
-                         dg::Error);
+    CHECK_THROWS_WITH_AS(load_safetensors(bad),
+                         doctest::Contains("larger than the rest of the file"), dg::Error);
   }
   SUBCASE("header length corrupted to huge") {
     write_bytes(bad, le64(0x7fffffffffffull) + bytes.substr(8));
-    CHECK_THROWS_WITH_AS(load_safetensors(bad), doctest::Contains("exceeds the 100 MB limit"), dg::Error);
+    CHECK_THROWS_WITH_AS(load_safetensors(bad), doctest::Contains("exceeds the 100 MB limit"),
+                         dg::Error);
   }
   SUBCASE("garbage JSON") {
     write_bytes(bad, raw_file("{\"a\": [1, 2,,}   ", ""));
-    CHECK_THROWS_WITH_AS(load_safetensors(bad), doctest::Contains("header is not valid JSON"), dg::Error);
+    CHECK_THROWS_WITH_AS(load_safetensors(bad), doctest::Contains("header is not valid JSON"),
+                         dg::Error);
   }
   SUBCASE("header is JSON but not an object") {
     write_bytes(bad, raw_file("[1, 2, 3]", ""));
@@ -198,18 +202,21 @@ TEST_CASE("checkpoint: damaged files are rejected with a clear error") {
   SUBCASE("offsets beyond the data") {
     write_bytes(bad, raw_file(R"({"x": {"dtype": "F32", "shape": [4], "data_offsets": [0, 16]}})",
                               std::string(8, '\0')));
-    CHECK_THROWS_WITH_AS(load_safetensors(bad), doctest::Contains("'x': data_offsets [0, 16] run past the end"),
+    CHECK_THROWS_WITH_AS(load_safetensors(bad),
+                         doctest::Contains("'x': data_offsets [0, 16] run past the end"),
                          dg::Error);
   }
   SUBCASE("unknown dtype") {
     write_bytes(bad, raw_file(R"({"x": {"dtype": "BF16", "shape": [2], "data_offsets": [0, 4]}})",
                               std::string(4, '\0')));
-    CHECK_THROWS_WITH_AS(load_safetensors(bad), doctest::Contains("unknown dtype 'BF16'"), dg::Error);
+    CHECK_THROWS_WITH_AS(load_safetensors(bad), doctest::Contains("unknown dtype 'BF16'"),
+                         dg::Error);
   }
   SUBCASE("byte count does not match the shape") {
     write_bytes(bad, raw_file(R"({"x": {"dtype": "F64", "shape": [3], "data_offsets": [0, 16]}})",
                               std::string(16, '\0')));
-    CHECK_THROWS_WITH_AS(load_safetensors(bad), doctest::Contains("span 16 bytes but shape (3,) of F64 needs 24"),
+    CHECK_THROWS_WITH_AS(load_safetensors(bad),
+                         doctest::Contains("span 16 bytes but shape (3,) of F64 needs 24"),
                          dg::Error);
   }
   SUBCASE("overlapping tensors") {
@@ -221,21 +228,30 @@ TEST_CASE("checkpoint: damaged files are rejected with a clear error") {
   SUBCASE("data section longer than the tensors") {
     write_bytes(bad, raw_file(R"({"x": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}})",
                               std::string(12, '\0')));
-    CHECK_THROWS_WITH_AS(load_safetensors(bad), doctest::Contains("data section is 12 bytes but the tensors end at offset 4"),
-                         dg::Error);
+    CHECK_THROWS_WITH_AS(
+        load_safetensors(bad),
+        doctest::Contains("data section is 12 bytes but the tensors end at offset 4"), dg::Error);
   }
   SUBCASE("missing or ill-typed fields") {
-    write_bytes(bad, raw_file(R"({"x": {"dtype": "F32", "data_offsets": [0, 4]}})", std::string(4, '\0')));
-    CHECK_THROWS_WITH_AS(load_safetensors(bad), doctest::Contains("missing or non-array 'shape'"), dg::Error);
-    write_bytes(bad, raw_file(R"({"x": {"dtype": 3, "shape": [1], "data_offsets": [0, 4]}})", std::string(4, '\0')));
+    write_bytes(
+        bad, raw_file(R"({"x": {"dtype": "F32", "data_offsets": [0, 4]}})", std::string(4, '\0')));
+    CHECK_THROWS_WITH_AS(load_safetensors(bad), doctest::Contains("missing or non-array 'shape'"),
+                         dg::Error);
+    write_bytes(bad, raw_file(R"({"x": {"dtype": 3, "shape": [1], "data_offsets": [0, 4]}})",
+                              std::string(4, '\0')));
     CHECK_THROWS_WITH_AS(load_safetensors(bad), doctest::Contains("non-string 'dtype'"), dg::Error);
-    write_bytes(bad, raw_file(R"({"x": {"dtype": "F32", "shape": [-1], "data_offsets": [0, 4]}})", std::string(4, '\0')));
-    CHECK_THROWS_WITH_AS(load_safetensors(bad), doctest::Contains("non-negative integers"), dg::Error);
-    write_bytes(bad, raw_file(R"({"x": {"dtype": "F32", "shape": [1], "data_offsets": [0]}})", std::string(4, '\0')));
-    CHECK_THROWS_WITH_AS(load_safetensors(bad), doctest::Contains("'data_offsets' must be an array [begin, end]"),
+    write_bytes(bad, raw_file(R"({"x": {"dtype": "F32", "shape": [-1], "data_offsets": [0, 4]}})",
+                              std::string(4, '\0')));
+    CHECK_THROWS_WITH_AS(load_safetensors(bad), doctest::Contains("non-negative integers"),
+                         dg::Error);
+    write_bytes(bad, raw_file(R"({"x": {"dtype": "F32", "shape": [1], "data_offsets": [0]}})",
+                              std::string(4, '\0')));
+    CHECK_THROWS_WITH_AS(load_safetensors(bad),
+                         doctest::Contains("'data_offsets' must be an array [begin, end]"),
                          dg::Error);
     write_bytes(bad, raw_file(R"({"__metadata__": {"step": 5}})", ""));
-    CHECK_THROWS_WITH_AS(load_safetensors(bad), doctest::Contains("metadata 'step' must be a string"), dg::Error);
+    CHECK_THROWS_WITH_AS(load_safetensors(bad),
+                         doctest::Contains("metadata 'step' must be a string"), dg::Error);
   }
   SUBCASE("every message names the file") {
     write_bytes(bad, "xx");
@@ -248,15 +264,17 @@ TEST_CASE("checkpoint: damaged files are rejected with a clear error") {
 TEST_CASE("checkpoint: an unwritable target throws and leaves nothing behind") {
   TempDir dir;
   const std::string target = dir.file("no_such_dir/model.safetensors");
-  CHECK_THROWS_WITH_AS(save_safetensors(target, sample_tensors()), doctest::Contains(target.c_str()), dg::Error);
-  CHECK_THROWS_WITH_AS(save_safetensors(target, sample_tensors()), doctest::Contains("No such file or directory"),
-                       dg::Error);
+  CHECK_THROWS_WITH_AS(save_safetensors(target, sample_tensors()),
+                       doctest::Contains(target.c_str()), dg::Error);
+  CHECK_THROWS_WITH_AS(save_safetensors(target, sample_tensors()),
+                       doctest::Contains("No such file or directory"), dg::Error);
   CHECK(tmp_leftovers(dir.path).empty());
   CHECK_FALSE(fs::exists(dir.path / "no_such_dir"));
-  CHECK_THROWS_WITH_AS(save_safetensors(dir.file("x"), {{"a", Tensor()}}), doctest::Contains("'a' is undefined"),
-                       dg::Error);
-  CHECK_THROWS_WITH_AS(save_safetensors(dir.file("x"), {{"a", Tensor::zeros({1})}, {"a", Tensor::zeros({1})}}),
-                       doctest::Contains("duplicate tensor name 'a'"), dg::Error);
+  CHECK_THROWS_WITH_AS(save_safetensors(dir.file("x"), {{"a", Tensor()}}),
+                       doctest::Contains("'a' is undefined"), dg::Error);
+  CHECK_THROWS_WITH_AS(
+      save_safetensors(dir.file("x"), {{"a", Tensor::zeros({1})}, {"a", Tensor::zeros({1})}}),
+      doctest::Contains("duplicate tensor name 'a'"), dg::Error);
   CHECK(fs::is_empty(dir.path));
 }
 
@@ -274,7 +292,8 @@ TEST_CASE("checkpoint: overwriting is atomic") {
     // not stop anything; SIGXFSZ is ignored so the failure is an error code, not a signal.
     struct rlimit old_lim;
     REQUIRE(::getrlimit(RLIMIT_FSIZE, &old_lim) == 0);
-    struct sigaction ign {}, old_act{};
+    struct sigaction ign {
+    }, old_act{};
     ign.sa_handler = SIG_IGN;
     REQUIRE(::sigaction(SIGXFSZ, &ign, &old_act) == 0);
     struct rlimit lim = old_lim;
@@ -298,12 +317,14 @@ TEST_CASE("checkpoint: overwriting is atomic") {
   }
   SUBCASE("a temporary file that cannot be created leaves the old file intact") {
     fs::create_directory(target + ".tmp." + std::to_string(::getpid()));  // blocks the temp name
-    CHECK_THROWS_WITH_AS(save_safetensors(target, big), doctest::Contains("cannot create"), dg::Error);
+    CHECK_THROWS_WITH_AS(save_safetensors(target, big), doctest::Contains("cannot create"),
+                         dg::Error);
     CHECK(read_bytes(target) == old_bytes);
     fs::remove(target + ".tmp." + std::to_string(::getpid()));
   }
   SUBCASE("a read-only directory (when permissions apply to this user)") {
-    fs::permissions(dir.path, fs::perms::owner_read | fs::perms::owner_exec, fs::perm_options::replace);
+    fs::permissions(dir.path, fs::perms::owner_read | fs::perms::owner_exec,
+                    fs::perm_options::replace);
     bool enforced = ::access(dir.path.c_str(), W_OK) != 0;
     if (enforced) {
       CHECK_THROWS_AS(save_safetensors(target, big), dg::Error);
@@ -327,7 +348,8 @@ TEST_CASE("checkpoint: overwriting is atomic") {
 TEST_CASE("checkpoint: restore_tensors copies by name and checks shapes") {
   TempDir dir;
   Tensor w = random_tensor({2, 3}, DType::F32, 11), b = random_tensor({3}, DType::F32, 12);
-  save_safetensors(dir.file("m.safetensors"), {{"gen.w", w}, {"gen.b", b}, {"other", Tensor::zeros({1})}});
+  save_safetensors(dir.file("m.safetensors"),
+                   {{"gen.w", w}, {"gen.b", b}, {"other", Tensor::zeros({1})}});
   SafetensorsFile f = load_safetensors(dir.file("m.safetensors"));
 
   Tensor w2 = Tensor::zeros({2, 3}), b2 = Tensor::zeros({3});
@@ -341,8 +363,9 @@ TEST_CASE("checkpoint: restore_tensors copies by name and checks shapes") {
 
   // A mismatch anywhere leaves every destination untouched.
   Tensor a = Tensor::zeros({2, 3}), bad = Tensor::zeros({4});
-  CHECK_THROWS_WITH_AS(restore_tensors(f, {{"w", a}, {"b", bad}}, "gen."),
-                       doctest::Contains("'gen.b' has shape (3,) in the checkpoint, (4,) in the model"), dg::Error);
+  CHECK_THROWS_WITH_AS(
+      restore_tensors(f, {{"w", a}, {"b", bad}}, "gen."),
+      doctest::Contains("'gen.b' has shape (3,) in the checkpoint, (4,) in the model"), dg::Error);
   CHECK(a.to_vector() == std::vector<double>(6, 0.0));
   CHECK_THROWS_WITH_AS(restore_tensors(f, {{"w", a}, {"missing", bad}}, "gen."),
                        doctest::Contains("'gen.missing' is missing"), dg::Error);

@@ -49,7 +49,8 @@ std::vector<double> naive_conv_transpose2d(const std::vector<double>& x, const S
   std::vector<double> y(N * Co * Ho * Wo, 0.0);
   for (int64_t n = 0; n < N; ++n)
     for (int64_t co = 0; co < Co; ++co)
-      for (int64_t k = 0; k < Ho * Wo; ++k) y[(n * Co + co) * Ho * Wo + k] = b.empty() ? 0.0 : b[co];
+      for (int64_t k = 0; k < Ho * Wo; ++k)
+        y[(n * Co + co) * Ho * Wo + k] = b.empty() ? 0.0 : b[co];
   for (int64_t n = 0; n < N; ++n)
     for (int64_t ci = 0; ci < Ci; ++ci)
       for (int64_t ih = 0; ih < H; ++ih)
@@ -128,7 +129,8 @@ TEST_CASE("conv2d forward matches a direct loop (double and float)") {
     Tensor x = rand_uniform(xs, -1, 1, seed++), w = rand_uniform(ws, -1, 1, seed++);
     Tensor b = rand_uniform({c.O}, -1, 1, seed++);
     Shape ys;
-    auto want = naive_conv2d(x.to_vector(), xs, w.to_vector(), ws, b.to_vector(), c.stride, c.pad, &ys);
+    auto want =
+        naive_conv2d(x.to_vector(), xs, w.to_vector(), ws, b.to_vector(), c.stride, c.pad, &ys);
     PoisonGuard poison;
     Tensor y = conv2d(x, w, b, {c.stride, c.pad});
     REQUIRE(y.shape() == ys);
@@ -163,7 +165,8 @@ TEST_CASE("conv_transpose2d forward matches a direct loop (double and float)") {
   }
 }
 
-TEST_CASE("conv2d and conv_transpose2d are adjoint: <conv2d(x,w), y> == <x, conv_transpose2d(y,w)>") {
+TEST_CASE(
+    "conv2d and conv_transpose2d are adjoint: <conv2d(x,w), y> == <x, conv_transpose2d(y,w)>") {
   unsigned seed = 30;
   std::vector<ConvCase> cases(std::begin(kConvCases), std::end(kConvCases));
   // Sizes where one output_padding fits both axes, at strides 2 and 3.
@@ -219,7 +222,8 @@ TEST_CASE("gradcheck: conv_transpose2d w.r.t. x, weight and bias") {
   }
 }
 
-TEST_CASE("gradcheck: conv2d and conv_transpose2d without bias, and with only some inputs needing grad") {
+TEST_CASE(
+    "gradcheck: conv2d and conv_transpose2d without bias, and with only some inputs needing grad") {
   Tensor x = rand_uniform({2, 3, 6, 5}, -1, 1, 61), w = rand_uniform({2, 3, 3, 3}, -1, 1, 62);
   Tensor b = rand_uniform({2}, -1, 1, 63);
   auto conv = [](const std::vector<Tensor>& t) { return conv2d(t[0], t[1], Tensor(), {2, 1, 0}); };
@@ -252,7 +256,8 @@ TEST_CASE("conv2d backward over many images matches direct loops (threaded, bloc
   REQUIRE(gxs == xs);
   std::vector<double> gb_want(O, 0.0);
   auto gyv = gy.to_vector();
-  for (int64_t k = 0; k < static_cast<int64_t>(gyv.size()); ++k) gb_want[(k / (24 * 24)) % O] += gyv[k];
+  for (int64_t k = 0; k < static_cast<int64_t>(gyv.size()); ++k)
+    gb_want[(k / (24 * 24)) % O] += gyv[k];
 
   for (DType dt : {DType::F64, DType::F32}) {
     CAPTURE(dtype_name(dt));
@@ -338,7 +343,8 @@ TEST_CASE("conv2d / conv_transpose2d shape errors name the op, the argument and 
   CHECK_THROWS_WITH_AS(conv2d(x, Tensor::zeros({5, 4, 3}, DType::F64), Tensor(), {}),
                        doctest::Contains("conv2d: weight must be 4-D"), dg::Error);
   CHECK_THROWS_WITH_AS(conv2d(x, Tensor::zeros({5, 3, 3, 3}, DType::F64), Tensor(), {}),
-                       doctest::Contains("conv2d: weight has 3 input channels, x has 4"), dg::Error);
+                       doctest::Contains("conv2d: weight has 3 input channels, x has 4"),
+                       dg::Error);
   CHECK_THROWS_WITH_AS(conv2d(x, w, Tensor::zeros({4}, DType::F64), {}),
                        doctest::Contains("conv2d: bias must have shape (5,), got (4,)"), dg::Error);
   CHECK_THROWS_WITH_AS(conv2d(x, Tensor::zeros({5, 4, 9, 3}, DType::F64), Tensor(), {}),
@@ -351,9 +357,10 @@ TEST_CASE("conv2d / conv_transpose2d shape errors name the op, the argument and 
   CHECK_THROWS_AS(conv2d(x, w, Tensor::zeros({5}, DType::F32), {}), dg::Error);
 
   Tensor wt = Tensor::zeros({4, 5, 3, 3}, DType::F64);
-  CHECK_THROWS_WITH_AS(conv_transpose2d(x, Tensor::zeros({5, 4, 3, 3}, DType::F64), Tensor(), {}),
-                       doctest::Contains("conv_transpose2d: weight has 5 input channels (dim 0), x has 4"),
-                       dg::Error);
+  CHECK_THROWS_WITH_AS(
+      conv_transpose2d(x, Tensor::zeros({5, 4, 3, 3}, DType::F64), Tensor(), {}),
+      doctest::Contains("conv_transpose2d: weight has 5 input channels (dim 0), x has 4"),
+      dg::Error);
   CHECK_THROWS_WITH_AS(conv_transpose2d(Tensor::zeros({2, 4, 8}, DType::F64), wt, Tensor(), {}),
                        doctest::Contains("conv_transpose2d: x must be 4-D"), dg::Error);
   CHECK_THROWS_WITH_AS(conv_transpose2d(x, wt, Tensor::zeros({4}, DType::F64), {}),
@@ -361,7 +368,8 @@ TEST_CASE("conv2d / conv_transpose2d shape errors name the op, the argument and 
                        dg::Error);
   CHECK_THROWS_WITH_AS(conv_transpose2d(x, wt, Tensor(), {2, 0, 2}),
                        doctest::Contains("output_padding must be in [0, stride)"), dg::Error);
-  CHECK_THROWS_AS(conv_transpose2d(Tensor::zeros({1, 4, 1, 1}, DType::F64), wt, Tensor(), {1, 2, 0}),
-                  dg::Error);
+  CHECK_THROWS_AS(
+      conv_transpose2d(Tensor::zeros({1, 4, 1, 1}, DType::F64), wt, Tensor(), {1, 2, 0}),
+      dg::Error);
   CHECK(conv_transpose2d(x, wt, Tensor(), {2, 1, 1}).shape() == Shape{2, 5, 16, 16});
 }

@@ -25,7 +25,8 @@ TEST_CASE("datasets2d: make_points2d is seeded and its streams differ") {
   CHECK(a.size() == 2 * kClasses2D * 20);
   CHECK(a.xy.size() == static_cast<size_t>(2 * a.size()));
   // Train, test and validation streams, and another seed, share no coordinates.
-  for (const Points2D& other : {make_points2d(7, 20, 1), make_points2d(7, 20, 2), make_points2d(8, 20, 0)}) {
+  for (const Points2D& other :
+       {make_points2d(7, 20, 1), make_points2d(7, 20, 2), make_points2d(8, 20, 0)}) {
     REQUIRE(other.size() == a.size());
     CHECK(other.cls == a.cls);  // same layout ...
     int64_t same = 0;
@@ -144,7 +145,8 @@ TEST_CASE("datasets2d: Benchmark2D batches: scaled points, conditions, f_div, re
   // Where each point sits, to identify the real pair the batch drew.
   std::map<std::pair<float, float>, int64_t> where;
   for (int64_t i = 0; i < p.size(); ++i)
-    where[{static_cast<float>(p.xy[2 * i] * kScale2D), static_cast<float>(p.xy[2 * i + 1] * kScale2D)}] = i;
+    where[{static_cast<float>(p.xy[2 * i] * kScale2D),
+           static_cast<float>(p.xy[2 * i + 1] * kScale2D)}] = i;
   REQUIRE(static_cast<int64_t>(where.size()) == p.size());
 
   std::vector<int64_t> idx;
@@ -165,7 +167,8 @@ TEST_CASE("datasets2d: Benchmark2D batches: scaled points, conditions, f_div, re
     CAPTURE(i);
     CHECK(x[2 * r] == static_cast<float>(p.xy[2 * i] * kScale2D));
     CHECK(x[2 * r + 1] == static_cast<float>(p.xy[2 * i + 1] * kScale2D));
-    for (int64_t d = 0; d < kCondDim2D; ++d) CHECK(c[r * kCondDim2D + d] == cond[i * kCondDim2D + d]);
+    for (int64_t d = 0; d < kCondDim2D; ++d)
+      CHECK(c[r * kCondDim2D + d] == cond[i * kCondDim2D + d]);
     CHECK(f[r] == static_cast<float>(data.groups().fdiv[data.groups().group_of[i]]));
     auto it = where.find({static_cast<float>(xp[2 * r]), static_cast<float>(xp[2 * r + 1])});
     REQUIRE(it != where.end());
@@ -178,7 +181,8 @@ TEST_CASE("datasets2d: Benchmark2D batches: scaled points, conditions, f_div, re
   CHECK_THROWS_AS(data.batch({-1}, rng), dg::Error);
 }
 
-TEST_CASE("datasets2d: real pairs are uniform over the other members; singletons pair with themselves") {
+TEST_CASE(
+    "datasets2d: real pairs are uniform over the other members; singletons pair with themselves") {
   // Groups of 3: each other member should be drawn about half of the time.
   Benchmark2D small(make_points2d(9, 3, 0));
   const Points2D& p = small.points();

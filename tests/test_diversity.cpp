@@ -165,10 +165,12 @@ TEST_CASE("diversity_loss: z and w receive no gradient, a detached e2 none eithe
   Batch c(3, 4, 2, 43);
   c.z1.set_requires_grad();
   c.w.set_requires_grad();
-  CHECK_FALSE(diversity_loss(c.e1, c.e2, c.z1, c.z2, c.w, DiversityMode::kRatioInverse).requires_grad());
+  CHECK_FALSE(
+      diversity_loss(c.e1, c.e2, c.z1, c.z2, c.w, DiversityMode::kRatioInverse).requires_grad());
   c.e1.set_requires_grad();
   NoGradGuard ng;
-  CHECK_FALSE(diversity_loss(c.e1, c.e2, c.z1, c.z2, c.w, DiversityMode::kRatioInverse).requires_grad());
+  CHECK_FALSE(
+      diversity_loss(c.e1, c.e2, c.z1, c.z2, c.w, DiversityMode::kRatioInverse).requires_grad());
 }
 
 TEST_CASE("diversity_loss matches the unfused graph of separate ops") {

@@ -12,13 +12,18 @@ TEST_CASE("broadcast add/sub/mul/div values") {
   CHECK(add(a, b).to_vector() == std::vector<double>{11, 22, 33, 14, 25, 36});
   CHECK(sub(a, r).to_vector() == std::vector<double>{-1, 0, 1, 0, 1, 2});
   CHECK(mul(a, r).to_vector() == std::vector<double>{2, 4, 6, 16, 20, 24});
-  CHECK(div(a, Tensor::scalar(2, DType::F64)).to_vector() == std::vector<double>{0.5, 1, 1.5, 2, 2.5, 3});
-  CHECK_THROWS_WITH_AS(add(a, Tensor::zeros({2}, DType::F64)), doctest::Contains("do not broadcast"), dg::Error);
+  CHECK(div(a, Tensor::scalar(2, DType::F64)).to_vector() ==
+        std::vector<double>{0.5, 1, 1.5, 2, 2.5, 3});
+  CHECK_THROWS_WITH_AS(add(a, Tensor::zeros({2}, DType::F64)),
+                       doctest::Contains("do not broadcast"), dg::Error);
 }
 
 TEST_CASE("gradcheck: binary ops with broadcasting") {
-  const Shape shapes[][2] = {{{2, 3}, {2, 3}}, {{2, 3, 2, 2}, {1, 3, 1, 1}}, {{3, 4}, {3, 1}},
-                             {{}, {2, 2}}, {{4}, {2, 1}}};
+  const Shape shapes[][2] = {{{2, 3}, {2, 3}},
+                             {{2, 3, 2, 2}, {1, 3, 1, 1}},
+                             {{3, 4}, {3, 1}},
+                             {{}, {2, 2}},
+                             {{4}, {2, 1}}};
   unsigned seed = 1;
   for (auto& s : shapes) {
     CAPTURE(shape_str(s[0]));

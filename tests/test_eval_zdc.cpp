@@ -11,8 +11,8 @@
 #include <memory>
 #include <sstream>
 
+#include "base/error.h"
 #include "datasets/zdc_simulator.h"
-#include "engine/error.h"
 #include "gan/eval_zdc.h"
 #include "gan/zdc_channels.h"
 

@@ -71,8 +71,8 @@ TEST_CASE("fold_batch_norms: the ZDC generators compute the same function, BN pa
 TEST_CASE("fold_batch_norms: a trainer refuses to checkpoint a folded model") {
   test::TempDir dir("fold_save");
   TrainConfig cfg;
-  cfg.dataset = "zdc";
-  cfg.generator = "dcgan";
+  cfg.dataset = Dataset::Zdc;
+  cfg.generator = GeneratorArch::Dcgan;
   cfg.latent = kZdcLatent;
   cfg.batch = 4;
   Trainer t(cfg, test::simulated_zdc_train(20), make_models(cfg));

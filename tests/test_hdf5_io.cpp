@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "base/error.h"
 #include "datasets/hdf5_io.h"
-#include "engine/error.h"
 #include "tests/test_support.h"
 
 using namespace dg;

@@ -32,7 +32,9 @@ struct Custom : nn::Module {
   }
   Tensor forward(const Tensor& x) override { return x; }
   void add_param(const std::string& n) { register_parameter(n, Tensor::zeros({1})); }
-  void add_child(const std::string& n, std::shared_ptr<Module> m) { register_module(n, std::move(m)); }
+  void add_child(const std::string& n, std::shared_ptr<Module> m) {
+    register_module(n, std::move(m));
+  }
 };
 
 }  // namespace
@@ -46,9 +48,9 @@ TEST_CASE("nn: parameter names, counts and shapes of a small Sequential") {
       .add(std::make_shared<nn::Conv2d>(2, 3, 3, init, Conv2dArgs{1, 1, 0}))
       .add(std::make_shared<nn::ConvTranspose2d>(3, 2, 4, init, Conv2dArgs{2, 1, 0}));
   CHECK(net.size() == 5);
-  CHECK(names(net.named_parameters()) ==
-        std::vector<std::string>{"0.weight", "0.bias", "1.weight", "1.bias", "3.weight", "3.bias",
-                                 "4.weight", "4.bias"});
+  CHECK(names(net.named_parameters()) == std::vector<std::string>{"0.weight", "0.bias", "1.weight",
+                                                                  "1.bias", "3.weight", "3.bias",
+                                                                  "4.weight", "4.bias"});
   CHECK(names(net.named_buffers()) == std::vector<std::string>{"1.running_mean", "1.running_var"});
   // 4*8+8 + 8+8 + 3*2*3*3+3 + 3*2*4*4+2
   CHECK(net.num_parameters() == 40 + 16 + 57 + 98);
@@ -77,16 +79,20 @@ TEST_CASE("nn: parameter names, counts and shapes of a small Sequential") {
   inner->add(std::make_shared<nn::Linear>(2, 2, init, /*bias=*/false));
   inner->add(std::make_shared<nn::BatchNorm>(2, 0.1, 1e-5, /*affine=*/false));
   outer.add(std::make_shared<nn::Linear>(3, 2, init)).add(inner);
-  CHECK(names(outer.named_parameters()) == std::vector<std::string>{"0.weight", "0.bias", "1.0.weight"});
-  CHECK(names(outer.named_buffers()) == std::vector<std::string>{"1.1.running_mean", "1.1.running_var"});
+  CHECK(names(outer.named_parameters()) ==
+        std::vector<std::string>{"0.weight", "0.bias", "1.0.weight"});
+  CHECK(names(outer.named_buffers()) ==
+        std::vector<std::string>{"1.1.running_mean", "1.1.running_var"});
 }
 
 TEST_CASE("nn: registration rejects duplicate and dotted names") {
   Custom m;
   CHECK(names(m.named_parameters()) == std::vector<std::string>{"alpha"});
   CHECK(names(m.named_buffers()) == std::vector<std::string>{"count"});
-  CHECK_THROWS_WITH_AS(m.add_param("alpha"), doctest::Contains("'alpha' is already registered"), dg::Error);
-  CHECK_THROWS_WITH_AS(m.add_param("count"), doctest::Contains("'count' is already registered"), dg::Error);
+  CHECK_THROWS_WITH_AS(m.add_param("alpha"), doctest::Contains("'alpha' is already registered"),
+                       dg::Error);
+  CHECK_THROWS_WITH_AS(m.add_param("count"), doctest::Contains("'count' is already registered"),
+                       dg::Error);
   CHECK_THROWS_WITH_AS(m.add_param("a.b"), doctest::Contains("invalid name 'a.b'"), dg::Error);
 }
 
@@ -119,7 +125,8 @@ TEST_CASE("nn: train/eval propagates to every descendant") {
   auto xv = x.to_vector(), yv = y.to_vector(), mv = mean.to_vector(), vv = var.to_vector();
   for (int i = 0; i < 6; ++i)
     for (int c = 0; c < 3; ++c)
-      CHECK(yv[i * 3 + c] == doctest::Approx((xv[i * 3 + c] - mv[c]) / std::sqrt(vv[c] + 1e-5)).epsilon(1e-5));
+      CHECK(yv[i * 3 + c] ==
+            doctest::Approx((xv[i * 3 + c] - mv[c]) / std::sqrt(vv[c] + 1e-5)).epsilon(1e-5));
 }
 
 TEST_CASE("nn: PyTorch default initialization bounds") {

@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "base/error.h"
 #include "datasets/npy.h"
 #include "datasets/npz.h"
-#include "engine/error.h"
 
 #ifndef DG_SOURCE_DIR
 #error "DG_SOURCE_DIR must point at the repository root (set by CMakeLists.txt)"

@@ -50,9 +50,9 @@ TEST_CASE("gradcheck: upsample_nearest2d") {
 TEST_CASE("max_pool2d values, floor mode and strides") {
   PoisonGuard poison;
   // (1,1,4,5), window 2: the last column is dropped (floor mode).
-  Tensor x = Tensor::from_vector({1, 9, 2, 3, 100,   //
-                                  4, 5, 8, 7, 100,   //
-                                  -1, -2, 0, 6, 100,  //
+  Tensor x = Tensor::from_vector({1,  9,  2, 3,  100,  //
+                                  4,  5,  8, 7,  100,  //
+                                  -1, -2, 0, 6,  100,  //
                                   -3, -4, 5, -6, 100},
                                  {1, 1, 4, 5}, DType::F64);
   Tensor y = max_pool2d(x, 2);
@@ -95,8 +95,11 @@ TEST_CASE("gradcheck: max_pool2d with distinct inputs") {
     Shape shape;
     int64_t kernel, stride;
   };
-  const Case cases[] = {{{2, 3, 4, 6}, 2, 0}, {{2, 2, 5, 7}, 2, 0}, {{2, 2, 5, 6}, 3, 2},
-                        {{1, 3, 4, 5}, 2, 1}, {{2, 2, 6, 6}, 3, 0}};
+  const Case cases[] = {{{2, 3, 4, 6}, 2, 0},
+                        {{2, 2, 5, 7}, 2, 0},
+                        {{2, 2, 5, 6}, 3, 2},
+                        {{1, 3, 4, 5}, 2, 1},
+                        {{2, 2, 6, 6}, 3, 0}};
   unsigned seed = 21;
   for (const auto& c : cases) {
     CAPTURE(shape_str(c.shape));
@@ -114,20 +117,22 @@ TEST_CASE("max_pool2d and upsample_nearest2d in float32 match float64") {
   auto a = max_pool2d(xf, 3, 2).to_vector(), b = max_pool2d(x, 3, 2).to_vector();
   REQUIRE(a.size() == b.size());
   for (size_t i = 0; i < a.size(); ++i) CHECK(a[i] == doctest::Approx(b[i]).epsilon(1e-6));
-  CHECK(upsample_nearest2d(xf, 2).to_vector() == upsample_nearest2d(xf.to(DType::F64), 2).to_vector());
+  CHECK(upsample_nearest2d(xf, 2).to_vector() ==
+        upsample_nearest2d(xf.to(DType::F64), 2).to_vector());
 }
 
 TEST_CASE("max_pool2d / upsample_nearest2d errors") {
   Tensor x = Tensor::zeros({2, 3, 4, 4}, DType::F64);
-  CHECK_THROWS_WITH_AS(max_pool2d(Tensor::zeros({3, 4, 4}, DType::F64), 2),
-                       doctest::Contains("max_pool2d: x must be 4-D (N,C,H,W), got shape (3, 4, 4)"),
-                       dg::Error);
-  CHECK_THROWS_WITH_AS(max_pool2d(x, 5), doctest::Contains("max_pool2d: window 5x5 is larger than the input 4x4"),
+  CHECK_THROWS_WITH_AS(
+      max_pool2d(Tensor::zeros({3, 4, 4}, DType::F64), 2),
+      doctest::Contains("max_pool2d: x must be 4-D (N,C,H,W), got shape (3, 4, 4)"), dg::Error);
+  CHECK_THROWS_WITH_AS(max_pool2d(x, 5),
+                       doctest::Contains("max_pool2d: window 5x5 is larger than the input 4x4"),
                        dg::Error);
   CHECK_THROWS_AS(max_pool2d(x, 0), dg::Error);
   CHECK_THROWS_AS(max_pool2d(x, 2, -1), dg::Error);
   CHECK_THROWS_WITH_AS(upsample_nearest2d(Tensor::zeros({4, 4}, DType::F64), 2),
                        doctest::Contains("upsample_nearest2d: x must be 4-D"), dg::Error);
-  CHECK_THROWS_WITH_AS(upsample_nearest2d(x, 0), doctest::Contains("upsample_nearest2d: scale must be >= 1"),
-                       dg::Error);
+  CHECK_THROWS_WITH_AS(upsample_nearest2d(x, 0),
+                       doctest::Contains("upsample_nearest2d: scale must be >= 1"), dg::Error);
 }

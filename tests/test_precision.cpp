@@ -1,4 +1,4 @@
-// Matmul precision modes (engine/precision.h, kernels/cpu/precision.h): the operand rounding is
+// Matmul precision modes (engine/precision.h, kernels/common/precision.h): the operand rounding is
 // round-to-nearest-even at the right bit, inf/NaN pass through, and a linear layer or convolution
 // in TF32/BF16 on the CPU is exactly the FP32 op on rounded operands (and differs from FP32).
 #include <doctest/doctest.h>

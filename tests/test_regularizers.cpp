@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "gan/regularizer.h"
 #include "gan/regularizers.h"
 #include "tests/gradcheck.h"
 
@@ -18,7 +19,9 @@ namespace {
 
 constexpr double kTol = 1e-14;
 
-Tensor t64(const std::vector<double>& v, const Shape& s) { return Tensor::from_vector(v, s, DType::F64); }
+Tensor t64(const std::vector<double>& v, const Shape& s) {
+  return Tensor::from_vector(v, s, DType::F64);
+}
 
 // The tiny case shared by the hand computations (B = 2, F = 2, K = 2):
 //   x1 - x2 = [[1, 2], [-1, -1]]  -> per-row mean |.| d_x = [1.5, 1], batch mean |.| = 5/4
@@ -63,7 +66,8 @@ TEST_CASE("regularizers: ms_loss hand-computed values and gradients") {
   CHECK(ms_loss(reshape(t.x1, {2, 1, 1, 2}), reshape(t.x2, {2, 1, 1, 2}), t.z1, t.z2, 0.5).item() ==
         doctest::Approx(0.75).epsilon(kTol));
 
-  // Gradient at eps = 0.5: dL/dr = -1 / (r + eps)^2 = -9/16; dr/dx1_j = sign_j / (4 * 6/4) = sign_j / 6
+  // Gradient at eps = 0.5: dL/dr = -1 / (r + eps)^2 = -9/16; dr/dx1_j = sign_j / (4 * 6/4) = sign_j
+  // / 6
   //   grad x1 = -9/16 / 6 * [1, 1, -1, -1] = -3/32 * [1, 1, -1, -1], grad x2 = -grad x1
   Tiny g;
   g.x1.set_requires_grad();
@@ -99,8 +103,8 @@ TEST_CASE("regularizers: ds_loss hand-computed values, with and without tau") {
   CHECK(ds_loss(t.x1, t.x2, t.z1, t.z2, 1.2, 0.0).item() == doctest::Approx(-0.85).epsilon(kTol));
   CHECK(ds_loss(t.x1, t.x2, t.z1, t.z2, 0.3, 0.5).item() == doctest::Approx(-0.3).epsilon(kTol));
   CHECK(ds_loss(t.x1, t.x2, t.z1, t.z2, 5.0, 0.5).item() == doctest::Approx(-0.7).epsilon(kTol));
-  CHECK(ds_loss(reshape(t.x1, {2, 1, 2, 1}), reshape(t.x2, {2, 1, 2, 1}), t.z1, t.z2, 0.0, 0.5).item() ==
-        doctest::Approx(-0.7).epsilon(kTol));
+  CHECK(ds_loss(reshape(t.x1, {2, 1, 2, 1}), reshape(t.x2, {2, 1, 2, 1}), t.z1, t.z2, 0.0, 0.5)
+            .item() == doctest::Approx(-0.7).epsilon(kTol));
 
   // Gradients, eps = 0.5: dL/dx1_ij = -(1/B) sign_ij / (F (d_z,i + eps))
   //   row 0: -(1/2) / (2 * 1.5) = -1/6;  row 1: -(1/2)(-1) / (2 * 2.5) = +1/10
@@ -110,8 +114,8 @@ TEST_CASE("regularizers: ds_loss hand-computed values, with and without tau") {
     double tau, eps;
     std::vector<double> want;
   };
-  for (const Case& c : {Case{0.0, 0.5, {-1.0 / 6, -1.0 / 6, 0.1, 0.1}},
-                        Case{1.2, 0.0, {0.0, 0.0, 0.125, 0.125}}}) {
+  for (const Case& c :
+       {Case{0.0, 0.5, {-1.0 / 6, -1.0 / 6, 0.1, 0.1}}, Case{1.2, 0.0, {0.0, 0.0, 0.125, 0.125}}}) {
     CAPTURE(c.tau);
     Tiny g;
     g.x1.set_requires_grad();
@@ -126,7 +130,9 @@ TEST_CASE("regularizers: ds_loss hand-computed values, with and without tau") {
 
 TEST_CASE("regularizers: ds_loss gradcheck w.r.t. the first image (second is stop-grad)") {
   Pairs p({5, 1, 2, 3}, 4, 31);
-  auto unclamped = [&](const std::vector<Tensor>& x) { return ds_loss(x[0], x[1], p.z1, p.z2, 0.0, 1e-5); };
+  auto unclamped = [&](const std::vector<Tensor>& x) {
+    return ds_loss(x[0], x[1], p.z1, p.z2, 0.0, 1e-5);
+  };
   gradcheck(unclamped, {p.x1, p.x2}, 1e-6, 1e-7, 1e-5, {true, false});
 
   // tau between the sorted per-row ratios with a wide margin: some rows clamped, some not, and
@@ -139,7 +145,9 @@ TEST_CASE("regularizers: ds_loss gradcheck w.r.t. the first image (second is sto
   REQUIRE(r[best + 1] - r[best] > 1e-3);
   const double tau = 0.5 * (r[best] + r[best + 1]);
   CAPTURE(tau);
-  auto clamped = [&](const std::vector<Tensor>& x) { return ds_loss(x[0], x[1], p.z1, p.z2, tau, 1e-5); };
+  auto clamped = [&](const std::vector<Tensor>& x) {
+    return ds_loss(x[0], x[1], p.z1, p.z2, tau, 1e-5);
+  };
   gradcheck(clamped, {p.x1, p.x2}, 1e-6, 1e-7, 1e-5, {true, false});
   // The clamp really bites: the clamped loss differs from the unclamped one.
   CHECK(clamped({p.x1, p.x2}).item() > unclamped({p.x1, p.x2}).item() + 1e-6);
@@ -151,7 +159,8 @@ TEST_CASE("regularizers: sdi_loss hand-computed values and gradcheck") {
   // d_x / d_z = [1.5, 0.5]
   //   eps = 0:   L = (0.2 / 1.5 + 1 / 0.5) / 2 = (2/15 + 2) / 2 = 16/15
   //   eps = 0.5: L = (0.2 / 2 + 1 / 1) / 2 = 1.1 / 2 = 0.55
-  CHECK(sdi_loss(t.x1, t.x2, t.z1, t.z2, fdiv, 0.0).item() == doctest::Approx(16.0 / 15.0).epsilon(kTol));
+  CHECK(sdi_loss(t.x1, t.x2, t.z1, t.z2, fdiv, 0.0).item() ==
+        doctest::Approx(16.0 / 15.0).epsilon(kTol));
   CHECK(sdi_loss(t.x1, t.x2, t.z1, t.z2, fdiv, 0.5).item() == doctest::Approx(0.55).epsilon(kTol));
   // Zero f_div switches a group's term off entirely.
   CHECK(sdi_loss(t.x1, t.x2, t.z1, t.z2, t64({0, 0}, {2}), 0.5).item() == 0.0);
@@ -200,8 +209,9 @@ TEST_CASE("regularizers: divbal weights and loss hand-computed, no gradient thro
   auto bv = b.to_vector();
   CHECK(*std::min_element(bv.begin(), bv.end()) >= -1.0);
   CHECK(*std::max_element(bv.begin(), bv.end()) <= 1.0);
-  gradcheck([&](const std::vector<Tensor>& x) { return divbal_loss(x[0], x[1], p.z1, p.z2, b, 1e-5); },
-            {p.x1, p.x2});
+  gradcheck(
+      [&](const std::vector<Tensor>& x) { return divbal_loss(x[0], x[1], p.z1, p.z2, b, 1e-5); },
+      {p.x1, p.x2});
 }
 
 TEST_CASE("regularizers: divco_loss hand-computed values and gradcheck") {
@@ -215,8 +225,10 @@ TEST_CASE("regularizers: divco_loss hand-computed values and gradcheck") {
   // tau = 2 halves the logits: [1, 0, 0.5] and [0.5, 1, 1.5].
   using std::exp;
   using std::log;
-  const double l1 = 0.5 * ((log(exp(2.0) + 1 + exp(1.0)) - 2) + (log(exp(1.0) + exp(2.0) + exp(3.0)) - 1));
-  const double l2 = 0.5 * ((log(exp(1.0) + 1 + exp(0.5)) - 1) + (log(exp(0.5) + exp(1.0) + exp(1.5)) - 0.5));
+  const double l1 =
+      0.5 * ((log(exp(2.0) + 1 + exp(1.0)) - 2) + (log(exp(1.0) + exp(2.0) + exp(3.0)) - 1));
+  const double l2 =
+      0.5 * ((log(exp(1.0) + 1 + exp(0.5)) - 1) + (log(exp(0.5) + exp(1.0) + exp(1.5)) - 0.5));
   // Numerically: l1 = (0.4076059644 + 2.4076059644) / 2 = 1.4076059644
   CHECK(divco_loss(q, pos, negs, 2, 1.0).item() == doctest::Approx(l1).epsilon(kTol));
   CHECK(l1 == doctest::Approx(1.4076059644).epsilon(1e-9));
@@ -240,11 +252,19 @@ TEST_CASE("regularizers: parse_regularizer names and errors") {
     const char* text;
     Regularizer r;
   };
-  for (const Name& n : {Name{"none", Regularizer::None}, {"dcgan", Regularizer::None},
-                        {"DC-GAN", Regularizer::None}, {"ms", Regularizer::MS}, {"MS-GAN", Regularizer::MS},
-                        {"ds", Regularizer::DS}, {"ds-gan", Regularizer::DS}, {"divco", Regularizer::DivCo},
-                        {"DivCo", Regularizer::DivCo}, {"sdi", Regularizer::SDI}, {"SDI", Regularizer::SDI},
-                        {"sdi-gan", Regularizer::SDI}, {"divbal", Regularizer::DivBal},
+  for (const Name& n : {Name{"none", Regularizer::None},
+                        {"dcgan", Regularizer::None},
+                        {"DC-GAN", Regularizer::None},
+                        {"ms", Regularizer::MS},
+                        {"MS-GAN", Regularizer::MS},
+                        {"ds", Regularizer::DS},
+                        {"ds-gan", Regularizer::DS},
+                        {"divco", Regularizer::DivCo},
+                        {"DivCo", Regularizer::DivCo},
+                        {"sdi", Regularizer::SDI},
+                        {"SDI", Regularizer::SDI},
+                        {"sdi-gan", Regularizer::SDI},
+                        {"divbal", Regularizer::DivBal},
                         {"DivBal-GAN", Regularizer::DivBal}}) {
     CAPTURE(n.text);
     CHECK(parse_regularizer(n.text) == n.r);
@@ -256,7 +276,8 @@ TEST_CASE("regularizers: parse_regularizer names and errors") {
   }
   for (const char* bad : {"", "sdi ", "mode-seeking", "divbal2", "bogus"}) {
     CAPTURE(bad);
-    CHECK_THROWS_WITH_AS(parse_regularizer(bad), doctest::Contains("none, ms, ds, divco, sdi, divbal"), dg::Error);
+    CHECK_THROWS_WITH_AS(parse_regularizer(bad),
+                         doctest::Contains("none, ms, ds, divco, sdi, divbal"), dg::Error);
     const std::string quoted = "'" + std::string(bad) + "'";
     CHECK_THROWS_WITH_AS(parse_regularizer(bad), doctest::Contains(quoted.c_str()), dg::Error);
   }
@@ -265,7 +286,50 @@ TEST_CASE("regularizers: parse_regularizer names and errors") {
   CHECK(default_lambda(Regularizer::DivBal) == 0.1);
   CHECK(default_lambda(Regularizer::MS) == 1.0);
   CHECK(default_lambda(Regularizer::None) == 0.0);
-  CHECK(needs_second_latent(Regularizer::SDI));
-  CHECK_FALSE(needs_second_latent(Regularizer::DivCo));
-  CHECK_FALSE(needs_second_latent(Regularizer::None));
+}
+
+TEST_CASE("regularizer objects: what each stages and reads") {
+  RegularizerOptions opt;
+  opt.divco_negatives = 3;
+  for (Regularizer r : kAllRegularizers) {
+    CAPTURE(regularizer_name(r));
+    auto reg = create_regularizer(r, opt);
+    REQUIRE(reg);
+    CHECK(reg->kind() == r);
+    Philox rng(9, 0);
+    const std::vector<Tensor> z = reg->draw_latents(rng, 4, 5);
+    const bool paired = r == Regularizer::MS || r == Regularizer::DS || r == Regularizer::SDI ||
+                        r == Regularizer::DivBal;
+    if (paired) {
+      // One second latent (4, 5) ~ N(0,1): the same draw as z_rng.normal after z1.
+      REQUIRE(z.size() == 1);
+      Philox again(9, 0);
+      CHECK(z[0].to_vector() == again.normal({4, 5}).to_vector());
+    } else if (r == Regularizer::DivCo) {
+      // The positives' jitter within +-radius, then K negatives per row.
+      REQUIRE(z.size() == 2);
+      CHECK(z[0].shape() == Shape{4, 5});
+      for (double v : z[0].to_vector()) CHECK(std::abs(v) <= opt.divco_radius);
+      CHECK(z[1].shape() == Shape{12, 5});
+    } else {
+      CHECK(z.empty());
+    }
+    CHECK(reg->condition_repeats() == (r == Regularizer::DivCo ? 3 : 0));
+    CHECK(reg->needs_features() ==
+          (r == Regularizer::SDI || r == Regularizer::DivBal || r == Regularizer::DivCo));
+    // The generator rows it adds: B more for the paired ones, B + B*K for DivCo.
+    StepInputs in;
+    in.c = Tensor::zeros({4, 2});
+    in.z1 = Tensor::zeros({4, 5});
+    in.z = z;
+    in.c_rep = Tensor::zeros({12, 2});
+    std::vector<Tensor> zs{in.z1}, cs{in.c};
+    reg->generator_rows(in, zs, cs);
+    int64_t rows = 0;
+    for (size_t i = 0; i < zs.size(); ++i) {
+      CHECK(zs[i].size(0) == cs[i].size(0));
+      rows += zs[i].size(0);
+    }
+    CHECK(rows == (paired ? 8 : r == Regularizer::DivCo ? 20 : 4));
+  }
 }

@@ -5,7 +5,7 @@
 #include <numeric>
 
 #include "engine/rng.h"
-#include "kernels/cpu/philox.h"
+#include "kernels/common/philox.h"
 
 using namespace dg;
 
@@ -87,7 +87,8 @@ TEST_CASE("philox: same (seed, offset) reproduces, different seed or offset diff
   // Tensors too, in either dtype.
   Philox e(7), f(7), g(8);
   CHECK(e.normal({3, 5}).to_vector() == f.normal({3, 5}).to_vector());
-  CHECK(e.uniform({4}, -1, 1, DType::F64).to_vector() == f.uniform({4}, -1, 1, DType::F64).to_vector());
+  CHECK(e.uniform({4}, -1, 1, DType::F64).to_vector() ==
+        f.uniform({4}, -1, 1, DType::F64).to_vector());
   CHECK(Philox(7).normal({8}).to_vector() != g.normal({8}).to_vector());
   // Seeds that differ only in the high 32 bits are different keys.
   Philox h(1ULL << 40), k(0);
@@ -110,7 +111,8 @@ TEST_CASE("philox: consecutive draws compose when counts fill whole blocks") {
   nfirst.insert(nfirst.end(), nsecond.begin(), nsecond.end());
   CHECK(nfirst == nwhole);
 
-  // 6 + 10 uniforms: the second call starts at a fresh block, so element 6 of the whole draw differs.
+  // 6 + 10 uniforms: the second call starts at a fresh block, so element 6 of the whole draw
+  // differs.
   Philox p1(9, 3), p2(9, 3);
   auto w = draw_uniform(p1, 16);
   draw_uniform(p2, 6);
@@ -160,7 +162,8 @@ TEST_CASE("philox: tensors have the requested shape, dtype and device") {
   Philox s(1), t(1);
   auto f = s.normal({9}).to_vector();
   auto d = t.normal({9}, 0, 1, DType::F64).to_vector();
-  for (size_t i = 0; i < f.size(); ++i) CHECK(f[i] == static_cast<double>(static_cast<float>(d[i])));
+  for (size_t i = 0; i < f.size(); ++i)
+    CHECK(f[i] == static_cast<double>(static_cast<float>(d[i])));
 }
 
 TEST_CASE("philox: permutation is a seeded permutation") {

@@ -39,8 +39,8 @@ TEST_CASE("trainer: every regularizer's device half runs without host transfers"
                           Regularizer::SDI, Regularizer::DivBal}) {
     CAPTURE(regularizer_name(reg));
     TrainConfig cfg;
-    cfg.dataset = "zdc";
-    cfg.generator = "dcgan";
+    cfg.dataset = Dataset::Zdc;
+    cfg.generator = GeneratorArch::Dcgan;
     cfg.latent = kZdcLatent;
     cfg.reg = reg;
     cfg.batch = 4;
@@ -67,8 +67,8 @@ TEST_CASE("trainer: every regularizer's device half runs without host transfers"
 TEST_CASE("trainer: graph mode needs GPU models") {
   auto ds = test::simulated_zdc_train(20);
   TrainConfig cfg;
-  cfg.dataset = "zdc";
-  cfg.generator = "dcgan";
+  cfg.dataset = Dataset::Zdc;
+  cfg.generator = GeneratorArch::Dcgan;
   cfg.latent = kZdcLatent;
   cfg.batch = 4;
   Trainer tr(cfg, ds, make_models(cfg));

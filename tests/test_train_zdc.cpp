@@ -32,8 +32,8 @@ std::shared_ptr<data::ZdcDataset> small_zdc() {
 
 TrainConfig zdc_config(Regularizer reg, const std::string& generator = "dcgan") {
   TrainConfig c;
-  c.dataset = "zdc";
-  c.generator = generator;
+  c.dataset = Dataset::Zdc;
+  c.generator = parse_generator_arch(generator);
   c.latent = kZdcLatent;
   c.reg = reg;
   c.batch = 6;
@@ -140,7 +140,7 @@ TEST_CASE("zdc train: a divergence between two reads of the stats is still repor
 
 TEST_CASE("2d train: non-finite generated values stop the run") {
   TrainConfig cfg;
-  cfg.dataset = "2d";
+  cfg.dataset = Dataset::Points2D;
   cfg.batch = 16;
   cfg.per_condition = 20;
   auto data = std::make_shared<data::Benchmark2D>(data::make_points2d(1, 20, 0));
@@ -173,13 +173,10 @@ TEST_CASE("zdc train: config validation and JSON round trip of the ZDC fields") 
   c.eval_every = 50;
   CHECK(TrainConfig::from_json(c.to_json()).to_json() == c.to_json());
   TrainConfig bad = c;
-  bad.generator = "unet";
-  CHECK_THROWS_WITH_AS(bad.validate(), doctest::Contains("generator 'unet'"), Error);
+  CHECK_THROWS_WITH_AS(parse_generator_arch("unet"), doctest::Contains("generator 'unet'"), Error);
   bad = c;
   bad.responses = "r.npz";
   CHECK_THROWS_WITH_AS(bad.validate(), doctest::Contains("both a responses and a particles"),
                        Error);
-  bad = c;
-  bad.dataset = "mnist";
-  CHECK_THROWS_WITH_AS(bad.validate(), doctest::Contains("expected: 2d or zdc"), Error);
+  CHECK_THROWS_WITH_AS(parse_dataset("mnist"), doctest::Contains("expected: 2d or zdc"), Error);
 }

@@ -3,7 +3,7 @@
 
 #include <vector>
 
-#include "engine/error.h"
+#include "base/error.h"
 #include "gan/zdc_channels.h"
 
 using dg::gan::zdc_channels;
@@ -12,14 +12,14 @@ using dg::gan::zdc_channels_batch;
 TEST_CASE("zdc channels: hand-computed image") {
   std::vector<double> im(44 * 44, 0.0);
   auto at = [&](int a, int b) -> double& { return im[a * 44 + b]; };
-  at(0, 0) = 1;     // even, quadrant a<22,b<22 -> ch1
-  at(21, 21) = 2;   // even, ch1
-  at(0, 22) = 10;   // even, a<22,b>=22 -> ch2
-  at(22, 0) = 100;  // even, a>=22,b<22 -> ch3
+  at(0, 0) = 1;       // even, quadrant a<22,b<22 -> ch1
+  at(21, 21) = 2;     // even, ch1
+  at(0, 22) = 10;     // even, a<22,b>=22 -> ch2
+  at(22, 0) = 100;    // even, a>=22,b<22 -> ch3
   at(43, 43) = 1000;  // even, a>=22,b>=22 -> ch4
-  at(0, 1) = 7;     // odd -> ch5
-  at(43, 42) = 5;   // odd -> ch5
-  at(22, 21) = 3;   // odd, on the quadrant border -> ch5
+  at(0, 1) = 7;       // odd -> ch5
+  at(43, 42) = 5;     // odd -> ch5
+  at(22, 21) = 3;     // odd, on the quadrant border -> ch5
   auto ch = zdc_channels(im.data());
   CHECK(ch[0] == 3);
   CHECK(ch[1] == 10);

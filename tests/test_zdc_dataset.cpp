@@ -11,12 +11,12 @@
 #include <string>
 #include <vector>
 
+#include "base/error.h"
 #include "datasets/hdf5_io.h"
 #include "datasets/npy.h"
 #include "datasets/npz.h"
 #include "datasets/zdc_dataset.h"
 #include "datasets/zdc_simulator.h"
-#include "engine/error.h"
 #include "tests/test_support.h"
 
 using namespace dg;

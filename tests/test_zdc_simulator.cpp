@@ -22,7 +22,8 @@ double total_counts(const ZdcSample& s, int64_t i) {
 }  // namespace
 
 TEST_CASE("zdc simulator: seeded, and seeds differ") {
-  const ZdcSample a = simulate_zdc({11, 50}), b = simulate_zdc({11, 50}), c = simulate_zdc({12, 50});
+  const ZdcSample a = simulate_zdc({11, 50}), b = simulate_zdc({11, 50}),
+                  c = simulate_zdc({12, 50});
   CHECK(a.n == b.n);
   CHECK(a.responses == b.responses);
   CHECK(a.particles == b.particles);
@@ -44,7 +45,8 @@ TEST_CASE("zdc simulator: shapes, attribute ranges and sparsity") {
   std::set<double> seen_masses, seen_charges;
   for (int64_t i = 0; i < s.n; ++i) {
     const double* r = &s.particles[i * kSimParticleCols];
-    const double e = r[0], vx = r[1], vy = r[2], vz = r[3], px = r[4], py = r[5], pz = r[6], m = r[7], q = r[8];
+    const double e = r[0], vx = r[1], vy = r[2], vz = r[3], px = r[4], py = r[5], pz = r[6],
+                 m = r[7], q = r[8];
     CHECK(e >= 10.0);
     CHECK(e <= 7000.0);
     CHECK(std::abs(vx) < 0.1);
@@ -90,7 +92,8 @@ TEST_CASE("zdc simulator: repeats share exactly equal attributes") {
     REQUIRE(k < 200);
     ++count[k];
     if (i > 0 && s.particle_of[i - 1] == k) {
-      CHECK(std::equal(s.particles.begin() + i * kSimParticleCols, s.particles.begin() + (i + 1) * kSimParticleCols,
+      CHECK(std::equal(s.particles.begin() + i * kSimParticleCols,
+                       s.particles.begin() + (i + 1) * kSimParticleCols,
                        s.particles.begin() + (i - 1) * kSimParticleCols));
     } else if (i > 0) {
       CHECK(s.particle_of[i - 1] == k - 1);  // particles stay contiguous and in order
@@ -110,7 +113,8 @@ TEST_CASE("zdc simulator: repeats share exactly equal attributes") {
 TEST_CASE("zdc simulator: f_div separates neutral from charged particles") {
   const ZdcSample s = simulate_zdc({21, 600});
   std::vector<double> logs(s.responses.size());
-  std::transform(s.responses.begin(), s.responses.end(), logs.begin(), [](double v) { return std::log1p(v); });
+  std::transform(s.responses.begin(), s.responses.end(), logs.begin(),
+                 [](double v) { return std::log1p(v); });
   const Groups g = group_by_condition(s.particles, s.n, kSimParticleCols, logs, kSimPixels);
   double neutral = 0, charged = 0;
   int64_t n_neutral = 0, n_charged = 0;
@@ -128,8 +132,8 @@ TEST_CASE("zdc simulator: f_div separates neutral from charged particles") {
   REQUIRE(n_charged > 50);
   neutral /= static_cast<double>(n_neutral);
   charged /= static_cast<double>(n_charged);
-  MESSAGE("mean f_div neutral " << neutral << " (" << n_neutral << " groups), charged " << charged << " ("
-                                << n_charged << " groups), ratio " << charged / neutral);
+  MESSAGE("mean f_div neutral " << neutral << " (" << n_neutral << " groups), charged " << charged
+                                << " (" << n_charged << " groups), ratio " << charged / neutral);
   CHECK(charged > 4.0 * neutral);
 
   // Empty responses come from charged particles only; high-energy neutrals always light up.

@@ -84,7 +84,7 @@ void add_eval_command(CLI::App& app) {
     DG_CHECK(!ckpt->empty(), "eval needs --checkpoint, or --showers with --real");
     gan::TrainConfig cfg = gan::read_checkpoint_config(*ckpt);
     nlohmann::json j = {{"checkpoint", *ckpt}, {"config", cfg.to_json()}, {"eval_seed", *seed}};
-    if (cfg.dataset == "zdc") {
+    if (cfg.dataset == gan::Dataset::Zdc) {
       gan::ZdcEvalOptions opt = final_eval_options(*seed);
       opt.regenerations = static_cast<int>(*regen);
       ZdcRunResult r = evaluate_checkpoint_zdc(*ckpt, opt, select_device(*device));

@@ -19,14 +19,18 @@ void add_train_command(CLI::App& app) {
   auto resume = std::make_shared<bool>(false);
   auto quiet = std::make_shared<bool>(false);
   auto device = std::make_shared<std::string>("cpu");
-  cmd->add_option("--data", cfg->dataset, "Data set: 2d (the SDI-GAN synthetic benchmark) or zdc")
+  // Strings on the command line, enums in the config: parsed once, in the callback.
+  auto dataset = std::make_shared<std::string>(gan::dataset_name(cfg->dataset));
+  auto generator = std::make_shared<std::string>(gan::generator_arch_name(cfg->generator));
+  auto precision = std::make_shared<std::string>(matmul_precision_name(cfg->precision));
+  cmd->add_option("--data", *dataset, "Data set: 2d (the SDI-GAN synthetic benchmark) or zdc")
       ->check(CLI::IsMember({"2d", "zdc"}))
       ->capture_default_str();
-  cmd->add_option("--generator", cfg->generator,
+  cmd->add_option("--generator", *generator,
                   "ZDC generator: original (upsample+conv, 5.8M) or dcgan (transposed conv)")
       ->check(CLI::IsMember({"original", "dcgan"}))
       ->capture_default_str();
-  cmd->add_option("--precision", cfg->precision,
+  cmd->add_option("--precision", *precision,
                   "Matrix products: fp32, or tf32 (tensor cores on a GPU; emulated on the CPU)")
       ->check(CLI::IsMember({"fp32", "tf32"}))
       ->capture_default_str();
@@ -112,7 +116,10 @@ void add_train_command(CLI::App& app) {
         !c.graph || dev == Device::CUDA,
         "--graph needs the GPU (CUDA graphs): use it with --device cuda or auto on a GPU machine");
     c.reg = gan::parse_regularizer(*reg);
-    if (c.dataset == "zdc") {
+    c.dataset = gan::parse_dataset(*dataset);
+    c.generator = gan::parse_generator_arch(*generator);
+    c.precision = parse_matmul_precision(*precision);
+    if (c.dataset == gan::Dataset::Zdc) {
       if (cmd->count("--latent") == 0) c.latent = gan::kZdcLatent;
       ZdcRunResult r = run_zdc(c, *out, *resume, !*quiet, false, dev);
       std::printf("%s", gan::zdc_eval_markdown({{gan::regularizer_title(c.reg), r.test}}).c_str());

@@ -19,8 +19,13 @@ std::string format_duration(double s) {
 }
 
 ProgressBar::ProgressBar(int64_t start, int64_t total, std::string label, bool enabled)
-    : start_(start), total_(total), label_(std::move(label)), enabled_(enabled),
-      tty_(isatty(fileno(stderr))), t0_(std::chrono::steady_clock::now()), last_draw_(t0_) {}
+    : start_(start),
+      total_(total),
+      label_(std::move(label)),
+      enabled_(enabled),
+      tty_(isatty(fileno(stderr))),
+      t0_(std::chrono::steady_clock::now()),
+      last_draw_(t0_) {}
 
 void ProgressBar::update(int64_t done, const std::string& extra) {
   if (!enabled_) return;
@@ -52,10 +57,11 @@ void ProgressBar::draw(int64_t done, const std::string& extra, bool final) {
   std::string bar(filled, '#');
   bar.resize(width, '.');
   int pct = total_ > 0 ? static_cast<int>(100 * done / total_) : 100;
-  std::fprintf(stderr, "%s%s [%s] %lld/%lld %3d%% %.1f it/s %s %s %s%s", tty_ ? "\r" : "",
-               label_.c_str(), bar.c_str(), static_cast<long long>(done), static_cast<long long>(total_),
-               pct, rate, final ? "took" : "ETA", format_duration(final ? elapsed : eta).c_str(),
-               extra.c_str(), tty_ ? "\x1b[K" : "", (final || !tty_) ? "\n" : "");
+  std::fprintf(stderr, "%s%s [%s] %lld/%lld %3d%% %.1f it/s %s %s %s%s%s", tty_ ? "\r" : "",
+               label_.c_str(), bar.c_str(), static_cast<long long>(done),
+               static_cast<long long>(total_), pct, rate, final ? "took" : "ETA",
+               format_duration(final ? elapsed : eta).c_str(), extra.c_str(), tty_ ? "\x1b[K" : "",
+               (final || !tty_) ? "\n" : "");
   std::fflush(stderr);
 }
 

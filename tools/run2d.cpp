@@ -1,15 +1,12 @@
 // One 2D-benchmark run: data, models, training loop with logging and checkpoints, evaluation.
 #include "tools/run2d.h"
 
-#include <filesystem>
-
 #include "datasets/benchmark2d.h"
 #include "gan/trainer.h"
+#include "tools/run.h"
 #include "tools/train_loop.h"
 
 namespace dg::tools {
-
-namespace fs = std::filesystem;
 
 namespace {
 
@@ -26,32 +23,21 @@ Run2DResult evaluate(gan::ConditionalGenerator& g, const gan::TrainConfig& cfg,
 
 Run2DResult run_2d(const gan::TrainConfig& cfg_in, const std::string& dir, bool resume,
                    bool progress, Device device) {
-  cfg_in.validate();
-  ensure_output_dir(dir);
-  const std::string ckpt = checkpoint_path(dir);
   bool resuming = false;
-  const gan::TrainConfig cfg = resume_config(cfg_in, ckpt, resume, &resuming);
-  auto data =
+  const gan::TrainConfig cfg = begin_run(cfg_in, dir, resume, &resuming);
+  Run2DResult r;
+  RunParts parts;
+  parts.train =
       std::make_shared<data::Benchmark2D>(data::make_points2d(cfg.seed, cfg.per_condition, 0));
-  gan::Models models = gan::make_models(cfg);
-  models.g->to(device);
-  models.d->to(device);
-  gan::Trainer trainer(cfg, data, models);
-  if (resuming) trainer.load(ckpt);
-  write_file_atomic((fs::path(dir) / "run.json").string(), cfg.to_json().dump(2) + "\n");
-  LoopOptions lo;
-  lo.progress = progress;
-  lo.resuming = resuming;
-  const double seconds = train_loop(trainer, dir, lo);
-  Run2DResult r = evaluate(*trainer.models().g, cfg, cfg.seed);
-  r.steps = trainer.steps_done();
-  r.seconds = seconds;
-  nlohmann::json ev = {{"config", cfg.to_json()},
-                       {"steps", r.steps},
-                       {"train_seconds", r.seconds},
-                       {"test", r.test.to_json()},
-                       {"validation", r.validation.to_json()}};
-  write_file_atomic((fs::path(dir) / "eval.json").string(), ev.dump(2) + "\n");
+  parts.final_eval = [&](gan::ConditionalGenerator& g) {
+    const Run2DResult e = evaluate(g, cfg, cfg.seed);
+    r.test = e.test;
+    r.validation = e.validation;
+    return nlohmann::json{{"test", r.test.to_json()}, {"validation", r.validation.to_json()}};
+  };
+  const RunOutcome o = run_training(cfg, dir, resuming, progress, device, parts);
+  r.steps = o.steps;
+  r.seconds = o.seconds;
   return r;
 }
 

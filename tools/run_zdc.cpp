@@ -5,17 +5,15 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
 
 #include "datasets/zdc_simulator.h"
 #include "engine/autograd.h"
 #include "engine/checkpoint.h"
 #include "gan/trainer.h"
+#include "tools/run.h"
 #include "tools/train_loop.h"
 
 namespace dg::tools {
-
-namespace fs = std::filesystem;
 
 namespace {
 
@@ -51,7 +49,7 @@ int64_t buffer_count(const nn::Module& m) {
 // Trainable parameters and BN running statistics of both networks (Keras's "Total params" counts
 // both, which is how the original generator's 5.87M is usually quoted).
 nlohmann::json parameter_counts(const gan::Models& m, const gan::TrainConfig& cfg) {
-  return {{"generator", cfg.generator},
+  return {{"generator", gan::generator_arch_name(cfg.generator)},
           {"generator_trainable", m.g->num_parameters()},
           {"generator_bn_statistics", buffer_count(*m.g)},
           {"discriminator_trainable", m.d->num_parameters()},
@@ -117,58 +115,45 @@ gan::ZdcEvalOptions final_eval_options(uint64_t seed) {
 
 ZdcRunResult run_zdc(const gan::TrainConfig& cfg_in, const std::string& dir, bool resume,
                      bool progress, bool holdout_validation, Device device) {
-  cfg_in.validate();
-  ensure_output_dir(dir);
-  const std::string ckpt = checkpoint_path(dir);
   bool resuming = false;
-  const gan::TrainConfig cfg = resume_config(cfg_in, ckpt, resume, &resuming);
-  ZdcData d = load_zdc_data(cfg, holdout_validation);
-  gan::Models models = gan::make_models(cfg);
-  models.g->to(device);
-  models.d->to(device);
-  const nlohmann::json params = parameter_counts(models, cfg);
-  if (progress)
-    std::fprintf(
-        stderr,
-        "%s: %zu train / %zu test samples; generator (%s) %lld trainable parameters + %lld BN "
-        "statistics, discriminator %lld + %lld\n",
-        d.source.c_str(), static_cast<size_t>(d.train->size()), static_cast<size_t>(d.test->size()),
-        cfg.generator.c_str(), static_cast<long long>(params["generator_trainable"]),
-        static_cast<long long>(params["generator_bn_statistics"]),
-        static_cast<long long>(params["discriminator_trainable"]),
-        static_cast<long long>(params["discriminator_bn_statistics"]));
-  gan::Trainer trainer(cfg, d.train, models);
-  trainer.set_extra_metadata({{kStandardizerKey, d.standardizer.to_json().dump()}});
-  if (resuming) trainer.load(ckpt);
-  write_file_atomic(
-      (fs::path(dir) / "run.json").string(),
-      nlohmann::json{{"config", cfg.to_json()}, {"data", d.describe()}, {"parameters", params}}
-              .dump(2) +
-          "\n");
-  LoopOptions lo;
-  lo.progress = progress;
-  lo.resuming = resuming;
-  lo.eval_every = cfg.eval_every;
-  lo.evaluate = [&](int64_t) {
-    return evaluate(*trainer.models().g, d, periodic_eval_options(cfg)).to_json();
-  };
-  lo.summarize = summary;
+  const gan::TrainConfig cfg = begin_run(cfg_in, dir, resume, &resuming);
+  const ZdcData d = load_zdc_data(cfg, holdout_validation);
   ZdcRunResult r;
-  r.seconds = train_loop(trainer, dir, lo);
-  r.steps = trainer.steps_done();
-  r.test = evaluate(*trainer.models().g, d, final_eval_options(cfg.seed));
-  nlohmann::json ev = {{"config", cfg.to_json()},
-                       {"data", d.describe()},
-                       {"steps", r.steps},
-                       {"train_seconds", r.seconds},
-                       {"test", r.test.to_json()}};
-  if (d.validation) {
-    // Its own latents, so the validation figures are not the test figures' draws in disguise.
-    r.validation = gan::evaluate_zdc(*trainer.models().g, *d.validation,
-                                     final_eval_options(cfg.seed + 1000), d.train.get());
-    ev["validation"] = r.validation.to_json();
-  }
-  write_file_atomic((fs::path(dir) / "eval.json").string(), ev.dump(2) + "\n");
+  RunParts parts;
+  parts.train = d.train;
+  parts.checkpoint_metadata = {{kStandardizerKey, d.standardizer.to_json().dump()}};
+  parts.describe = [&](const gan::Models& models) {
+    const nlohmann::json params = parameter_counts(models, cfg);
+    if (progress)
+      std::fprintf(stderr,
+                   "%s: %zu train / %zu test samples; generator (%s) %lld trainable parameters + "
+                   "%lld BN statistics, discriminator %lld + %lld\n",
+                   d.source.c_str(), static_cast<size_t>(d.train->size()),
+                   static_cast<size_t>(d.test->size()), gan::generator_arch_name(cfg.generator),
+                   static_cast<long long>(params["generator_trainable"]),
+                   static_cast<long long>(params["generator_bn_statistics"]),
+                   static_cast<long long>(params["discriminator_trainable"]),
+                   static_cast<long long>(params["discriminator_bn_statistics"]));
+    return nlohmann::json{{"data", d.describe()}, {"parameters", params}};
+  };
+  parts.periodic_eval = [&](gan::ConditionalGenerator& g) {
+    return evaluate(g, d, periodic_eval_options(cfg)).to_json();
+  };
+  parts.summarize = summary;
+  parts.final_eval = [&](gan::ConditionalGenerator& g) {
+    r.test = evaluate(g, d, final_eval_options(cfg.seed));
+    nlohmann::json ev = {{"data", d.describe()}, {"test", r.test.to_json()}};
+    if (d.validation) {
+      // Its own latents, so the validation figures are not the test figures' draws in disguise.
+      r.validation =
+          gan::evaluate_zdc(g, *d.validation, final_eval_options(cfg.seed + 1000), d.train.get());
+      ev["validation"] = r.validation.to_json();
+    }
+    return ev;
+  };
+  const RunOutcome o = run_training(cfg, dir, resuming, progress, device, parts);
+  r.steps = o.steps;
+  r.seconds = o.seconds;
   return r;
 }
 
@@ -176,8 +161,9 @@ ZdcModel load_zdc_model(const std::string& checkpoint, Device device) {
   ZdcModel m;
   const SafetensorsFile f = load_safetensors(checkpoint);
   m.cfg = gan::checkpoint_config(f, checkpoint);
-  DG_CHECK(m.cfg.dataset == "zdc",
-           checkpoint << ": a '" << m.cfg.dataset << "' checkpoint; expected a ZDC model");
+  DG_CHECK(m.cfg.dataset == gan::Dataset::Zdc, checkpoint << ": a '"
+                                                          << gan::dataset_name(m.cfg.dataset)
+                                                          << "' checkpoint; expected a ZDC model");
   m.step = static_cast<int64_t>(gan::checkpoint_metadata_u64(f, checkpoint, "step"));
   auto it = f.metadata.find(kStandardizerKey);
   DG_CHECK(it != f.metadata.end(),

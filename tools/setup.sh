@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the build needs (Debian packages) when missing, then configures and builds into
 # build/. CUDA is compiled when nvcc is found (DG_CUDA=AUTO); override with DG_CUDA=ON|OFF.
+# DG_WERROR=ON makes compiler warnings errors (CI sets it).
 # Usage: tools/setup.sh            (from the repository root or anywhere)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,5 +16,5 @@ if ! command -v nvcc >/dev/null && [ -x /usr/local/cuda/bin/nvcc ]; then
   export PATH=/usr/local/cuda/bin:$PATH
 fi
 
-cmake -S . -B build -G Ninja -DDG_CUDA="${DG_CUDA:-AUTO}" >/dev/null
+cmake -S . -B build -G Ninja -DDG_CUDA="${DG_CUDA:-AUTO}" -DDG_WERROR="${DG_WERROR:-OFF}" >/dev/null
 cmake --build build --parallel "$(nproc)"

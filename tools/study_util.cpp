@@ -5,11 +5,16 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <map>
 #include <mutex>
 #include <sstream>
 #include <thread>
 
-#include "engine/error.h"
+#include "base/atomic_file.h"
+#include "base/error.h"
+#include "tools/train_loop.h"
+#include "tools/validators.h"
 
 namespace dg::tools {
 
@@ -119,6 +124,137 @@ std::vector<bool> run_study(int64_t n, int64_t threads,
                  static_cast<long long>(n), what.c_str(), name(i).c_str(), seconds(i));
   });
   return std::vector<bool>(ok.begin(), ok.end());
+}
+
+namespace {
+
+// A finished run's eval.json when its config matches (so an interrupted study resumes); null
+// otherwise.
+nlohmann::json finished_eval(const StudyJob& j) {
+  std::ifstream in(std::filesystem::path(j.dir) / "eval.json");
+  if (!in) return nullptr;
+  try {
+    nlohmann::json e = nlohmann::json::parse(in);
+    if (e.at("config") != j.cfg.to_json() || e.at("steps").get<int64_t>() != j.cfg.steps)
+      return nullptr;
+    return e;
+  } catch (const std::exception&) {
+    return nullptr;
+  }
+}
+
+double seconds_of(const StudyJob& j) {
+  return j.eval.is_object() ? j.eval.value("train_seconds", 0.0) : 0.0;
+}
+
+}  // namespace
+
+Stat stat_of(const std::vector<const StudyJob*>& runs,
+             const std::function<double(const nlohmann::json& eval)>& key) {
+  std::vector<double> v;
+  for (const StudyJob* j : runs) v.push_back(key(j->eval));
+  return stat(v);
+}
+
+void run_study_grid(const StudySpec& spec) {
+  ensure_output_dir(spec.out);
+  std::vector<StudyJob> all;
+  for (StudyRun& run : study_runs(spec.base, spec.regs, spec.lambdas, spec.seeds, spec.out)) {
+    StudyJob j;
+    j.cfg = run.cfg;
+    j.dir = run.dir;
+    all.push_back(j);
+  }
+  std::vector<std::string> failures;
+  const std::vector<bool> finished = run_study(
+      static_cast<int64_t>(all.size()), spec.jobs, [&](int64_t i) { return all[i].dir; },
+      [&](int64_t i) {
+        all[i].eval = finished_eval(all[i]);
+        return !all[i].eval.is_null();
+      },
+      [&](int64_t i) {
+        spec.train(all[i].cfg, all[i].dir);
+        all[i].eval = finished_eval(all[i]);
+        DG_CHECK(!all[i].eval.is_null(), all[i].dir << ": the run left no matching eval.json");
+      },
+      [&](int64_t i) { return seconds_of(all[i]); }, &failures);
+  for (size_t i = 0; i < all.size(); ++i)
+    all[i].ok = finished[i] && std::isfinite(spec.validation_score(all[i].eval));
+
+  std::vector<RegularizerRuns> grouped;
+  for (gan::Regularizer r : spec.regs) {
+    RegularizerRuns g;
+    g.reg = r;
+    std::map<double, LambdaRuns> by;
+    for (const StudyJob& j : all)
+      if (j.cfg.reg == r) {
+        LambdaRuns& l = by[j.cfg.lambda];
+        l.lambda = j.cfg.lambda;
+        if (j.ok)
+          l.ok.push_back(&j);
+        else
+          ++l.failed, ++g.failed;
+      }
+    for (auto& [l, runs] : by) g.by_lambda.push_back(runs);
+    double best_score = INFINITY;
+    for (const LambdaRuns& l : g.by_lambda) {
+      if (l.failed > 0 || l.ok.empty()) continue;
+      const double score = stat_of(l.ok, spec.validation_score).mean;
+      if (score < best_score) best_score = score, g.best = &l;
+    }
+    grouped.push_back(std::move(g));
+  }
+
+  nlohmann::json report = spec.header;
+  report["seeds"] = spec.seeds;
+  report["lambdas"] = spec.lambdas;
+  report["runs"] = nlohmann::json::array();
+  for (const StudyJob& j : all)
+    report["runs"].push_back(
+        {{"dir", j.dir},
+         {"reg", gan::regularizer_name(j.cfg.reg)},
+         {"lambda", j.cfg.lambda},
+         {"seed", j.cfg.seed},
+         {"ok", j.ok},
+         {"test", j.eval.is_object() ? j.eval.value("test", nlohmann::json()) : nlohmann::json()},
+         {"validation",
+          j.eval.is_object() ? j.eval.value("validation", nlohmann::json()) : nlohmann::json()},
+         {"train_seconds", seconds_of(j)}});
+  nlohmann::json best = nlohmann::json::object();
+  const std::string table = spec.tables(grouped, &best);
+  report["best"] = best;
+  report["failures"] = failures;
+  write_file_atomic((std::filesystem::path(spec.out) / "study.json").string(),
+                    report.dump(2) + "\n");
+  write_file_atomic((std::filesystem::path(spec.out) / "table.md").string(), table);
+  std::printf("%s", table.c_str());
+  for (const auto& f : failures) std::fprintf(stderr, "failed: %s\n", f.c_str());
+}
+
+void add_study_options(CLI::App* cmd, StudySpec& spec, StudyLists& lists) {
+  cmd->add_option("--steps", spec.base.steps, "Training steps per run")
+      ->check(positive())
+      ->capture_default_str();
+  cmd->add_option("--batch", spec.base.batch, "Batch size")
+      ->check(positive())
+      ->capture_default_str();
+  cmd->add_option("--seeds", spec.seeds,
+                  "Seeds (initialization and latents) per configuration: 1..seeds")
+      ->check(positive())
+      ->capture_default_str();
+  cmd->add_option("--lambdas", lists.lambdas, "Lambda grid for every regularizer")
+      ->capture_default_str();
+  cmd->add_option("--regs", lists.regs, "Regularizers to include")->capture_default_str();
+  cmd->add_option("--jobs", spec.jobs, "Runs in parallel (threads)")
+      ->check(positive())
+      ->capture_default_str();
+  cmd->add_option("--out", spec.out, "Output directory (one folder per run, study.json, table.md)")
+      ->capture_default_str();
+}
+
+void take_lists(const StudyLists& lists, StudySpec& spec) {
+  spec.lambdas = parse_list(lists.lambdas, "--lambdas");
+  spec.regs = parse_regularizers(lists.regs);
 }
 
 }  // namespace dg::tools

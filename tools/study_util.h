@@ -1,8 +1,10 @@
 // Pieces shared by the study commands (study2d, studyzdc): mean ± std over seeds, lambda and
 // regularizer lists, the grid of runs, and a pool of threads that runs independent training jobs.
 #pragma once
+#include <CLI/CLI.hpp>
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -49,5 +51,63 @@ std::vector<bool> run_study(int64_t n, int64_t threads,
                             const std::function<void(int64_t)>& train,
                             const std::function<double(int64_t)>& seconds,
                             std::vector<std::string>* failures);
+
+// ---- The one study driver (study2d, studyzdc): the grid of runs, trained or reused in parallel,
+// grouped by regularizer and lambda, lambda chosen per regularizer on the validation score, tables
+// and study.json written atomically. A study command supplies only what is its own (StudySpec).
+
+struct StudyJob {
+  gan::TrainConfig cfg;
+  std::string dir;
+  nlohmann::json eval;  // the run's eval.json; null when it failed
+  bool ok = false;      // finished with a finite validation score
+};
+
+// The runs of one regularizer at one lambda.
+struct LambdaRuns {
+  double lambda = 0;
+  std::vector<const StudyJob*> ok;
+  int failed = 0;
+};
+
+struct RegularizerRuns {
+  gan::Regularizer reg = gan::Regularizer::None;
+  std::vector<LambdaRuns> by_lambda;  // ascending lambda
+  // The selected lambda: lowest mean validation score over seeds among the lambdas where no seed
+  // failed (a lambda that destabilizes any seed is not eligible); null when none qualifies.
+  const LambdaRuns* best = nullptr;
+  int failed = 0;  // over every lambda
+};
+
+struct StudySpec {
+  gan::TrainConfig base;
+  std::vector<gan::Regularizer> regs;
+  std::vector<double> lambdas;
+  int64_t seeds = 3, jobs = 2;
+  std::string out;
+  // Trains one run into `dir` (which then holds its eval.json).
+  std::function<void(const gan::TrainConfig& cfg, const std::string& dir)> train;
+  // A run's validation score from its eval.json, lower is better; non-finite: the run failed.
+  std::function<double(const nlohmann::json& eval)> validation_score;
+  nlohmann::json header;  // study.json's fields besides runs, best and failures
+  // The Markdown tables, and each regularizer's entry of study.json's "best" (by name).
+  std::function<std::string(const std::vector<RegularizerRuns>&, nlohmann::json* best)> tables;
+};
+
+// Runs the study; writes <out>/study.json and <out>/table.md and prints the tables.
+void run_study_grid(const StudySpec& spec);
+
+// The command-line options every study takes (--steps, --batch, --seeds, --lambdas, --regs,
+// --jobs, --out), bound to `spec` (base config, seeds, jobs, out) and to `lists` (the lambda and
+// regularizer lists as typed; parse them into spec with take_lists in the callback).
+struct StudyLists {
+  std::string lambdas, regs = "none,ms,ds,divco,sdi,divbal";
+};
+void add_study_options(CLI::App* cmd, StudySpec& spec, StudyLists& lists);
+void take_lists(const StudyLists& lists, StudySpec& spec);
+
+// Mean ± std over the runs of `key(eval)` (e.g. a test metric).
+Stat stat_of(const std::vector<const StudyJob*>& runs,
+             const std::function<double(const nlohmann::json& eval)>& key);
 
 }  // namespace dg::tools

@@ -10,7 +10,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "kernels/cuda/runtime.h"
+#include "engine/device.h"
 #include "tools/progress.h"
 
 namespace dg::tools {
@@ -43,8 +43,8 @@ Device select_device(const std::string& name) {
   DG_CHECK(name == "cpu" || name == "cuda" || name == "auto",
            "--device '" << name << "': expected cpu, cuda or auto");
   if (name == "cpu") return Device::CPU;
-  const bool built = cuda::built_with_cuda();
-  const int gpus = built ? cuda::device_count() : 0;
+  const bool built = cuda_backend_built();
+  const int gpus = built ? cuda_device_count() : 0;
   if (gpus > 0) return Device::CUDA;
   const std::string why =
       built ? "no usable GPU was found (no driver or no device)" : "this build has no CUDA backend";
@@ -66,7 +66,8 @@ gan::TrainConfig resume_config(const gan::TrainConfig& requested, const std::str
     std::fprintf(stderr,
                  "divgan: resuming with the checkpoint's --precision %s (this command's %s is not "
                  "used)\n",
-                 saved.precision.c_str(), requested.precision.c_str());
+                 matmul_precision_name(saved.precision),
+                 matmul_precision_name(requested.precision));
   return saved;
 }
 

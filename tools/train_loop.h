@@ -5,16 +5,13 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "datasets/npy.h"
+#include "base/atomic_file.h"
 #include "gan/trainer.h"
 
 namespace dg::tools {
 
 // Creates `dir` if needed and proves it is writable; throws dg::Error naming it otherwise.
 void ensure_output_dir(const std::string& dir);
-
-// Writes text to path atomically (temporary file + rename).
-using data::write_file_atomic;
 
 // dir/checkpoint.safetensors; removes temporary files a killed run left beside it (the checkpoint
 // itself is always whole, being written under another name and renamed).

@@ -1,14 +1,14 @@
 // CLI11 validators with short messages (the stock range validators print the whole double range).
 #pragma once
 #include <CLI/CLI.hpp>
-
 #include <functional>
 #include <string>
 
 namespace dg::tools {
 
 // Accepts a number for which `ok` holds; otherwise "must be <what>, got <s>".
-inline CLI::Validator number_where(std::function<bool(double)> ok, std::string what, std::string name) {
+inline CLI::Validator number_where(std::function<bool(double)> ok, std::string what,
+                                   std::string name) {
   return CLI::Validator(
       [ok, what](std::string& s) -> std::string {
         try {
@@ -23,7 +23,9 @@ inline CLI::Validator number_where(std::function<bool(double)> ok, std::string w
       name);
 }
 
-inline CLI::Validator positive() { return number_where([](double v) { return v > 0; }, "> 0", "POSITIVE"); }
+inline CLI::Validator positive() {
+  return number_where([](double v) { return v > 0; }, "> 0", "POSITIVE");
+}
 inline CLI::Validator non_negative() {
   return number_where([](double v) { return v >= 0; }, ">= 0", "NON-NEGATIVE");
 }

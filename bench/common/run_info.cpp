@@ -18,6 +18,8 @@
 #include <cudnn.h>
 #endif
 
+#include "base/atomic_file.h"
+
 namespace dg::bench {
 
 using json = nlohmann::json;
@@ -126,17 +128,7 @@ json gpu_info() {
 void write_json_atomic(const std::string& path, const json& j) {
   const std::filesystem::path p(path);
   if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path());
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp);
-    f << j.dump(2) << "\n";
-    f.flush();
-    if (!f) {
-      std::filesystem::remove(tmp);
-      throw std::runtime_error("cannot write " + tmp);
-    }
-  }
-  std::filesystem::rename(tmp, path);
+  write_file_atomic(path, j.dump(2) + "\n");
 }
 
 }  // namespace dg::bench

@@ -22,8 +22,8 @@
 #include "kernels/cuda/unary.h"
 
 using namespace dg::bench;
+using dg::DiversityMode;
 using dg::cpu::BinaryOp;
-using dg::cpu::DiversityKind;
 using dg::cpu::UnaryOp;
 
 namespace {
@@ -34,13 +34,13 @@ constexpr double kEps = 1e-5;    // gan/regularizers.h default
 struct Case {
   const char* name;
   int64_t F;
-  DiversityKind kind;
+  DiversityMode mode;
   bool grad_e2;
 };
 const Case kCases[] = {
-    {"ds: images (B,1936), ratio-negative, e2 detached", 44 * 44, DiversityKind::kRatioNegative,
+    {"ds: images (B,1936), ratio-negative, e2 detached", 44 * 44, DiversityMode::kRatioNegative,
      false},
-    {"sdi/divbal: disc features (B,64), ratio-inverse", 64, DiversityKind::kRatioInverse, true},
+    {"sdi/divbal: disc features (B,64), ratio-inverse", 64, DiversityMode::kRatioInverse, true},
 };
 
 // Same-shape elementwise binary op through the engine's broadcasting kernel.
@@ -74,9 +74,9 @@ int run(int argc, char** argv) {
       std::vector<double> ref_dg(B), ref_dz(B), ref_loss(1), ref_ge1(B * F), ref_ge2(B * F);
       const double g1 = 1.0;
       dg::cpu::diversity_forward<double>(de1.data(), de2.data(), dz1.data(), dz2.data(), dw.data(),
-                                         B, F, K, cs.kind, kEps, ref_dg.data(), ref_dz.data(),
+                                         B, F, K, cs.mode, kEps, ref_dg.data(), ref_dz.data(),
                                          ref_loss.data());
-      dg::cpu::diversity_backward<double>(de1.data(), de2.data(), dw.data(), B, F, cs.kind, kEps,
+      dg::cpu::diversity_backward<double>(de1.data(), de2.data(), dw.data(), B, F, cs.mode, kEps,
                                           &g1, ref_dg.data(), ref_dz.data(), ref_ge1.data(),
                                           cs.grad_e2 ? ref_ge2.data() : nullptr);
 
@@ -89,10 +89,10 @@ int run(int argc, char** argv) {
 
       auto fused_fwd = [&] {
         dg::cuda::diversity_forward(e1.get(), e2.get(), z1.get(), z2.get(), w.get(), B, F, K,
-                                    cs.kind, kEps, d_g.get(), d_z.get(), loss.get());
+                                    cs.mode, kEps, d_g.get(), d_z.get(), loss.get());
       };
       auto fused_bwd = [&] {
-        dg::cuda::diversity_backward(e1.get(), e2.get(), w.get(), B, F, cs.kind, kEps, gl.get(),
+        dg::cuda::diversity_backward(e1.get(), e2.get(), w.get(), B, F, cs.mode, kEps, gl.get(),
                                      d_g.get(), d_z.get(), ge1.get(),
                                      cs.grad_e2 ? ge2.get() : nullptr);
       };
@@ -104,7 +104,7 @@ int run(int argc, char** argv) {
         bin(BinaryOp::Sub, z1.get(), z2.get(), diff_z.get(), B * K);
         dg::cuda::unary_forward(UnaryOp::Abs, up, diff_z.get(), abs_z.get(), B * K);
         dg::cuda::sum_rows_forward(abs_z.get(), d_z.get(), B, K, 1.0 / double(K));
-        if (cs.kind == DiversityKind::kRatioInverse) {
+        if (cs.mode == DiversityMode::kRatioInverse) {
           bin(BinaryOp::Div, d_g.get(), d_z.get(), t2.get(), B);  // ratio
           dg::cuda::scale_shift_forward(t2.get(), t0.get(), B, 1.f,
                                         float(kEps));          // denom = ratio + eps
@@ -119,7 +119,7 @@ int run(int argc, char** argv) {
       };
       // Reads diff_e, t0 (and d_z) from unfused_fwd, as autograd would keep them.
       auto unfused_bwd = [&] {
-        if (cs.kind == DiversityKind::kRatioInverse) {
+        if (cs.mode == DiversityMode::kRatioInverse) {
           dg::cuda::sum_all_backward(gl.get(), t1.get(), B, 1.0 / double(B));  // g_term
           bin(BinaryOp::Mul, t1.get(), w.get(), t2.get(), B);                  // g_term w
           bin(BinaryOp::Mul, t0.get(), t0.get(), t3.get(), B);                 // denom^2
@@ -153,7 +153,7 @@ int run(int argc, char** argv) {
           {"F", F},
           {"K", K},
           {"grad_e2", cs.grad_e2},
-          {"kind", cs.kind == DiversityKind::kRatioInverse ? "ratio_inverse" : "ratio_negative"}};
+          {"kind", cs.mode == DiversityMode::kRatioInverse ? "ratio_inverse" : "ratio_negative"}};
       const Tol tol_sum{1e-6, 1e-5};  // float vs double of a mean of |differences|
       const Tol tol_grad{1e-9, 1e-5};
       std::vector<Output> fwd_out{{"d_g", &d_g, &ref_dg, tol_sum},

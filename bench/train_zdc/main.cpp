@@ -125,7 +125,7 @@ int run(const Options& o) {
   const Device dev = tools::select_device(o.device);
   const bool gpu = dev == Device::CUDA;
   gan::TrainConfig dcfg;
-  dcfg.dataset = "zdc";
+  dcfg.dataset = gan::Dataset::Zdc;
   dcfg.sim_particles = o.sim_particles;
   dcfg.data_seed = o.data_seed;
   const tools::ZdcData data = tools::load_zdc_data(dcfg);
@@ -139,7 +139,7 @@ int run(const Options& o) {
   s.warmup = o.warmup >= 0 ? o.warmup : (gpu ? 10 : 1);
   s.steps = o.steps > 0 ? o.steps : (gpu ? 50 : 3);
   s.seed = o.seed;
-  s.generator = o.generator;
+  s.generator = gan::parse_generator_arch(o.generator);
   const std::vector<gan::Regularizer> regs = tools::parse_regularizers(o.regs);
   const auto batches = parse_batches(o.batches.empty() ? (gpu ? "64,128,256" : "32") : o.batches);
   const auto modes =

@@ -13,8 +13,8 @@ using json = nlohmann::json;
 
 StepResult run_step_case(const StepCase& c, const StepSettings& s, const tools::ZdcData& data) {
   gan::TrainConfig cfg;
-  cfg.precision = matmul_precision_name(c.precision);  // the trainer applies it to its step
-  cfg.dataset = "zdc";
+  cfg.precision = c.precision;  // the trainer applies it to its step
+  cfg.dataset = gan::Dataset::Zdc;
   cfg.generator = s.generator;
   cfg.latent = gan::kZdcLatent;
   cfg.reg = c.reg;

@@ -25,7 +25,7 @@ struct StepSettings {
   int warmup = 10;
   int steps = 50;
   uint64_t seed = 1;
-  std::string generator = "original";
+  gan::GeneratorArch generator = gan::GeneratorArch::Original;
 };
 
 struct StepResult {

@@ -62,60 +62,46 @@ cpu::ConvGeometry geometry(const Shape& u, const Shape& w, int64_t s, int64_t p)
   return g;
 }
 
-Tensor run_forward(const Tensor& u, const Tensor& w, const cpu::ConvGeometry& g, const char* op) {
-  Tensor y = Tensor::empty({g.N, g.O, g.Ho, g.Wo}, u.dtype(), u.device());
-  if (u.device() == Device::CUDA) {
-    if (use_cudnn(op))
-      cuda::cudnn_conv2d_forward(u.data<float>(), w.data<float>(), y.data<float>(), g,
-                                 matmul_precision());
-    else
-      cuda::conv2d_forward(u.data<float>(), w.data<float>(), y.data<float>(), g,
-                           matmul_precision());
-    return y;
+// One direction of the convolution: `out` (out_shape) from the operands a and b on a's device, by
+// cuDNN or the hand-written CUDA kernel (the backend switch), or by the CPU kernel on operands
+// rounded for the matmul precision. The three directions differ only in their kernels.
+using CudaConvFn = void (*)(const float*, const float*, float*, const cpu::ConvGeometry&,
+                            MatmulPrecision);
+template <class CpuFn>
+Tensor run_direction(const Shape& out_shape, const Tensor& a, const Tensor& b,
+                     const cpu::ConvGeometry& g, const char* op, CudaConvFn cudnn_fn,
+                     CudaConvFn cuda_fn, CpuFn cpu_fn) {
+  Tensor out = Tensor::empty(out_shape, a.dtype(), a.device());
+  if (a.device() == Device::CUDA) {
+    (use_cudnn(op) ? cudnn_fn : cuda_fn)(a.data<float>(), b.data<float>(), out.data<float>(), g,
+                                         matmul_precision());
+    return out;
   }
-  const Tensor ur = cpu_matmul_operand(u), wr = cpu_matmul_operand(w);
-  DG_DISPATCH_FLOAT(u.dtype(), op,
-                    [&] { cpu::conv2d_forward<T>(ur.data<T>(), wr.data<T>(), y.data<T>(), g); });
-  return y;
+  const Tensor ar = cpu_matmul_operand(a), br = cpu_matmul_operand(b);
+  DG_DISPATCH_FLOAT(a.dtype(), op, [&] { cpu_fn(ar.data<T>(), br.data<T>(), out.data<T>(), g); });
+  return out;
 }
 
+// y (N,O,Ho,Wo) = conv(u, w).
+Tensor run_forward(const Tensor& u, const Tensor& w, const cpu::ConvGeometry& g, const char* op) {
+  return run_direction({g.N, g.O, g.Ho, g.Wo}, u, w, g, op, cuda::cudnn_conv2d_forward,
+                       cuda::conv2d_forward, [](auto... args) { cpu::conv2d_forward(args...); });
+}
+
+// dL/du (N,C,H,W) of y = conv(u, w) given gy = dL/dy.
 Tensor run_backward_data(const Tensor& gy, const Tensor& w, const cpu::ConvGeometry& g,
                          const char* op) {
-  Tensor gu = Tensor::empty({g.N, g.C, g.H, g.W}, gy.dtype(), gy.device());
-  if (gy.device() == Device::CUDA) {
-    if (use_cudnn(op))
-      cuda::cudnn_conv2d_backward_data(gy.data<float>(), w.data<float>(), gu.data<float>(), g,
-                                       matmul_precision());
-    else
-      cuda::conv2d_backward_data(gy.data<float>(), w.data<float>(), gu.data<float>(), g,
-                                 matmul_precision());
-    return gu;
-  }
-  const Tensor gyr = cpu_matmul_operand(gy), wr = cpu_matmul_operand(w);
-  DG_DISPATCH_FLOAT(gy.dtype(), op, [&] {
-    cpu::conv2d_backward_data<T>(gyr.data<T>(), wr.data<T>(), gu.data<T>(), g);
-  });
-  return gu;
+  return run_direction({g.N, g.C, g.H, g.W}, gy, w, g, op, cuda::cudnn_conv2d_backward_data,
+                       cuda::conv2d_backward_data,
+                       [](auto... args) { cpu::conv2d_backward_data(args...); });
 }
 
 // dL/dw (O,C,kh,kw) of y = conv(u, w) given u (N,C,H,W) and gy = dL/dy (N,O,Ho,Wo).
 Tensor conv_weight_grad(const Tensor& u, const Tensor& gy, const cpu::ConvGeometry& g,
                         const char* op) {
-  Tensor gw = Tensor::empty({g.O, g.C, g.kh, g.kw}, u.dtype(), u.device());
-  if (u.device() == Device::CUDA) {
-    if (use_cudnn(op))
-      cuda::cudnn_conv2d_backward_weight(u.data<float>(), gy.data<float>(), gw.data<float>(), g,
-                                         matmul_precision());
-    else
-      cuda::conv2d_backward_weight(u.data<float>(), gy.data<float>(), gw.data<float>(), g,
-                                   matmul_precision());
-    return gw;
-  }
-  const Tensor ur = cpu_matmul_operand(u), gyr = cpu_matmul_operand(gy);
-  DG_DISPATCH_FLOAT(u.dtype(), op, [&] {
-    cpu::conv2d_backward_weight<T>(ur.data<T>(), gyr.data<T>(), gw.data<T>(), g);
-  });
-  return gw;
+  return run_direction({g.O, g.C, g.kh, g.kw}, u, gy, g, op, cuda::cudnn_conv2d_backward_weight,
+                       cuda::conv2d_backward_weight,
+                       [](auto... args) { cpu::conv2d_backward_weight(args...); });
 }
 
 void add_channel_bias(Tensor& y, const Tensor& bias, const char* op) {

@@ -11,16 +11,6 @@ namespace dg {
 
 namespace {
 
-cpu::DiversityKind kind_of(DiversityMode mode) {
-  switch (mode) {
-    case DiversityMode::kRatioInverse:
-      return cpu::DiversityKind::kRatioInverse;
-    case DiversityMode::kRatioNegative:
-      return cpu::DiversityKind::kRatioNegative;
-  }
-  DG_FAIL("diversity_loss: unknown mode " << static_cast<int>(mode));
-}
-
 void check_diversity_args(const Tensor& e1, const Tensor& e2, const Tensor& z1, const Tensor& z2,
                           const Tensor& w, double eps) {
   const char* op = "diversity_loss";
@@ -53,7 +43,8 @@ void check_diversity_args(const Tensor& e1, const Tensor& e2, const Tensor& z1, 
 Tensor diversity_loss(const Tensor& e1, const Tensor& e2, const Tensor& z1, const Tensor& z2,
                       const Tensor& w, DiversityMode mode, double eps) {
   check_diversity_args(e1, e2, z1, z2, w, eps);
-  const cpu::DiversityKind kind = kind_of(mode);
+  DG_CHECK(mode == DiversityMode::kRatioInverse || mode == DiversityMode::kRatioNegative,
+           "diversity_loss: unknown mode " << static_cast<int>(mode));
   const int64_t B = e1.size(0), F = e1.size(1), K = z1.size(1);
   // d_g and d_z are kept for the backward, which then needs only a sign pass over the features.
   Tensor d_g = Tensor::empty({B}, e1.dtype(), e1.device());
@@ -61,12 +52,12 @@ Tensor diversity_loss(const Tensor& e1, const Tensor& e2, const Tensor& z1, cons
   Tensor loss = Tensor::empty({}, e1.dtype(), e1.device());
   if (e1.device() == Device::CUDA)
     cuda::diversity_forward(e1.data<float>(), e2.data<float>(), z1.data<float>(), z2.data<float>(),
-                            w.data<float>(), B, F, K, kind, eps, d_g.data<float>(),
+                            w.data<float>(), B, F, K, mode, eps, d_g.data<float>(),
                             d_z.data<float>(), loss.data<float>());
   else
     DG_DISPATCH_FLOAT(e1.dtype(), "diversity_loss", [&] {
       cpu::diversity_forward<T>(e1.data<T>(), e2.data<T>(), z1.data<T>(), z2.data<T>(), w.data<T>(),
-                                B, F, K, kind, eps, d_g.data<T>(), d_z.data<T>(), loss.data<T>());
+                                B, F, K, mode, eps, d_g.data<T>(), d_z.data<T>(), loss.data<T>());
     });
   if (!needs_grad(e1, e2)) return loss;
   Tensor e1d = e1.detach(), e2d = e2.detach(), wd = w.detach();
@@ -80,13 +71,13 @@ Tensor diversity_loss(const Tensor& e1, const Tensor& e2, const Tensor& z1, cons
     Tensor ge1 = Tensor::empty(e1d.shape(), e1d.dtype(), e1d.device());
     Tensor ge2 = need_e2 ? Tensor::empty(e2d.shape(), e2d.dtype(), e2d.device()) : Tensor();
     if (g.device() == Device::CUDA) {
-      cuda::diversity_backward(e1d.data<float>(), e2d.data<float>(), wd.data<float>(), B, F, kind,
+      cuda::diversity_backward(e1d.data<float>(), e2d.data<float>(), wd.data<float>(), B, F, mode,
                                eps, g.data<float>(), d_g.data<float>(), d_z.data<float>(),
                                ge1.data<float>(), need_e2 ? ge2.data<float>() : nullptr);
       return {need_e1 ? ge1 : Tensor(), ge2, Tensor(), Tensor(), Tensor()};
     }
     DG_DISPATCH_FLOAT(e1d.dtype(), "diversity_loss backward", [&] {
-      cpu::diversity_backward<T>(e1d.data<T>(), e2d.data<T>(), wd.data<T>(), B, F, kind, eps,
+      cpu::diversity_backward<T>(e1d.data<T>(), e2d.data<T>(), wd.data<T>(), B, F, mode, eps,
                                  g.data<T>(), d_g.data<T>(), d_z.data<T>(), ge1.data<T>(),
                                  need_e2 ? ge2.data<T>() : nullptr);
     });

@@ -20,7 +20,7 @@
 #include <utility>
 #include <vector>
 
-#include "kernels/cpu/conv_geometry.h"
+#include "kernels/common/conv_geometry.h"
 
 namespace dg::cpu {
 
@@ -80,7 +80,7 @@ void im2col(const T* x, T* col, const ConvGeometry& g) {
         const auto [lo, hi] = tap_range(j, p, s, g.W, g.Wo);
         for (int64_t oh = 0; oh < g.Ho; ++oh) {
           T* r = row + oh * g.Wo;
-          const int64_t ih = oh * s - p + i;
+          const int64_t ih = g.tap_input(oh, i);
           if (ih < 0 || ih >= g.H) {
             std::fill(r, r + g.Wo, T(0));
             continue;
@@ -112,7 +112,7 @@ void col2im_accumulate(const T* col, T* x, const ConvGeometry& g) {
         const T* row = col + ((c * g.kh + i) * g.kw + j) * g.Ho * g.Wo;
         const auto [lo, hi] = tap_range(j, p, s, g.W, g.Wo);
         for (int64_t oh = 0; oh < g.Ho; ++oh) {
-          const int64_t ih = oh * s - p + i;
+          const int64_t ih = g.tap_input(oh, i);
           if (ih < 0 || ih >= g.H) continue;
           const T* r = row + oh * g.Wo;
           T* xr = xc + ih * g.W;

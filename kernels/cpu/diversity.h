@@ -2,54 +2,37 @@
 // the contract is the diversity_loss comment in engine/ops.h). Templated on the scalar type; sums,
 // ratios and the loss are carried in double on the float path, since per-row L1 means of small
 // feature differences and a batch mean of ratios lose digits in float32.
-// Layout: e1, e2 (B, F) row-major; z1, z2 (B, K) row-major; w, d_g, d_z (B,).
+// Layout: e1, e2 (B, F) row-major; z1, z2 (B, K) row-major; w, d_g, d_z (B,). The per-element
+// math (the per-sample term and its derivative, the gradient's sign pass) and DiversityMode are
+// kernels/common/diversity_math.h, shared with the CUDA kernels.
 #pragma once
-#include <cmath>
 #include <cstdint>
 
+#include "kernels/common/diversity_math.h"
+
 namespace dg::cpu {
-
-// Mirrors dg::DiversityMode; kept separate so kernels need no engine header.
-enum class DiversityKind { kRatioInverse, kRatioNegative };
-
-// Loss contribution of one sample, and dL_i/dd_g,i of that contribution (before the 1/B of the
-// batch mean). Shared by forward and backward so the two cannot drift apart.
-struct DiversityTerm {
-  double value;
-  double d_dg;
-};
-inline DiversityTerm diversity_term(DiversityKind kind, double w, double dg, double dz, double eps) {
-  if (kind == DiversityKind::kRatioInverse) {
-    // The ratio is formed exactly as the unfused graph forms it (d_g / d_z, then + eps), so the
-    // fused and unfused losses agree to rounding rather than to an algebraic rearrangement.
-    const double denom = dg / dz + eps;
-    return {w / denom, -w / (dz * denom * denom)};
-  }
-  const double inv = 1.0 / (dz + eps);
-  return {-w * dg * inv, -w * inv};
-}
 
 // One pass over rows. Assigns d_g[0..B), d_z[0..B) and *loss:
 //   d_g,i = mean_f |e1_if - e2_if|, d_z,i = mean_k |z1_ik - z2_ik|, *loss = mean_i term_i.
 // Requires B, F, K > 0. A zero d_z under kRatioInverse gives inf/NaN, as the unfused graph would.
 template <class T>
 void diversity_forward(const T* e1, const T* e2, const T* z1, const T* z2, const T* w, int64_t B,
-                       int64_t F, int64_t K, DiversityKind kind, double eps, T* d_g, T* d_z,
+                       int64_t F, int64_t K, DiversityMode mode, double eps, T* d_g, T* d_z,
                        T* loss) {
   double total = 0.0;
   for (int64_t i = 0; i < B; ++i) {
     const T* a = e1 + i * F;
     const T* b = e2 + i * F;
     double sg = 0.0;
-    for (int64_t f = 0; f < F; ++f) sg += std::abs(static_cast<double>(a[f]) - static_cast<double>(b[f]));
+    for (int64_t f = 0; f < F; ++f) sg += diversity_abs_diff(a[f], b[f]);
     const T* u = z1 + i * K;
     const T* v = z2 + i * K;
     double sz = 0.0;
-    for (int64_t k = 0; k < K; ++k) sz += std::abs(static_cast<double>(u[k]) - static_cast<double>(v[k]));
+    for (int64_t k = 0; k < K; ++k) sz += diversity_abs_diff(u[k], v[k]);
     const double dg = sg / static_cast<double>(F), dz = sz / static_cast<double>(K);
     d_g[i] = static_cast<T>(dg);
     d_z[i] = static_cast<T>(dz);
-    total += diversity_term(kind, static_cast<double>(w[i]), dg, dz, eps).value;
+    total += diversity_term(mode, static_cast<double>(w[i]), dg, dz, eps).value;
   }
   *loss = static_cast<T>(total / static_cast<double>(B));
 }
@@ -60,19 +43,19 @@ void diversity_forward(const T* e1, const T* e2, const T* z1, const T* z2, const
 //   grad_e1_if = g * (1/B) * dL_i/dd_g,i * sign(e1_if - e2_if) / F,   sign(0) = 0.
 template <class T>
 void diversity_backward(const T* e1, const T* e2, const T* w, int64_t B, int64_t F,
-                        DiversityKind kind, double eps, const T* g_loss, const T* d_g, const T* d_z,
+                        DiversityMode mode, double eps, const T* g_loss, const T* d_g, const T* d_z,
                         T* grad_e1, T* grad_e2) {
   const double g = static_cast<double>(*g_loss);
   for (int64_t i = 0; i < B; ++i) {
-    const DiversityTerm t = diversity_term(kind, static_cast<double>(w[i]),
-                                           static_cast<double>(d_g[i]),
-                                           static_cast<double>(d_z[i]), eps);
-    const double c = g * t.d_dg / (static_cast<double>(B) * static_cast<double>(F));
+    const DiversityTerm t =
+        diversity_term(mode, static_cast<double>(w[i]), static_cast<double>(d_g[i]),
+                       static_cast<double>(d_z[i]), eps);
+    const double c = diversity_grad_coefficient(g, t, B, F);
     const T pos = static_cast<T>(c), neg = static_cast<T>(-c);
     const T* a = e1 + i * F;
     const T* b = e2 + i * F;
     T* ga = grad_e1 + i * F;
-    for (int64_t f = 0; f < F; ++f) ga[f] = a[f] > b[f] ? pos : (a[f] < b[f] ? neg : T(0));
+    for (int64_t f = 0; f < F; ++f) ga[f] = diversity_sign_grad(a[f], b[f], pos, neg);
     if (grad_e2) {
       T* gb = grad_e2 + i * F;
       for (int64_t f = 0; f < F; ++f) gb[f] = -ga[f];

@@ -4,7 +4,8 @@
 #pragma once
 #include <cstdint>
 
-#include "kernels/cpu/philox.h"
+#include "kernels/common/dropout_math.h"
+#include "kernels/common/philox.h"
 
 namespace dg::cpu {
 
@@ -16,7 +17,7 @@ void for_each_mask(int64_t n, uint64_t seed, uint64_t offset, double keep_prob, 
   for (int64_t b = 0; b * 4 < n; ++b) {
     const PhiloxWords w = philox_block(seed, offset + static_cast<uint64_t>(b));
     const int64_t end = n - b * 4 < 4 ? n - b * 4 : 4;
-    for (int64_t k = 0; k < end; ++k) f(b * 4 + k, philox_word_to_unit(w.w[k]) < keep_prob);
+    for (int64_t k = 0; k < end; ++k) f(b * 4 + k, dropout_kept(w.w[k], keep_prob));
   }
 }
 
@@ -36,8 +37,7 @@ template <class T>
 void dropout_leaky_relu_forward(const T* in, T* out, int64_t n, uint64_t seed, uint64_t offset,
                                 double keep_prob, T scale, T slope) {
   for_each_mask(n, seed, offset, keep_prob, [&](int64_t i, bool kept) {
-    const T d = in[i] * scale;
-    out[i] = kept ? (d > T(0) ? d : slope * d) : T(0);
+    out[i] = dropout_leaky_relu_value(in[i], kept, scale, slope);
   });
 }
 
@@ -48,8 +48,7 @@ template <class T>
 void dropout_leaky_relu_backward(const T* out, const T* gy, T* gx, int64_t n, uint64_t seed,
                                  uint64_t offset, double keep_prob, T scale, T slope) {
   for_each_mask(n, seed, offset, keep_prob, [&](int64_t i, bool kept) {
-    const T g = gy[i] * (out[i] > T(0) ? T(1) : slope);
-    gx[i] = kept ? g * scale : T(0);
+    gx[i] = dropout_leaky_relu_grad(out[i], gy[i], kept, scale, slope);
   });
 }
 

@@ -1,28 +1,14 @@
-// CPU reference kernels for broadcasting binary arithmetic. Templated on the scalar type.
+// CPU reference kernels for broadcasting binary arithmetic. Templated on the scalar type; the ops'
+// per-element math is kernels/common/elementwise_math.h, shared with the CUDA kernels.
 // Shapes are given as the output shape plus per-input strides that are 0 along broadcast dims.
 #pragma once
 #include <cstddef>
 #include <cstdint>
 #include <vector>
 
+#include "kernels/common/elementwise_math.h"
+
 namespace dg::cpu {
-
-enum class BinaryOp { Add, Sub, Mul, Div };
-
-template <class T>
-inline T apply_binary(BinaryOp op, T a, T b) {
-  switch (op) {
-    case BinaryOp::Add:
-      return a + b;
-    case BinaryOp::Sub:
-      return a - b;
-    case BinaryOp::Mul:
-      return a * b;
-    case BinaryOp::Div:
-      return a / b;
-  }
-  return T(0);
-}
 
 // out[i] = a[ia] op b[ib]; assigns every element of out (n = prod(out_shape)).
 // a_strides/b_strides are element strides per output dim (0 where that input broadcasts).
@@ -37,34 +23,24 @@ void binary_forward(BinaryOp op, const T* a, const T* b, T* out,
   // Inner dimension handled in a tight loop; outer ones by an odometer.
   const int64_t inner = nd ? out_shape[nd - 1] : 1;
   const int64_t as = nd ? a_strides[nd - 1] : 0, bs = nd ? b_strides[nd - 1] : 0;
-  std::vector<int64_t> idx(nd, 0);
-  int64_t ao = 0, bo = 0;
-  for (int64_t o = 0; o < n; o += inner) {
-    T* dst = out + o;
-    switch (op) {
-      case BinaryOp::Add:
-        for (int64_t i = 0; i < inner; ++i) dst[i] = a[ao + i * as] + b[bo + i * bs];
-        break;
-      case BinaryOp::Sub:
-        for (int64_t i = 0; i < inner; ++i) dst[i] = a[ao + i * as] - b[bo + i * bs];
-        break;
-      case BinaryOp::Mul:
-        for (int64_t i = 0; i < inner; ++i) dst[i] = a[ao + i * as] * b[bo + i * bs];
-        break;
-      case BinaryOp::Div:
-        for (int64_t i = 0; i < inner; ++i) dst[i] = a[ao + i * as] / b[bo + i * bs];
-        break;
+  with_binary_op(op, [&](auto tag) {
+    constexpr BinaryOp Op = decltype(tag)::value;
+    std::vector<int64_t> idx(nd, 0);
+    int64_t ao = 0, bo = 0;
+    for (int64_t o = 0; o < n; o += inner) {
+      T* dst = out + o;
+      for (int64_t i = 0; i < inner; ++i) dst[i] = apply_binary<Op>(a[ao + i * as], b[bo + i * bs]);
+      for (int64_t d = static_cast<int64_t>(nd) - 2; d >= 0; --d) {
+        ++idx[d];
+        ao += a_strides[d];
+        bo += b_strides[d];
+        if (idx[d] < out_shape[d]) break;
+        ao -= a_strides[d] * out_shape[d];
+        bo -= b_strides[d] * out_shape[d];
+        idx[d] = 0;
+      }
     }
-    for (int64_t d = static_cast<int64_t>(nd) - 2; d >= 0; --d) {
-      ++idx[d];
-      ao += a_strides[d];
-      bo += b_strides[d];
-      if (idx[d] < out_shape[d]) break;
-      ao -= a_strides[d] * out_shape[d];
-      bo -= b_strides[d] * out_shape[d];
-      idx[d] = 0;
-    }
-  }
+  });
 }
 
 // out[j] = sum of g over the elements that broadcast onto j; assigns every element of out.
@@ -92,7 +68,7 @@ void sum_to_forward(const T* g, T* out, int64_t out_numel, const std::vector<int
 
 template <class T>
 void scale_shift_forward(const T* x, T* out, int64_t n, T scale, T shift) {
-  for (int64_t i = 0; i < n; ++i) out[i] = x[i] * scale + shift;
+  for (int64_t i = 0; i < n; ++i) out[i] = scale_shift(x[i], scale, shift);
 }
 
 // a += b, elementwise.

@@ -1,9 +1,12 @@
 // CPU reference kernels for nearest-neighbour upsampling and max pooling, contiguous NCHW.
 // Templated on the scalar type. Images and channels are independent, so every kernel works on
-// planes = N*C planes of H x W.
+// planes = N*C planes of H x W. The geometry and per-element math (window argmax, block sums) are
+// kernels/common/pool_math.h, shared with the CUDA kernels.
 #pragma once
 #include <algorithm>
 #include <cstdint>
+
+#include "kernels/common/pool_math.h"
 
 namespace dg::cpu {
 
@@ -33,41 +36,8 @@ void upsample_nearest2d_backward(const T* gy, T* gx, int64_t planes, int64_t H, 
     const T* gp = gy + pl * H * s * Wo;
     T* xp = gx + pl * H * W;
     for (int64_t i = 0; i < H; ++i)
-      for (int64_t j = 0; j < W; ++j) {
-        T acc = T(0);
-        for (int64_t r = 0; r < s; ++r) {
-          const T* row = gp + (i * s + r) * Wo + j * s;
-          for (int64_t c = 0; c < s; ++c) acc += row[c];
-        }
-        xp[i * W + j] = acc;
-      }
+      for (int64_t j = 0; j < W; ++j) xp[i * W + j] = upsample_block_sum(gp, i, j, s, Wo);
   }
-}
-
-struct PoolGeometry {
-  int64_t planes = 0, H = 0, W = 0;
-  int64_t kernel = 1, stride = 1;  // square window, no padding, floor mode
-  int64_t Ho = 0, Wo = 0;          // (H - kernel) / stride + 1
-};
-
-// Offset within the plane of the first maximum of the window at output (oh, ow), scanning the window
-// row by row. A NaN wins over numbers (the first NaN), so a diverged activation shows downstream
-// instead of being hidden by the pool.
-template <class T>
-int64_t window_argmax(const T* xp, const PoolGeometry& g, int64_t oh, int64_t ow) {
-  const int64_t h0 = oh * g.stride, w0 = ow * g.stride;
-  int64_t best = h0 * g.W + w0;
-  T bv = xp[best];
-  for (int64_t i = 0; i < g.kernel; ++i)
-    for (int64_t j = 0; j < g.kernel; ++j) {
-      const int64_t k = (h0 + i) * g.W + w0 + j;
-      const T v = xp[k];
-      if (v > bv || (v != v && bv == bv)) {
-        bv = v;
-        best = k;
-      }
-    }
-  return best;
 }
 
 // y (planes, Ho, Wo) = max over each window of x (planes, H, W). Assigns every element of y.

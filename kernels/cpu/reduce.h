@@ -1,11 +1,13 @@
 // CPU reference kernels for reductions (sum/mean, per-row sums, log-softmax) and for the copying
 // shape ops (concat, narrow). Templated on the scalar type; sums run in a fixed sequential order
 // (deterministic) and accumulate in double so float32 sums over large tensors keep their precision.
+// Log-softmax's per-element terms are kernels/common/log_softmax_math.h, shared with CUDA.
 #pragma once
 #include <algorithm>
-#include <cmath>
 #include <cstdint>
 #include <cstring>
+
+#include "kernels/common/log_softmax_math.h"
 
 namespace dg::cpu {
 
@@ -52,8 +54,8 @@ void log_softmax_forward(const T* x, T* y, int64_t rows, int64_t k) {
     T m = xr[0];
     for (int64_t c = 1; c < k; ++c) m = std::max(m, xr[c]);
     double s = 0;
-    for (int64_t c = 0; c < k; ++c) s += std::exp(static_cast<double>(xr[c] - m));
-    const T lse = m + static_cast<T>(std::log(s));
+    for (int64_t c = 0; c < k; ++c) s += log_softmax_exp_term(xr[c], m);
+    const T lse = log_softmax_lse(m, s);
     for (int64_t c = 0; c < k; ++c) yr[c] = xr[c] - lse;
   }
 }
@@ -67,7 +69,7 @@ void log_softmax_backward(const T* y, const T* gy, T* gx, int64_t rows, int64_t 
     T* gxr = gx + r * k;
     double s = 0;
     for (int64_t c = 0; c < k; ++c) s += gr[c];
-    for (int64_t c = 0; c < k; ++c) gxr[c] = gr[c] - std::exp(yr[c]) * static_cast<T>(s);
+    for (int64_t c = 0; c < k; ++c) gxr[c] = log_softmax_grad(gr[c], yr[c], static_cast<T>(s));
   }
 }
 

@@ -1,7 +1,9 @@
 // Fused multi-tensor Adam (contract: adam.h). Each launch takes a table of up to kTensorsPerLaunch
 // tensors as a kernel argument, with the first block of each tensor in a prefix array; a block
 // finds its tensor by a linear scan of that array (at most 32 entries, in registers/constant bank)
-// and updates a contiguous chunk of it. Elementwise, so deterministic.
+// and updates a contiguous chunk of it with the CPU's per-element update
+// (kernels/common/adam_math.h). Elementwise, so deterministic.
+#include "kernels/common/adam_math.h"
 #include "kernels/cuda/adam.h"
 #include "kernels/cuda/check.cuh"
 #include "kernels/cuda/context.cuh"
@@ -22,12 +24,8 @@ struct AdamTable {
 };
 static_assert(sizeof(AdamTable) <= 4096, "kernel arguments are limited to 4 KiB");
 
-struct AdamFloats {
-  float b1, b2, one_b1, one_b2, l2, decay, step, sqrt_bc2, eps;
-};
-
 __global__ void __launch_bounds__(kAdamThreads)
-    adam_kernel(AdamTable table, AdamFloats c, const float* step_slot) {
+    adam_kernel(AdamTable table, cpu::AdamCoefficients<float> c, const float* step_slot) {
   if (step_slot) {  // an AdamStepFloats
     c.step = step_slot[0];
     c.sqrt_bc2 = step_slot[1];
@@ -40,15 +38,11 @@ __global__ void __launch_bounds__(kAdamThreads)
   const int64_t begin = (static_cast<int64_t>(blockIdx.x) - table.first_block[k]) * kChunk;
   const int64_t end = begin + kChunk < t.n ? begin + kChunk : t.n;
   for (int64_t i = begin + threadIdx.x; i < end; i += kAdamThreads) {
-    const float p = t.p[i];
-    const float gi = t.g[i] + c.l2 * p;
-    const float pi = p * c.decay;
-    const float m = c.b1 * t.m[i] + c.one_b1 * gi;
-    const float v = c.b2 * t.v[i] + c.one_b2 * gi * gi;
+    float p = t.p[i], m = t.m[i], v = t.v[i];
+    cpu::adam_update_element(p, t.g[i], m, v, c);
     t.m[i] = m;
     t.v[i] = v;
-    const float denom = sqrtf(v) / c.sqrt_bc2 + c.eps;
-    t.p[i] = pi - c.step * m / denom;
+    t.p[i] = p;
   }
 }
 
@@ -56,19 +50,9 @@ __global__ void __launch_bounds__(kAdamThreads)
 
 void adam_update_multi(const AdamTensor* tensors, size_t count, const AdamStepConstants& s,
                        const float* step_slot) {
-  // Cast once, as the CPU loop does (static_cast<T> of each double constant).
-  AdamFloats c{};
-  c.b1 = static_cast<float>(s.beta1);
-  c.b2 = static_cast<float>(s.beta2);
-  c.one_b1 = static_cast<float>(1.0 - s.beta1);
-  c.one_b2 = static_cast<float>(1.0 - s.beta2);
-
-  const AdamStepFloats f = adam_step_floats(s);
-  c.step = f.step_size;
-  c.sqrt_bc2 = f.sqrt_bc2;
-  c.l2 = f.l2;
-  c.decay = f.decay;
-  c.eps = static_cast<float>(s.eps);
+  // Cast once, as the CPU loop does.
+  const cpu::AdamCoefficients<float> c = cpu::adam_coefficients<float>(
+      s.beta1, s.beta2, s.eps, s.l2, s.decay_factor, s.step_size, s.sqrt_bc2);
   AdamTable table{};
   int64_t blocks = 0;
   auto flush = [&] {

@@ -1,9 +1,12 @@
-// Batch normalization on the GPU (contract: batch_norm.h). The statistics and the backward use one
+// Batch normalization on the GPU (contract: batch_norm.h), with the CPU's formulas
+// (kernels/common/batch_norm_math.h). The statistics and the backward use one
 // block per channel: the ZDC layers have 64..21632 channels of 128..86528 values each, so a block
 // per channel fills the GPU without a second reduction pass, and the block tree fixes the order.
 // Element (n, s) of channel c lives at (n*C + c)*S + s; the block walks m = n*S + s.
 #include <limits>
 
+#include "kernels/common/batch_norm_math.h"
+#include "kernels/common/elementwise_math.h"
 #include "kernels/cuda/batch_norm.h"
 #include "kernels/cuda/block_reduce.cuh"
 
@@ -34,10 +37,8 @@ __global__ void bn_stats_kernel(const float* __restrict__ x, float* __restrict__
   for (int64_t m = threadIdx.x; m < M; m += blockDim.x) s += x[bn_index(m, c, C, S)];
   const double mu = block_sum_all(s) * inv_m;
   double sq = 0.0;
-  for (int64_t m = threadIdx.x; m < M; m += blockDim.x) {
-    const double d = static_cast<double>(x[bn_index(m, c, C, S)]) - mu;
-    sq += d * d;
-  }
+  for (int64_t m = threadIdx.x; m < M; m += blockDim.x)
+    sq += cpu::bn_squared_deviation(x[bn_index(m, c, C, S)], mu);
   sq = block_sum(sq);
   if (threadIdx.x == 0) {
     mean[c] = static_cast<float>(mu);
@@ -49,7 +50,7 @@ __global__ void bn_invstd_kernel(const float* __restrict__ var, float* __restric
                                  int64_t C, double eps) {
   for (int64_t c = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; c < C;
        c += int64_t(gridDim.x) * blockDim.x)
-    invstd[c] = static_cast<float>(1.0 / sqrt(static_cast<double>(var[c]) + eps));
+    invstd[c] = static_cast<float>(cpu::bn_invstd(var[c], eps));
 }
 
 __global__ void bn_update_running_kernel(float* running_mean, float* running_var, const float* mean,
@@ -57,9 +58,9 @@ __global__ void bn_update_running_kernel(float* running_mean, float* running_var
                                          double momentum) {
   for (int64_t c = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; c < C;
        c += int64_t(gridDim.x) * blockDim.x) {
-    running_mean[c] = static_cast<float>((1.0 - momentum) * running_mean[c] + momentum * mean[c]);
+    running_mean[c] = static_cast<float>(cpu::bn_running_mean(running_mean[c], mean[c], momentum));
     running_var[c] =
-        static_cast<float>((1.0 - momentum) * running_var[c] + momentum * unbias * var[c]);
+        static_cast<float>(cpu::bn_running_var(running_var[c], var[c], momentum, unbias));
   }
 }
 
@@ -71,9 +72,9 @@ __global__ void bn_forward_kernel(const float* __restrict__ x, const float* __re
        i += int64_t(gridDim.x) * blockDim.x) {
     const int64_t c = (i / S) % C;
     // The CPU's float expression: scale and shift per channel, then one multiply-add.
-    const float scale = invstd[c] * (gamma ? gamma[c] : 1.0f);
-    const float shift = (beta ? beta[c] : 0.0f) - mean[c] * scale;
-    out[i] = x[i] * scale + shift;
+    const float scale = cpu::bn_scale(invstd, gamma, c);
+    const float shift = cpu::bn_shift(mean, beta, c, scale);
+    out[i] = cpu::scale_shift(x[i], scale, shift);
   }
 }
 
@@ -89,7 +90,7 @@ __global__ void bn_backward_kernel(const float* __restrict__ g, const float* __r
     const int64_t i = bn_index(m, c, C, S);
     const double gv = g[i];
     sg += gv;
-    sgx += gv * ((static_cast<double>(x[i]) - mu) * is);
+    sgx += gv * cpu::bn_xhat(x[i], mu, is);
   }
   sg = block_sum_all(sg);
   sgx = block_sum_all(sgx);
@@ -98,16 +99,12 @@ __global__ void bn_backward_kernel(const float* __restrict__ g, const float* __r
     if (dgamma) dgamma[c] = static_cast<float>(sgx);
   }
   if (!dx) return;
-  const double k = (gamma ? static_cast<double>(gamma[c]) : 1.0) * is;
+  const double k = cpu::bn_grad_factor(gamma, c, is);
   const double mean_g = sg / static_cast<double>(M), mean_gx = sgx / static_cast<double>(M);
   for (int64_t m = threadIdx.x; m < M; m += blockDim.x) {
     const int64_t i = bn_index(m, c, C, S);
-    if (training) {
-      const double xhat = (static_cast<double>(x[i]) - mu) * is;
-      dx[i] = static_cast<float>(k * (static_cast<double>(g[i]) - mean_g - xhat * mean_gx));
-    } else {
-      dx[i] = static_cast<float>(k * static_cast<double>(g[i]));
-    }
+    dx[i] =
+        static_cast<float>(cpu::bn_grad_input(k, g[i], x[i], mu, is, mean_g, mean_gx, training));
   }
 }
 
@@ -134,7 +131,7 @@ void batch_norm_invstd(const float* var, float* invstd, int64_t C, double eps) {
 void batch_norm_update_running(float* running_mean, float* running_var, const float* mean,
                                const float* var, int64_t C, int64_t M, double momentum) {
   if (C == 0) return;
-  const double unbias = static_cast<double>(M) / static_cast<double>(M - 1);
+  const double unbias = cpu::bn_unbias(M);
   bn_update_running_kernel<<<grid_for(C), kBlock, 0, stream()>>>(running_mean, running_var, mean,
                                                                  var, C, unbias, momentum);
   DG_CUDA_CHECK_LAUNCH("bn_update_running_kernel");

@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <string>
 
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace dg::cuda {
 

@@ -22,26 +22,16 @@ namespace {
 // Scratch budget per call, in floats (128 MiB).
 constexpr int64_t kScratchFloats = int64_t(1) << 25;
 
-// The geometry as plain fields for device code (ConvGeometry's members are host functions).
-struct Geo {
-  int64_t C, H, W, O, kh, kw, s, p, Ho, Wo, K, P;
-};
-
-Geo make_geo(const cpu::ConvGeometry& g) {
-  return Geo{g.C,      g.H,   g.W,  g.O,  g.kh,         g.kw,
-             g.stride, g.pad, g.Ho, g.Wo, g.col_rows(), g.col_cols()};
-}
-
 // col (nb, K, P) <- x (nb, C, H, W); zeros where a tap reads padding. Assigns every element.
 __global__ void im2col_kernel(const float* __restrict__ x, float* __restrict__ col, int64_t nb,
-                              Geo g) {
-  const int64_t total = nb * g.K * g.P;
+                              cpu::ConvGeometry g) {
+  const int64_t K = g.col_rows(), P = g.col_cols(), total = nb * K * P;
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < total;
        i += int64_t(gridDim.x) * blockDim.x) {
-    const int64_t pp = i % g.P, r = (i / g.P) % g.K, n = i / (g.P * g.K);
+    const int64_t pp = i % P, r = (i / P) % K, n = i / (P * K);
     const int64_t ow = pp % g.Wo, oh = pp / g.Wo;
     const int64_t j = r % g.kw, ii = (r / g.kw) % g.kh, c = r / (g.kw * g.kh);
-    const int64_t ih = oh * g.s - g.p + ii, iw = ow * g.s - g.p + j;
+    const int64_t ih = g.tap_input(oh, ii), iw = g.tap_input(ow, j);
     float v = 0.0f;
     if (ih >= 0 && ih < g.H && iw >= 0 && iw < g.W) v = x[((n * g.C + c) * g.H + ih) * g.W + iw];
     col[i] = v;
@@ -51,25 +41,25 @@ __global__ void im2col_kernel(const float* __restrict__ x, float* __restrict__ c
 // x (nb, C, H, W) = col2im(col (nb, K, P)): each input pixel sums the column entries of the taps
 // that read it, in (i, j) order. Assigns every element (pixels no window covers get 0).
 __global__ void col2im_kernel(const float* __restrict__ col, float* __restrict__ x, int64_t nb,
-                              Geo g) {
-  const int64_t total = nb * g.C * g.H * g.W;
+                              cpu::ConvGeometry g) {
+  const int64_t P = g.col_cols(), total = nb * g.in_image();
   for (int64_t idx = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; idx < total;
        idx += int64_t(gridDim.x) * blockDim.x) {
     const int64_t w = idx % g.W, h = (idx / g.W) % g.H, c = (idx / (g.W * g.H)) % g.C,
                   n = idx / (g.W * g.H * g.C);
-    const float* coln = col + n * g.K * g.P;
+    const float* coln = col + n * g.col_rows() * P;
     float acc = 0.0f;
     for (int64_t ii = 0; ii < g.kh; ++ii) {
-      const int64_t th = h + g.p - ii;  // = oh * s for the output row whose tap ii reads row h
-      if (th < 0 || th % g.s != 0) continue;
-      const int64_t oh = th / g.s;
+      const int64_t th = h + g.pad - ii;  // = oh * s for the output row whose tap ii reads row h
+      if (th < 0 || th % g.stride != 0) continue;
+      const int64_t oh = th / g.stride;
       if (oh >= g.Ho) continue;
       for (int64_t j = 0; j < g.kw; ++j) {
-        const int64_t tw = w + g.p - j;
-        if (tw < 0 || tw % g.s != 0) continue;
-        const int64_t ow = tw / g.s;
+        const int64_t tw = w + g.pad - j;
+        if (tw < 0 || tw % g.stride != 0) continue;
+        const int64_t ow = tw / g.stride;
         if (ow >= g.Wo) continue;
-        acc += coln[((c * g.kh + ii) * g.kw + j) * g.P + oh * g.Wo + ow];
+        acc += coln[((c * g.kh + ii) * g.kw + j) * P + oh * g.Wo + ow];
       }
     }
     x[idx] = acc;
@@ -107,11 +97,11 @@ __global__ void channel_bias_backward_kernel(const float* __restrict__ gy, float
   if (threadIdx.x == 0) gb[c] = static_cast<float>(s);
 }
 
-void check_sizes(const Geo& g, const char* op) {
+void check_sizes(const cpu::ConvGeometry& g, const char* op) {
   constexpr int64_t kMax = std::numeric_limits<int>::max();
-  DG_CHECK(g.K <= kMax && g.P <= kMax && g.O <= kMax, op << " (cuda): GEMM sizes " << g.O << " x "
-                                                         << g.K << " x " << g.P
-                                                         << " exceed cuBLAS' int range");
+  const int64_t K = g.col_rows(), P = g.col_cols();
+  DG_CHECK(K <= kMax && P <= kMax && g.O <= kMax, op << " (cuda): GEMM sizes " << g.O << " x " << K
+                                                     << " x " << P << " exceed cuBLAS' int range");
 }
 
 // Images per chunk: scratch of `per_image` floats each stays under the budget (at least one).
@@ -122,86 +112,87 @@ int64_t chunk_images(int64_t N, int64_t per_image) {
 
 // The (K, P) columns of nb images starting at xn: im2col into `col`, or the images themselves for a
 // pointwise convolution, whose columns are its input.
-const float* columns(const float* xn, int64_t nb, bool pointwise, DeviceBuffer& col, const Geo& g) {
+const float* columns(const float* xn, int64_t nb, bool pointwise, DeviceBuffer& col,
+                     const cpu::ConvGeometry& g) {
   if (pointwise) return xn;
-  im2col_kernel<<<grid_for(nb * g.K * g.P), kBlock, 0, stream()>>>(xn, col.as<float>(), nb, g);
+  im2col_kernel<<<grid_for(nb * g.col_rows() * g.col_cols()), kBlock, 0, stream()>>>(
+      xn, col.as<float>(), nb, g);
   DG_CUDA_CHECK_LAUNCH("im2col_kernel");
   return col.as<float>();
 }
 
 }  // namespace
 
-void conv2d_forward(const float* x, const float* w, float* y, const cpu::ConvGeometry& cg,
+void conv2d_forward(const float* x, const float* w, float* y, const cpu::ConvGeometry& g,
                     MatmulPrecision precision) {
-  const Geo g = make_geo(cg);
-  if (cg.N == 0 || g.O == 0 || g.P == 0) return;
+  const int64_t K = g.col_rows(), P = g.col_cols();
+  if (g.N == 0 || g.O == 0 || P == 0) return;
   check_sizes(g, "conv2d_forward");
-  const bool pointwise = cg.is_pointwise();
-  const int64_t nb_max = chunk_images(cg.N, pointwise ? 0 : g.K * g.P);
-  DeviceBuffer col(sizeof(float) * static_cast<size_t>(pointwise ? 1 : nb_max * g.K * g.P));
-  for (int64_t n0 = 0; n0 < cg.N; n0 += nb_max) {
-    const int64_t nb = std::min(nb_max, cg.N - n0);
-    const float* cn = columns(x + n0 * cg.in_image(), nb, pointwise, col, g);
+  const bool pointwise = g.is_pointwise();
+  const int64_t nb_max = chunk_images(g.N, pointwise ? 0 : K * P);
+  DeviceBuffer col(sizeof(float) * static_cast<size_t>(pointwise ? 1 : nb_max * K * P));
+  for (int64_t n0 = 0; n0 < g.N; n0 += nb_max) {
+    const int64_t nb = std::min(nb_max, g.N - n0);
+    const float* cn = columns(x + n0 * g.in_image(), nb, pointwise, col, g);
     // y_n (O,P) = w (O,K) col_n (K,P): column-major y_n^T (P,O) = col_n^T (P,K) w^T (K,O).
-    gemm_cm(CUBLAS_OP_N, CUBLAS_OP_N, static_cast<int>(g.P), static_cast<int>(g.O),
-            static_cast<int>(g.K), cn, static_cast<int>(g.P), g.K * g.P, w, static_cast<int>(g.K),
-            0, 0.0f, y + n0 * cg.out_image(), static_cast<int>(g.P), g.O * g.P,
-            static_cast<int>(nb), precision);
+    gemm_cm(CUBLAS_OP_N, CUBLAS_OP_N, static_cast<int>(P), static_cast<int>(g.O),
+            static_cast<int>(K), cn, static_cast<int>(P), K * P, w, static_cast<int>(K), 0, 0.0f,
+            y + n0 * g.out_image(), static_cast<int>(P), g.O * P, static_cast<int>(nb), precision);
   }
 }
 
-void conv2d_backward_data(const float* gy, const float* w, float* gx, const cpu::ConvGeometry& cg,
+void conv2d_backward_data(const float* gy, const float* w, float* gx, const cpu::ConvGeometry& g,
                           MatmulPrecision precision) {
-  const Geo g = make_geo(cg);
-  if (cg.N == 0 || cg.in_image() == 0) return;
-  if (g.O == 0 || g.P == 0) {  // no output taps: the gradient is zero
-    fill_f32(gx, 0.0f, static_cast<size_t>(cg.N * cg.in_image()));
+  const int64_t K = g.col_rows(), P = g.col_cols();
+  if (g.N == 0 || g.in_image() == 0) return;
+  if (g.O == 0 || P == 0) {  // no output taps: the gradient is zero
+    fill_f32(gx, 0.0f, static_cast<size_t>(g.N * g.in_image()));
     return;
   }
   check_sizes(g, "conv2d_backward_data");
-  const bool pointwise = cg.is_pointwise();
-  const int64_t nb_max = chunk_images(cg.N, pointwise ? 0 : g.K * g.P);
-  DeviceBuffer col(sizeof(float) * static_cast<size_t>(pointwise ? 1 : nb_max * g.K * g.P));
-  for (int64_t n0 = 0; n0 < cg.N; n0 += nb_max) {
-    const int64_t nb = std::min(nb_max, cg.N - n0);
-    float* gxn = gx + n0 * cg.in_image();
+  const bool pointwise = g.is_pointwise();
+  const int64_t nb_max = chunk_images(g.N, pointwise ? 0 : K * P);
+  DeviceBuffer col(sizeof(float) * static_cast<size_t>(pointwise ? 1 : nb_max * K * P));
+  for (int64_t n0 = 0; n0 < g.N; n0 += nb_max) {
+    const int64_t nb = std::min(nb_max, g.N - n0);
+    float* gxn = gx + n0 * g.in_image();
     float* cn = pointwise ? gxn : col.as<float>();
     // col_n (K,P) = w^T (K,O) gy_n (O,P): column-major col_n^T (P,K) = gy_n^T (P,O) w (O,K);
     // w's buffer read column-major is (K,O), so it enters transposed with ld K.
-    gemm_cm(CUBLAS_OP_N, CUBLAS_OP_T, static_cast<int>(g.P), static_cast<int>(g.K),
-            static_cast<int>(g.O), gy + n0 * cg.out_image(), static_cast<int>(g.P), g.O * g.P, w,
-            static_cast<int>(g.K), 0, 0.0f, cn, static_cast<int>(g.P), g.K * g.P,
-            static_cast<int>(nb), precision);
+    gemm_cm(CUBLAS_OP_N, CUBLAS_OP_T, static_cast<int>(P), static_cast<int>(K),
+            static_cast<int>(g.O), gy + n0 * g.out_image(), static_cast<int>(P), g.O * P, w,
+            static_cast<int>(K), 0, 0.0f, cn, static_cast<int>(P), K * P, static_cast<int>(nb),
+            precision);
     if (!pointwise) {
-      col2im_kernel<<<grid_for(nb * cg.in_image()), kBlock, 0, stream()>>>(col.as<float>(), gxn, nb,
-                                                                           g);
+      col2im_kernel<<<grid_for(nb * g.in_image()), kBlock, 0, stream()>>>(col.as<float>(), gxn, nb,
+                                                                          g);
       DG_CUDA_CHECK_LAUNCH("col2im_kernel");
     }
   }
 }
 
-void conv2d_backward_weight(const float* x, const float* gy, float* gw, const cpu::ConvGeometry& cg,
+void conv2d_backward_weight(const float* x, const float* gy, float* gw, const cpu::ConvGeometry& g,
                             MatmulPrecision precision) {
-  const Geo g = make_geo(cg);
-  const int64_t ok = g.O * g.K;
+  const int64_t K = g.col_rows(), P = g.col_cols();
+  const int64_t ok = g.O * K;
   if (ok == 0) return;
-  if (cg.N == 0 || g.P == 0) {
+  if (g.N == 0 || P == 0) {
     fill_f32(gw, 0.0f, static_cast<size_t>(ok));
     return;
   }
   check_sizes(g, "conv2d_backward_weight");
-  const bool pointwise = cg.is_pointwise();
-  const int64_t nb_max = chunk_images(cg.N, (pointwise ? 0 : g.K * g.P) + ok);
-  DeviceBuffer col(sizeof(float) * static_cast<size_t>(pointwise ? 1 : nb_max * g.K * g.P));
+  const bool pointwise = g.is_pointwise();
+  const int64_t nb_max = chunk_images(g.N, (pointwise ? 0 : K * P) + ok);
+  DeviceBuffer col(sizeof(float) * static_cast<size_t>(pointwise ? 1 : nb_max * K * P));
   DeviceBuffer part(sizeof(float) * static_cast<size_t>(nb_max * ok));
-  for (int64_t n0 = 0; n0 < cg.N; n0 += nb_max) {
-    const int64_t nb = std::min(nb_max, cg.N - n0);
-    const float* cn = columns(x + n0 * cg.in_image(), nb, pointwise, col, g);
+  for (int64_t n0 = 0; n0 < g.N; n0 += nb_max) {
+    const int64_t nb = std::min(nb_max, g.N - n0);
+    const float* cn = columns(x + n0 * g.in_image(), nb, pointwise, col, g);
     // part_n (O,K) = gy_n (O,P) col_n^T (P,K): column-major part_n^T (K,O) = col_n (K,P) gy_n^T
     // (P,O); col_n's buffer read column-major is (P,K), so it enters transposed with ld P.
-    gemm_cm(CUBLAS_OP_T, CUBLAS_OP_N, static_cast<int>(g.K), static_cast<int>(g.O),
-            static_cast<int>(g.P), cn, static_cast<int>(g.P), g.K * g.P, gy + n0 * cg.out_image(),
-            static_cast<int>(g.P), g.O * g.P, 0.0f, part.as<float>(), static_cast<int>(g.K), ok,
+    gemm_cm(CUBLAS_OP_T, CUBLAS_OP_N, static_cast<int>(K), static_cast<int>(g.O),
+            static_cast<int>(P), cn, static_cast<int>(P), K * P, gy + n0 * g.out_image(),
+            static_cast<int>(P), g.O * P, 0.0f, part.as<float>(), static_cast<int>(K), ok,
             static_cast<int>(nb), precision);
     sum_partials_kernel<<<grid_for(ok), kBlock, 0, stream()>>>(part.as<float>(), gw, nb, ok,
                                                                n0 == 0);

@@ -1,13 +1,13 @@
 // conv2d / conv_transpose2d on the GPU: the device side of kernels/cpu/conv.h (the reference), same
 // names and argument order, float32, device pointers. As on the CPU, everything is phrased as one
-// convolution y = conv(x, w) (geometry: kernels/cpu/conv_geometry.h) and its two adjoints, so
+// convolution y = conv(x, w) (geometry: kernels/common/conv_geometry.h) and its two adjoints, so
 // conv_transpose2d's forward is conv2d_backward_data and its gradients are conv2d_forward and
 // conv2d_backward_weight of the same geometry. Plain C++ (no CUDA include).
 #pragma once
 #include <cstdint>
 
-#include "kernels/cpu/conv_geometry.h"
-#include "kernels/cpu/precision.h"
+#include "kernels/common/conv_geometry.h"
+#include "kernels/common/precision.h"
 
 namespace dg::cuda {
 

@@ -9,8 +9,8 @@
 #pragma once
 #include <cstdint>
 
-#include "kernels/cpu/conv_geometry.h"
-#include "kernels/cpu/precision.h"
+#include "kernels/common/conv_geometry.h"
+#include "kernels/common/precision.h"
 
 namespace dg::cuda {
 

@@ -11,7 +11,7 @@
 //   Null gamma / beta (no affine) become ones / zeros, null gradients scratch buffers.
 #include <string>
 
-#include "engine/error.h"
+#include "base/error.h"
 #include "kernels/cuda/cudnn.h"
 
 #if DG_WITH_CUDNN

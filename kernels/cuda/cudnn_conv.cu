@@ -21,7 +21,7 @@
 #include <climits>
 #include <string>
 
-#include "engine/error.h"
+#include "base/error.h"
 #include "kernels/cuda/conv.h"
 #include "kernels/cuda/cudnn.h"
 
@@ -87,44 +87,45 @@ void set_conv_desc(ConvDesc& d, const cpu::ConvGeometry& g, bool tf32) {
   DG_CUDNN_CHECK(cudnnSetConvolutionMathType(d.get(), tf32 ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH));
 }
 
-void choose_algorithms(cudnnHandle_t h, ConvPlan& p, bool tf32) {
+// One direction's candidates: cuDNN's heuristic entries, `query(capacity, &n, perf)`, then
+// collect_candidates with the direction's fixed `fallback` and workspace query `ws_of`.
+template <class Perf, int kCount, class Algo, class Query, class WsOf>
+void choose_direction(ConvDirection<Algo>& d, bool tf32, Algo fallback, Query query, WsOf ws_of) {
+  Perf perf[kCount];
   int n = 0;
-  {
-    auto& d = p.fwd;
-    cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
-    DG_CUDNN_CHECK(
-        cudnnGetConvolutionForwardAlgorithm_v7(h, p.x.get(), p.w.get(), d.conv.get(), p.y.get(),
-                                               CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &n, perf));
-    collect_candidates(d, perf, n, tf32, CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM,
-                       [&](cudnnConvolutionFwdAlgo_t a, size_t* ws) {
-                         return cudnnGetConvolutionForwardWorkspaceSize(
-                             h, p.x.get(), p.w.get(), d.conv.get(), p.y.get(), a, ws);
-                       });
-  }
-  {
-    auto& d = p.bwd_data;
-    cudnnConvolutionBwdDataAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
-    DG_CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(
-        h, p.w.get(), p.y.get(), d.conv.get(), p.x.get(), CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &n,
-        perf));
-    collect_candidates(d, perf, n, tf32, CUDNN_CONVOLUTION_BWD_DATA_ALGO_1,
-                       [&](cudnnConvolutionBwdDataAlgo_t a, size_t* ws) {
-                         return cudnnGetConvolutionBackwardDataWorkspaceSize(
-                             h, p.w.get(), p.y.get(), d.conv.get(), p.x.get(), a, ws);
-                       });
-  }
-  {
-    auto& d = p.bwd_filter;
-    cudnnConvolutionBwdFilterAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
-    DG_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterAlgorithm_v7(
-        h, p.x.get(), p.y.get(), d.conv.get(), p.w.get(), CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT,
-        &n, perf));
-    collect_candidates(d, perf, n, tf32, CUDNN_CONVOLUTION_BWD_FILTER_ALGO_1,
-                       [&](cudnnConvolutionBwdFilterAlgo_t a, size_t* ws) {
-                         return cudnnGetConvolutionBackwardFilterWorkspaceSize(
-                             h, p.x.get(), p.y.get(), d.conv.get(), p.w.get(), a, ws);
-                       });
-  }
+  DG_CUDNN_CHECK(query(kCount, &n, perf));
+  collect_candidates(d, perf, n, tf32, fallback, ws_of);
+}
+
+void choose_algorithms(cudnnHandle_t h, ConvPlan& p, bool tf32) {
+  auto x = p.x.get(), y = p.y.get();
+  auto w = p.w.get();
+  auto fwd = p.fwd.conv.get(), bwd_data = p.bwd_data.conv.get(),
+       bwd_filter = p.bwd_filter.conv.get();
+  choose_direction<cudnnConvolutionFwdAlgoPerf_t, CUDNN_CONVOLUTION_FWD_ALGO_COUNT>(
+      p.fwd, tf32, CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM,
+      [&](int c, int* n, auto* perf) {
+        return cudnnGetConvolutionForwardAlgorithm_v7(h, x, w, fwd, y, c, n, perf);
+      },
+      [&](auto a, size_t* ws) {
+        return cudnnGetConvolutionForwardWorkspaceSize(h, x, w, fwd, y, a, ws);
+      });
+  choose_direction<cudnnConvolutionBwdDataAlgoPerf_t, CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT>(
+      p.bwd_data, tf32, CUDNN_CONVOLUTION_BWD_DATA_ALGO_1,
+      [&](int c, int* n, auto* perf) {
+        return cudnnGetConvolutionBackwardDataAlgorithm_v7(h, w, y, bwd_data, x, c, n, perf);
+      },
+      [&](auto a, size_t* ws) {
+        return cudnnGetConvolutionBackwardDataWorkspaceSize(h, w, y, bwd_data, x, a, ws);
+      });
+  choose_direction<cudnnConvolutionBwdFilterAlgoPerf_t, CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT>(
+      p.bwd_filter, tf32, CUDNN_CONVOLUTION_BWD_FILTER_ALGO_1,
+      [&](int c, int* n, auto* perf) {
+        return cudnnGetConvolutionBackwardFilterAlgorithm_v7(h, x, y, bwd_filter, w, c, n, perf);
+      },
+      [&](auto a, size_t* ws) {
+        return cudnnGetConvolutionBackwardFilterWorkspaceSize(h, x, y, bwd_filter, w, a, ws);
+      });
 }
 
 void build_plan(cudnnHandle_t h, ConvPlan& p, const cpu::ConvGeometry& g, bool tf32) {

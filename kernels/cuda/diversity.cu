@@ -1,5 +1,6 @@
 // The fused diversity regularizer on the GPU (contract: diversity.h; reference:
-// kernels/cpu/diversity.h). Sums, ratios and the loss in double, as the reference carries them.
+// kernels/cpu/diversity.h). Sums, ratios and the loss in double, as the reference carries them;
+// the per-element math is the reference's own (kernels/common/diversity_math.h).
 // Forward: one block; each warp owns rows warp, warp + nwarps, ...; lanes stride the features
 // (coalesced) and the latents, warp_sum combines them in a fixed order; each warp adds its rows'
 // terms in row order and thread 0 adds the warp totals in warp order. At ZDC sizes (B = 256,
@@ -16,26 +17,10 @@ namespace {
 constexpr int kForwardThreads = 512;
 constexpr int kForwardWarps = kForwardThreads / 32;
 
-struct Term {
-  double value;
-  double d_dg;
-};
-// Mirrors cpu::diversity_term line for line (the same formula, the same association order).
-__device__ inline Term diversity_term_dev(cpu::DiversityKind kind, double w, double dg, double dz,
-                                          double eps) {
-  if (kind == cpu::DiversityKind::kRatioInverse) {
-    const double denom = dg / dz + eps;
-    return {w / denom, -w / (dz * denom * denom)};
-  }
-  const double inv = 1.0 / (dz + eps);
-  return {-w * dg * inv, -w * inv};
-}
-
 __global__ void __launch_bounds__(kForwardThreads)
     diversity_forward_kernel(const float* e1, const float* e2, const float* z1, const float* z2,
-                             const float* w, int64_t B, int64_t F, int64_t K,
-                             cpu::DiversityKind kind, double eps, float* d_g, float* d_z,
-                             float* loss) {
+                             const float* w, int64_t B, int64_t F, int64_t K, DiversityMode mode,
+                             double eps, float* d_g, float* d_z, float* loss) {
   __shared__ double warp_total[kForwardWarps];
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
   double acc = 0.0;  // identical in every lane of the warp (warp_sum broadcasts)
@@ -43,13 +28,11 @@ __global__ void __launch_bounds__(kForwardThreads)
     const float* a = e1 + i * F;
     const float* b = e2 + i * F;
     double sg = 0.0;
-    for (int64_t f = lane; f < F; f += 32)
-      sg += fabs(static_cast<double>(a[f]) - static_cast<double>(b[f]));
+    for (int64_t f = lane; f < F; f += 32) sg += cpu::diversity_abs_diff(a[f], b[f]);
     const float* u = z1 + i * K;
     const float* v = z2 + i * K;
     double sz = 0.0;
-    for (int64_t k = lane; k < K; k += 32)
-      sz += fabs(static_cast<double>(u[k]) - static_cast<double>(v[k]));
+    for (int64_t k = lane; k < K; k += 32) sz += cpu::diversity_abs_diff(u[k], v[k]);
     sg = warp_sum(sg);
     sz = warp_sum(sz);
     const double dg = sg / static_cast<double>(F), dz = sz / static_cast<double>(K);
@@ -57,7 +40,7 @@ __global__ void __launch_bounds__(kForwardThreads)
       d_g[i] = static_cast<float>(dg);
       d_z[i] = static_cast<float>(dz);
     }
-    acc += diversity_term_dev(kind, static_cast<double>(w[i]), dg, dz, eps).value;
+    acc += cpu::diversity_term(mode, static_cast<double>(w[i]), dg, dz, eps).value;
   }
   if (lane == 0) warp_total[warp] = acc;
   __syncthreads();
@@ -69,21 +52,21 @@ __global__ void __launch_bounds__(kForwardThreads)
 }
 
 __global__ void diversity_backward_kernel(const float* e1, const float* e2, const float* w,
-                                          int64_t B, int64_t F, cpu::DiversityKind kind, double eps,
+                                          int64_t B, int64_t F, DiversityMode mode, double eps,
                                           const float* g_loss, const float* d_g, const float* d_z,
                                           float* grad_e1, float* grad_e2) {
   const double g = static_cast<double>(*g_loss);
-  const double norm = static_cast<double>(B) * static_cast<double>(F);
   const int64_t n = B * F;
   for (int64_t j = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; j < n;
        j += int64_t(gridDim.x) * blockDim.x) {
     const int64_t i = j / F;
-    const Term t = diversity_term_dev(kind, static_cast<double>(w[i]), static_cast<double>(d_g[i]),
-                                      static_cast<double>(d_z[i]), eps);
-    const double c = g * t.d_dg / norm;
+    const cpu::DiversityTerm t =
+        cpu::diversity_term(mode, static_cast<double>(w[i]), static_cast<double>(d_g[i]),
+                            static_cast<double>(d_z[i]), eps);
+    const double c = cpu::diversity_grad_coefficient(g, t, B, F);
     const float pos = static_cast<float>(c), neg = static_cast<float>(-c);
     const float a = e1[j], b = e2[j];
-    const float ga = a > b ? pos : (a < b ? neg : 0.0f);
+    const float ga = cpu::diversity_sign_grad(a, b, pos, neg);
     grad_e1[j] = ga;
     if (grad_e2) grad_e2[j] = -ga;
   }
@@ -92,22 +75,22 @@ __global__ void diversity_backward_kernel(const float* e1, const float* e2, cons
 }  // namespace
 
 void diversity_forward(const float* e1, const float* e2, const float* z1, const float* z2,
-                       const float* w, int64_t B, int64_t F, int64_t K, cpu::DiversityKind kind,
+                       const float* w, int64_t B, int64_t F, int64_t K, DiversityMode mode,
                        double eps, float* d_g, float* d_z, float* loss) {
   DG_CHECK(B > 0 && F > 0 && K > 0,
            "diversity_forward (cuda): empty B, F or K (" << B << ", " << F << ", " << K << ")");
-  diversity_forward_kernel<<<1, kForwardThreads, 0, stream()>>>(e1, e2, z1, z2, w, B, F, K, kind,
+  diversity_forward_kernel<<<1, kForwardThreads, 0, stream()>>>(e1, e2, z1, z2, w, B, F, K, mode,
                                                                 eps, d_g, d_z, loss);
   DG_CUDA_CHECK_LAUNCH("diversity_forward_kernel");
 }
 
 void diversity_backward(const float* e1, const float* e2, const float* w, int64_t B, int64_t F,
-                        cpu::DiversityKind kind, double eps, const float* g_loss, const float* d_g,
+                        DiversityMode mode, double eps, const float* g_loss, const float* d_g,
                         const float* d_z, float* grad_e1, float* grad_e2) {
   const int64_t n = B * F;
   if (n == 0) return;
   diversity_backward_kernel<<<grid_for(n), kBlock, 0, stream()>>>(
-      e1, e2, w, B, F, kind, eps, g_loss, d_g, d_z, grad_e1, grad_e2);
+      e1, e2, w, B, F, mode, eps, g_loss, d_g, d_z, grad_e1, grad_e2);
   DG_CUDA_CHECK_LAUNCH("diversity_backward_kernel");
 }
 

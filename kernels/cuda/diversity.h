@@ -4,7 +4,7 @@
 #pragma once
 #include <cstdint>
 
-#include "kernels/cpu/diversity.h"
+#include "kernels/common/diversity_math.h"
 
 namespace dg::cuda {
 
@@ -12,12 +12,12 @@ namespace dg::cuda {
 //   d_g,i = mean_f |e1_if - e2_if|, d_z,i = mean_k |z1_ik - z2_ik|, *loss = mean_i term_i.
 // One launch of one block (a warp per row, then the warps' totals in index order): deterministic.
 void diversity_forward(const float* e1, const float* e2, const float* z1, const float* z2,
-                       const float* w, int64_t B, int64_t F, int64_t K, cpu::DiversityKind kind,
+                       const float* w, int64_t B, int64_t F, int64_t K, DiversityMode mode,
                        double eps, float* d_g, float* d_z, float* loss);
 // One pass over (B, F): assigns grad_e1 and, when non-null, grad_e2 = -grad_e1, from the forward's
 // d_g, d_z and the device scalar g_loss = dL_total/dL.
 void diversity_backward(const float* e1, const float* e2, const float* w, int64_t B, int64_t F,
-                        cpu::DiversityKind kind, double eps, const float* g_loss, const float* d_g,
+                        DiversityMode mode, double eps, const float* g_loss, const float* d_g,
                         const float* d_z, float* grad_e1, float* grad_e2);
 
 }  // namespace dg::cuda

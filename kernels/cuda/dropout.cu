@@ -1,6 +1,7 @@
 // Inverted dropout and the fused dropout + leaky ReLU on the GPU (contract: dropout.h), one kernel
-// for both, with the masks of kernels/cpu/dropout.h.
-#include "kernels/cpu/philox.h"
+// for both, with the CPU's masks and per-element math (kernels/common/dropout_math.h).
+#include "kernels/common/dropout_math.h"
+#include "kernels/common/philox.h"
 #include "kernels/cuda/check.cuh"
 #include "kernels/cuda/context.cuh"
 #include "kernels/cuda/dropout.h"
@@ -25,14 +26,9 @@ __global__ void dropout_lrelu_kernel(const float* a, const float* gy, float* out
     const int64_t end = n - b * 4 < 4 ? n - b * 4 : 4;
     for (int64_t k = 0; k < end; ++k) {
       const int64_t i = b * 4 + k;
-      const bool kept = cpu::philox_word_to_unit(w.w[k]) < keep;
-      if (fwd) {
-        const float d = __fmul_rn(a[i], scale);
-        out[i] = kept ? (d > 0.0f ? d : __fmul_rn(slope, d)) : 0.0f;
-      } else {
-        const float g = __fmul_rn(gy[i], a[i] > 0.0f ? 1.0f : slope);
-        out[i] = kept ? __fmul_rn(g, scale) : 0.0f;
-      }
+      const bool kept = cpu::dropout_kept(w.w[k], keep);
+      out[i] = fwd ? cpu::dropout_leaky_relu_value(a[i], kept, scale, slope)
+                   : cpu::dropout_leaky_relu_grad(a[i], gy[i], kept, scale, slope);
     }
   }
 }

@@ -1,5 +1,5 @@
 // Inverted dropout on the GPU: the device side of kernels/cpu/dropout.h (the reference), same name
-// and argument order, float32, device pointers. The mask comes from kernels/cpu/philox.h's
+// and argument order, float32, device pointers. The mask comes from kernels/common/philox.h's
 // host/device functions, so the GPU keeps exactly the elements the CPU keeps for the same
 // (seed, offset). Plain C++ (no CUDA include).
 #pragma once

@@ -1,4 +1,5 @@
-// CUDA kernels for broadcasting binary arithmetic (contract: elementwise.h).
+// CUDA kernels for broadcasting binary arithmetic (contract: elementwise.h); the per-element math
+// and the op dispatch are the CPU's (kernels/common/elementwise_math.h).
 #include "kernels/cuda/block_reduce.cuh"
 #include "kernels/cuda/check.cuh"
 #include "kernels/cuda/context.cuh"
@@ -18,21 +19,13 @@ struct BroadcastIndex {
   int32_t bs[kMaxDims];
 };
 
-template <cpu::BinaryOp Op>
-__device__ inline float apply(float a, float b) {
-  if constexpr (Op == cpu::BinaryOp::Add) return a + b;
-  if constexpr (Op == cpu::BinaryOp::Sub) return a - b;
-  if constexpr (Op == cpu::BinaryOp::Mul) return a * b;
-  return a / b;
-}
-
 // a_step / b_step: 1 for a same-shape operand, 0 for a scalar one.
 template <cpu::BinaryOp Op>
 __global__ void binary_flat_kernel(const float* a, int a_step, const float* b, int b_step,
                                    float* out, int64_t n) {
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
        i += int64_t(gridDim.x) * blockDim.x)
-    out[i] = apply<Op>(a[i * a_step], b[i * b_step]);
+    out[i] = cpu::apply_binary<Op>(a[i * a_step], b[i * b_step]);
 }
 
 template <cpu::BinaryOp Op>
@@ -47,7 +40,7 @@ __global__ void binary_broadcast_kernel(const float* a, const float* b, float* o
       ao += c * ix.as[d];
       bo += c * ix.bs[d];
     }
-    out[i] = apply<Op>(a[ao], b[bo]);
+    out[i] = cpu::apply_binary<Op>(a[ao], b[bo]);
   }
 }
 
@@ -87,7 +80,7 @@ __global__ void scale_shift_kernel(const float* x, float* out, int64_t n, float 
                                    float shift) {
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
        i += int64_t(gridDim.x) * blockDim.x)
-    out[i] = x[i] * scale + shift;
+    out[i] = cpu::scale_shift(x[i], scale, shift);
 }
 
 __global__ void accumulate_kernel(float* a, const float* b, int64_t n) {
@@ -145,17 +138,10 @@ void binary_forward(cpu::BinaryOp op, const float* a, const float* b, float* out
   int64_t n = 1;
   for (int64_t d : out_shape) n *= d;
   if (n == 0) return;
-  switch (op) {
-    case cpu::BinaryOp::Add:
-      return launch_binary<cpu::BinaryOp::Add>(a, b, out, out_shape, a_strides, b_strides, n);
-    case cpu::BinaryOp::Sub:
-      return launch_binary<cpu::BinaryOp::Sub>(a, b, out, out_shape, a_strides, b_strides, n);
-    case cpu::BinaryOp::Mul:
-      return launch_binary<cpu::BinaryOp::Mul>(a, b, out, out_shape, a_strides, b_strides, n);
-    case cpu::BinaryOp::Div:
-      return launch_binary<cpu::BinaryOp::Div>(a, b, out, out_shape, a_strides, b_strides, n);
-  }
-  DG_FAIL("binary_forward (cuda): unknown op " << static_cast<int>(op));
+  const bool known = cpu::with_binary_op(op, [&](auto tag) {
+    launch_binary<decltype(tag)::value>(a, b, out, out_shape, a_strides, b_strides, n);
+  });
+  if (!known) DG_FAIL("binary_forward (cuda): unknown op " << static_cast<int>(op));
 }
 
 void sum_to_forward(const float* g, float* out, int64_t out_numel,

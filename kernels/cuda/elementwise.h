@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "kernels/cpu/elementwise.h"
+#include "kernels/common/elementwise_math.h"
 
 namespace dg::cuda {
 

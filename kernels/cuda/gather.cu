@@ -8,8 +8,8 @@ namespace dg::cuda {
 
 namespace {
 
-__global__ void gather_rows_kernel(const float* table, int64_t width, const int32_t* rows,
-                                   int64_t total, float* out) {
+__global__ void index_rows_kernel(const float* table, int64_t width, const int32_t* rows,
+                                  int64_t total, float* out) {
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < total;
        i += int64_t(gridDim.x) * blockDim.x) {
     const int64_t r = i / width, k = i - r * width;
@@ -19,12 +19,11 @@ __global__ void gather_rows_kernel(const float* table, int64_t width, const int3
 
 }  // namespace
 
-void gather_rows(const float* table, int64_t width, const int32_t* rows, int64_t count,
-                 float* out) {
+void index_rows(const float* table, int64_t width, const int32_t* rows, int64_t count, float* out) {
   const int64_t total = count * width;
   if (total == 0) return;
-  gather_rows_kernel<<<grid_for(total), kBlock, 0, stream()>>>(table, width, rows, total, out);
-  DG_CUDA_CHECK_LAUNCH("gather_rows_kernel");
+  index_rows_kernel<<<grid_for(total), kBlock, 0, stream()>>>(table, width, rows, total, out);
+  DG_CUDA_CHECK_LAUNCH("index_rows_kernel");
 }
 
 }  // namespace dg::cuda

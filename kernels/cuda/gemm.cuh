@@ -1,5 +1,5 @@
 // The one cuBLAS entry of the hand-written path: a column-major strided-batched GEMM in a chosen
-// MatmulPrecision (kernels/cpu/precision.h), used by linear.cu and conv.cu.
+// MatmulPrecision (kernels/common/precision.h), used by linear.cu and conv.cu.
 //   FP32: cublasSgemm / cublasSgemmStridedBatched, tensor cores off (the parity-tested default).
 //   TF32: cublasGemmStridedBatchedEx with CUBLAS_COMPUTE_32F_FAST_TF32.
 //   BF16: both operands converted to bfloat16 (round to nearest even) in scratch memory, then
@@ -10,7 +10,7 @@
 
 #include <cstdint>
 
-#include "kernels/cpu/precision.h"
+#include "kernels/common/precision.h"
 
 namespace dg::cuda {
 

@@ -111,10 +111,6 @@ uint64_t launch_count() {
   return c ? c->launches() : 0;
 }
 
-void count_library_call() {
-  if (Context* c = context_if_alive()) c->count_launch();
-}
-
 void Context::stage_to_device(void* dst, const void* src, size_t n) {
   // A staged copy recorded into a graph would replay from a slab later copies overwrite.
   DG_CHECK(!capturing(), "copy_host_to_device_async during a CUDA graph capture");

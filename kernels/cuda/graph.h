@@ -32,7 +32,6 @@ int64_t graph_kernel_nodes(const CapturedGraph* graph);
 // context was created (0 before). A per-step difference is the eager step's launch count, with
 // each library call counted once even where it runs several kernels.
 uint64_t launch_count();
-void count_library_call();
 
 // Host-to-device copy through pinned staging memory: returns once `src` has been copied into a
 // staging slab, without waiting for the GPU (unless it lags many copies behind). Use it for the

@@ -4,7 +4,7 @@
 #pragma once
 #include <cstdint>
 
-#include "kernels/cpu/precision.h"
+#include "kernels/common/precision.h"
 
 namespace dg::cuda {
 

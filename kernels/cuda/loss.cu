@@ -1,8 +1,8 @@
-// Binary cross-entropy on logits on the GPU (contract: loss.h); per-element terms in float as the
-// CPU computes them, summed in double in a fixed order (block_reduce.cuh).
+// Binary cross-entropy on logits on the GPU (contract: loss.h); the CPU's per-element terms
+// (kernels/common/loss_math.h) in float, summed in double in a fixed order (block_reduce.cuh).
+#include "kernels/common/loss_math.h"
 #include "kernels/cuda/block_reduce.cuh"
 #include "kernels/cuda/loss.h"
-#include "kernels/cuda/sigmoid.cuh"
 
 namespace dg::cuda {
 
@@ -13,8 +13,7 @@ struct BceTerm {
   const float* t;
   int64_t t_stride;
   __device__ double operator()(int64_t i) const {
-    const float xi = x[i];
-    return (xi > 0.0f ? xi : 0.0f) - xi * t[i * t_stride] + log1pf(expf(-fabsf(xi)));
+    return cpu::bce_with_logits_term(x[i], t[i * t_stride]);
   }
 };
 
@@ -23,7 +22,7 @@ __global__ void bce_backward_logits_kernel(const float* x, const float* t, int64
   const float scale = g[0] / static_cast<float>(n);
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
        i += int64_t(gridDim.x) * blockDim.x)
-    gx[i] = scale * (stable_sigmoid(x[i]) - t[i * t_stride]);
+    gx[i] = cpu::bce_with_logits_grad(x[i], t[i * t_stride], scale);
 }
 
 __global__ void bce_backward_targets_kernel(const float* x, const float* g, float* gt, int64_t n) {

@@ -4,7 +4,7 @@
 #pragma once
 #include <cstdint>
 
-#include "kernels/cpu/pool.h"
+#include "kernels/common/pool_math.h"
 
 namespace dg::cuda {
 

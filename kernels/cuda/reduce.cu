@@ -1,7 +1,9 @@
 // CUDA kernels for reductions (contract: reduce.h). Row kernels give each row one warp (8 rows per
 // 256-thread block): the ZDC rows are short (10 to a few thousand elements), so a warp keeps all
 // lanes busy without a second pass; lanes stride the row (coalesced) and combine with the fixed
-// xor tree of warp_sum.
+// xor tree of warp_sum. Log-softmax's per-element terms are the CPU's
+// (kernels/common/log_softmax_math.h).
+#include "kernels/common/log_softmax_math.h"
 #include "kernels/cuda/block_reduce.cuh"
 #include "kernels/cuda/reduce.h"
 
@@ -52,9 +54,9 @@ __global__ void log_softmax_kernel(const float* x, float* y, int64_t rows, int64
   for (int64_t c = lane; c < k; c += 32) m = fmaxf(m, xr[c]);
   m = warp_max(m);
   double s = 0.0;
-  for (int64_t c = lane; c < k; c += 32) s += exp(static_cast<double>(xr[c] - m));
+  for (int64_t c = lane; c < k; c += 32) s += cpu::log_softmax_exp_term(xr[c], m);
   s = warp_sum(s);
-  const float lse = m + static_cast<float>(log(s));
+  const float lse = cpu::log_softmax_lse(m, s);
   for (int64_t c = lane; c < k; c += 32) y[r * k + c] = xr[c] - lse;
 }
 
@@ -67,7 +69,8 @@ __global__ void log_softmax_backward_kernel(const float* y, const float* gy, flo
   double s = 0.0;
   for (int64_t c = lane; c < k; c += 32) s += gr[c];
   const float sf = static_cast<float>(warp_sum(s));
-  for (int64_t c = lane; c < k; c += 32) gx[r * k + c] = gr[c] - expf(y[r * k + c]) * sf;
+  for (int64_t c = lane; c < k; c += 32)
+    gx[r * k + c] = cpu::log_softmax_grad(gr[c], y[r * k + c], sf);
 }
 
 unsigned row_grid(int64_t rows) {

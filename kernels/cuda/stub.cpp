@@ -2,7 +2,7 @@
 // "no GPU" instead), so the engine links unchanged and a CUDA tensor is an error with a message.
 #include <string>
 
-#include "engine/error.h"
+#include "base/error.h"
 #include "kernels/cuda/adam.h"
 #include "kernels/cuda/batch_norm.h"
 #include "kernels/cuda/conv.h"
@@ -50,7 +50,7 @@ void set_conv_backend(ConvBackend backend) {
 ConvBackend conv_backend() { return ConvBackend::Handwritten; }
 
 // gather.h
-void gather_rows(const float*, int64_t, const int32_t*, int64_t, float*) { no_cuda("gather_rows"); }
+void index_rows(const float*, int64_t, const int32_t*, int64_t, float*) { no_cuda("index_rows"); }
 
 // graph.h
 void capture_begin() { no_cuda("capture_begin"); }
@@ -61,7 +61,6 @@ void graph_launch(CapturedGraph*) { no_cuda("graph_launch"); }
 void graph_destroy(CapturedGraph*) noexcept {}
 int64_t graph_kernel_nodes(const CapturedGraph*) { return 0; }
 uint64_t launch_count() { return 0; }
-void count_library_call() {}
 void copy_host_to_device_async(void*, const void*, size_t) { no_cuda("copy_host_to_device_async"); }
 StreamEvent* event_create() { no_cuda("event_create"); }
 void event_record(StreamEvent*) { no_cuda("event_record"); }
@@ -156,13 +155,11 @@ void bce_with_logits_backward_targets(const float*, const float*, float*, int64_
 
 // diversity.h
 void diversity_forward(const float*, const float*, const float*, const float*, const float*,
-                       int64_t, int64_t, int64_t, cpu::DiversityKind, double, float*, float*,
-                       float*) {
+                       int64_t, int64_t, int64_t, DiversityMode, double, float*, float*, float*) {
   no_cuda("diversity_forward");
 }
-void diversity_backward(const float*, const float*, const float*, int64_t, int64_t,
-                        cpu::DiversityKind, double, const float*, const float*, const float*,
-                        float*, float*) {
+void diversity_backward(const float*, const float*, const float*, int64_t, int64_t, DiversityMode,
+                        double, const float*, const float*, const float*, float*, float*) {
   no_cuda("diversity_backward");
 }
 

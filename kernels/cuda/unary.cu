@@ -1,64 +1,14 @@
-// CUDA kernels for elementwise unary math and activations (contract: unary.h). The functors mirror
-// kernels/cpu/unary.h one for one (same formulas, same subgradients at kinks); the parity tests in
-// tests/gpu/test_gpu_unary.cpp hold them together. Precise libm calls (expf, log1pf, tanhf...),
-// never the __fast intrinsics: the GPU must match the CPU to float rounding.
+// CUDA kernels for elementwise unary math and activations (contract: unary.h). The functors are the
+// CPU's own (kernels/common/unary_math.h: same formulas, same subgradients at kinks), compiled for
+// the device with the precise CUDA math functions (expf, log1pf, tanhf...; never the __fast
+// intrinsics), so the GPU matches the CPU to float rounding; tests/gpu/test_gpu_unary.cpp checks.
 #include "kernels/cuda/check.cuh"
 #include "kernels/cuda/context.cuh"
-#include "kernels/cuda/sigmoid.cuh"
 #include "kernels/cuda/unary.h"
 
 namespace dg::cuda {
 
 namespace {
-
-struct ExpF {
-  __device__ float fwd(float x) const { return expf(x); }
-  __device__ float grad(float, float y) const { return y; }
-};
-struct LogF {
-  __device__ float fwd(float x) const { return logf(x); }
-  __device__ float grad(float x, float) const { return 1.0f / x; }
-};
-struct Log1pF {
-  __device__ float fwd(float x) const { return log1pf(x); }
-  __device__ float grad(float x, float) const { return 1.0f / (1.0f + x); }
-};
-struct Expm1F {
-  __device__ float fwd(float x) const { return expm1f(x); }
-  __device__ float grad(float, float y) const { return y + 1.0f; }
-};
-struct AbsF {
-  __device__ float fwd(float x) const { return fabsf(x); }
-  __device__ float grad(float x, float) const {
-    return x > 0.0f ? 1.0f : (x < 0.0f ? -1.0f : 0.0f);
-  }
-};
-struct SqrtF {
-  __device__ float fwd(float x) const { return sqrtf(x); }
-  __device__ float grad(float, float y) const { return 0.5f / y; }
-};
-struct ReluF {
-  __device__ float fwd(float x) const { return x > 0.0f ? x : 0.0f; }
-  __device__ float grad(float x, float) const { return x > 0.0f ? 1.0f : 0.0f; }
-};
-struct LeakyReluF {
-  float slope;
-  __device__ float fwd(float x) const { return x > 0.0f ? x : slope * x; }
-  __device__ float grad(float x, float) const { return x > 0.0f ? 1.0f : slope; }
-};
-struct SigmoidF {
-  __device__ float fwd(float x) const { return stable_sigmoid(x); }
-  __device__ float grad(float, float y) const { return y * (1.0f - y); }
-};
-struct TanhF {
-  __device__ float fwd(float x) const { return tanhf(x); }
-  __device__ float grad(float, float y) const { return 1.0f - y * y; }
-};
-struct ClampF {
-  float lo, hi;
-  __device__ float fwd(float x) const { return x < lo ? lo : (x > hi ? hi : x); }
-  __device__ float grad(float x, float) const { return x > lo && x < hi ? 1.0f : 0.0f; }
-};
 
 template <class F>
 __global__ void unary_forward_kernel(F f, const float* x, float* y, int64_t n) {
@@ -77,34 +27,12 @@ __global__ void unary_backward_kernel(F f, const float* x, const float* y, const
     gx[i] = gy[i] * f.grad(x ? x[i] : 0.0f, y ? y[i] : 0.0f);
 }
 
-// Calls fn(functor) with the device functor for `op` (as cpu::with_unary_functor).
+// Calls fn(functor) with the float functor of `op` (cpu::with_unary_functor); throws for a value
+// outside the enum.
 template <class Fn>
 void with_functor(cpu::UnaryOp op, const cpu::UnaryParams& p, Fn&& fn) {
-  switch (op) {
-    case cpu::UnaryOp::Exp:
-      return fn(ExpF{});
-    case cpu::UnaryOp::Log:
-      return fn(LogF{});
-    case cpu::UnaryOp::Log1p:
-      return fn(Log1pF{});
-    case cpu::UnaryOp::Expm1:
-      return fn(Expm1F{});
-    case cpu::UnaryOp::Abs:
-      return fn(AbsF{});
-    case cpu::UnaryOp::Sqrt:
-      return fn(SqrtF{});
-    case cpu::UnaryOp::Relu:
-      return fn(ReluF{});
-    case cpu::UnaryOp::LeakyRelu:
-      return fn(LeakyReluF{static_cast<float>(p.slope)});
-    case cpu::UnaryOp::Sigmoid:
-      return fn(SigmoidF{});
-    case cpu::UnaryOp::Tanh:
-      return fn(TanhF{});
-    case cpu::UnaryOp::Clamp:
-      return fn(ClampF{static_cast<float>(p.lo), static_cast<float>(p.hi)});
-  }
-  DG_FAIL("unary (cuda): unknown op " << static_cast<int>(op));
+  if (!cpu::with_unary_functor<float>(op, p, fn))
+    DG_FAIL("unary (cuda): unknown op " << static_cast<int>(op));
 }
 
 }  // namespace

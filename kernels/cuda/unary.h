@@ -1,9 +1,10 @@
 // CUDA kernels for elementwise unary math and activations: the device side of kernels/cpu/unary.h,
-// same names and argument order, float32 only, device pointers. Plain C++ (no CUDA include).
+// same names and argument order, float32 only, device pointers; the ops and their functors are
+// kernels/common/unary_math.h. Plain C++ (no CUDA include).
 #pragma once
 #include <cstdint>
 
-#include "kernels/cpu/unary.h"
+#include "kernels/common/unary_math.h"
 
 namespace dg::cuda {
 

@@ -18,9 +18,9 @@
 #include <string>
 #include <vector>
 
+#include "base/error.h"
 #include "datasets/npy.h"
 #include "datasets/npz.h"
-#include "engine/error.h"
 
 namespace {
 

@@ -22,8 +22,7 @@ namespace dg::test {
 // True when a GPU is present; otherwise says so visibly, so a green run without a GPU is honest.
 inline bool gpu_or_skip() {
   if (cuda::device_count() > 0) return true;
-  MESSAGE(
-      "no GPU present: this GPU parity test is skipped (the CUDA backend is compiled)");
+  MESSAGE("no GPU present: this GPU parity test is skipped (the CUDA backend is compiled)");
   return false;
 }
 #define DG_REQUIRE_GPU() \

@@ -1,5 +1,5 @@
 // GPU dropout (kernels/cuda/dropout.cu) keeps exactly the elements the CPU keeps for the same
-// (seed, offset): the masks come from the shared host/device Philox of kernels/cpu/philox.h.
+// (seed, offset): the masks come from the shared host/device Philox of kernels/common/philox.h.
 // Forward and backward parity against the CPU double reference (a kept element scaled, a dropped
 // one 0: any mask difference is an error of |x| / keep), element counts that are not a multiple
 // of 4, non-zero offsets, and the generator advancing by the same amount on both devices.

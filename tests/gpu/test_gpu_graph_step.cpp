@@ -28,8 +28,8 @@ namespace {
 
 TrainConfig graph_config(Regularizer reg) {
   TrainConfig c;
-  c.dataset = "zdc";
-  c.generator = "original";
+  c.dataset = Dataset::Zdc;
+  c.generator = GeneratorArch::Original;
   c.latent = kZdcLatent;
   c.reg = reg;
   c.batch = 16;

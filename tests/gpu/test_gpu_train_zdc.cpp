@@ -32,8 +32,8 @@ std::shared_ptr<data::ZdcDataset> small_zdc_set() {
 
 TrainConfig gpu_config(Regularizer reg, const std::string& generator) {
   TrainConfig c;
-  c.dataset = "zdc";
-  c.generator = generator;
+  c.dataset = Dataset::Zdc;
+  c.generator = parse_generator_arch(generator);
   c.latent = kZdcLatent;
   c.reg = reg;
   c.batch = 32;

@@ -13,7 +13,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "kernels/cpu/host_device.h"
+#include "kernels/common/host_device.h"
 
 namespace dg {
 

@@ -1,12 +1,13 @@
 // Philox4x32-10 block function and the word -> uniform / normal mappings, shared verbatim by the
-// CPU (engine/rng.cpp) and CUDA kernels: everything here is header-only, allocation-free and
-// marked DG_HOST_DEVICE, so a .cu file that includes this header draws the same stream.
+// CPU generator (engine/rng.cpp) and the dropout masks of both backends (dropout_math.h):
+// everything here is header-only, allocation-free and marked DG_HOST_DEVICE, so a .cu file that
+// includes this header draws the same stream.
 // The stream layout these helpers implement is the contract written in engine/rng.h.
 #pragma once
 #include <cmath>
 #include <cstdint>
 
-#include "kernels/cpu/host_device.h"
+#include "kernels/common/host_device.h"
 
 namespace dg::cpu {
 
