@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer target for the numpy readers (tests/fuzz/fuzz_npy_npz.cpp with
-# datasets/npy.cpp and datasets/npz.cpp only, clang++ -fsanitize=fuzzer,address,undefined, zlib)
-# into build-fuzz/ and fuzzes it for a bounded time, starting from a temporary copy of the
+# datasets/npy.cpp, datasets/npz.cpp and base/atomic_file.cpp only, clang++
+# -fsanitize=fuzzer,address,undefined, zlib) into build-fuzz/ and fuzzes it for a bounded time, starting from a temporary copy of the
 # committed fixtures (tests/fixtures/*.npy, *.npz; the target adds zip64 variants of the .npy ones
 # there) with the dictionary tests/fuzz/npy_npz.dict. Nothing generated is kept in the source tree.
 # Exits non-zero on any finding (crash, sanitizer report, unexpected exception, >10 s input, OOM);
@@ -22,7 +22,7 @@ command -v "$CXX" >/dev/null || CXX=clang++
 
 out=build-fuzz
 bin=$out/fuzz_npy_npz
-srcs=(tests/fuzz/fuzz_npy_npz.cpp datasets/npy.cpp datasets/npz.cpp)
+srcs=(tests/fuzz/fuzz_npy_npz.cpp datasets/npy.cpp datasets/npz.cpp base/atomic_file.cpp)
 mkdir -p "$out/artifacts"
 echo "fuzz: building $bin with $CXX"
 # -fno-sanitize-recover makes every UBSan report fatal, so it counts as a finding.
