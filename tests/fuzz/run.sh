@@ -3,7 +3,8 @@
 # datasets/npy.cpp, datasets/npz.cpp and base/atomic_file.cpp only, clang++
 # -fsanitize=fuzzer,address,undefined, zlib) into build-fuzz/ and fuzzes it for a bounded time,
 # starting from a temporary copy of the committed fixtures (tests/fixtures/*.npy, *.npz; the
-# target adds zip64 variants of the .npy ones there) with the dictionary tests/fuzz/npy_npz.dict. Nothing generated is kept in the source tree.
+# target adds zip64 variants of the .npy ones there) with the dictionary tests/fuzz/npy_npz.dict.
+# Nothing generated is kept in the source tree.
 # Exits non-zero on any finding (crash, sanitizer report, unexpected exception, >10 s input, OOM);
 # the input that triggered it is kept as build-fuzz/artifacts/<kind>-<sha1>.
 # Usage: tests/fuzz/run.sh [seconds]        (default 60; from the repository root or anywhere)
