@@ -34,7 +34,7 @@ t_start=$SECONDS
 export PATH=/usr/local/cuda/bin:$PATH
 export PYTHONUNBUFFERED=1
 bin=$root/.gpu/bin
-py=python3
+py=${PYTHON:-python3}  # the Python with torch (on the GPU image: python3)
 stages=$work/stages.tsv  # name, rc, seconds, capped (1/0), note
 : >"$stages"
 

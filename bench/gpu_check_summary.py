@@ -141,7 +141,7 @@ def main():
                 f"{'-' if v is None else f'{v:.3f}'}")
     for g in facts.get("generation", []):
         tgt = TARGET_GEN.get(g["precision"])
-        ok = "" if tgt is None or g["showers_per_s"] is None else (
+        ok = "" if tgt is None or g["showers_per_s"] is None or not gpu else (
             f"  (target {tgt:,.0f}/s: {'met' if g['showers_per_s'] >= tgt else 'NOT met'})")
         say(f"generation {g['precision']}: {g['showers_per_s'] or 0:,.0f} showers/s at batch "
             f"{g['batch']}{ok}")
