@@ -132,6 +132,27 @@ Tensor channel_bias_grad(const Tensor& gy, const char* op) {
   return gb;
 }
 
+// Records the backward of y = conv2d(x, weight) + bias (transposed: conv_transpose2d) on the
+// convolution geometry g. dx is the other direction of the same convolution: for conv2d the
+// transposed convolution of gy on the forward's geometry (which fixes the output size even where
+// rows or columns beyond the last window would need an output_padding per axis); for
+// conv_transpose2d, where gy sits on the convolution's input side and x on its output side, the
+// convolution of gy. Only what each gradient needs is kept: the weight for dx, the input for dw.
+void record_conv_backward(Tensor& y, const Tensor& x, const Tensor& weight, const Tensor& bias,
+                          const cpu::ConvGeometry& g, const char* op, bool transposed) {
+  if (!needs_grad({&x, &weight, &bias})) return;
+  const bool gx = x.requires_grad(), gw = weight.requires_grad();
+  const bool gb = bias.defined() && bias.requires_grad();
+  Tensor wd = gx ? weight.detach() : Tensor(), xd = gw ? x.detach() : Tensor();
+  record(y, op, {x, weight, bias}, [=](const Tensor& gy) -> std::vector<Tensor> {
+    Tensor dx, dw, db;
+    if (gx) dx = transposed ? run_forward(gy, wd, g, op) : run_backward_data(gy, wd, g, op);
+    if (gw) dw = transposed ? conv_weight_grad(gy, xd, g, op) : conv_weight_grad(xd, gy, g, op);
+    if (gb) db = channel_bias_grad(gy, op);
+    return {dx, dw, db};
+  });
+}
+
 }  // namespace
 
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Conv2dArgs args) {
@@ -152,21 +173,7 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Conv2dA
   Tensor y = run_forward(x, weight, g, op);
   add_channel_bias(y, bias, op);
 
-  if (needs_grad({&x, &weight, &bias})) {
-    const bool gx = x.requires_grad(), gw = weight.requires_grad();
-    const bool gb = bias.defined() && bias.requires_grad();
-    // Only what each gradient needs: the weight for dx, the input for dw.
-    Tensor wd = gx ? weight.detach() : Tensor(), xd = gw ? x.detach() : Tensor();
-    record(y, op, {x, weight, bias}, [=](const Tensor& gy) -> std::vector<Tensor> {
-      Tensor dx, dw, db;
-      // The transposed convolution of gy, on the forward's geometry: that fixes the output size
-      // even where rows or columns beyond the last window would need an output_padding per axis.
-      if (gx) dx = run_backward_data(gy, wd, g, op);
-      if (gw) dw = conv_weight_grad(xd, gy, g, op);
-      if (gb) db = channel_bias_grad(gy, op);
-      return {dx, dw, db};
-    });
-  }
+  record_conv_backward(y, x, weight, bias, g, op, /*transposed=*/false);
   return y;
 }
 
@@ -193,19 +200,7 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bia
   Tensor y = run_backward_data(x, weight, g, op);
   add_channel_bias(y, bias, op);
 
-  if (needs_grad({&x, &weight, &bias})) {
-    const bool gx = x.requires_grad(), gw = weight.requires_grad();
-    const bool gb = bias.defined() && bias.requires_grad();
-    Tensor wd = gx ? weight.detach() : Tensor(), xd = gw ? x.detach() : Tensor();
-    record(y, op, {x, weight, bias}, [=](const Tensor& gy) -> std::vector<Tensor> {
-      Tensor dx, dw, db;
-      // In the convolution view gy sits on the input side and x on the output side.
-      if (gx) dx = run_forward(gy, wd, g, op);
-      if (gw) dw = conv_weight_grad(gy, xd, g, op);
-      if (gb) db = channel_bias_grad(gy, op);
-      return {dx, dw, db};
-    });
-  }
+  record_conv_backward(y, x, weight, bias, g, op, /*transposed=*/true);
   return y;
 }
 
