@@ -59,6 +59,9 @@ Tensor narrow(const Tensor& x, int64_t start,
 // validates them where it builds them). Not differentiable: src must not require grad (it gathers
 // data, e.g. a training batch from the data set). CPU: kernels/cpu/gather.h, CUDA: gather.h.
 Tensor index_rows(const Tensor& src, const Tensor& rows);
+// The same gather into `out`, which must already be (M, ...) of src's dtype and device (assigns
+// it; allocates nothing: for fixed buffers such as a captured step's inputs).
+void index_rows_into(const Tensor& src, const Tensor& rows, Tensor& out);
 
 // ---- dense layers (ops/linear.cpp) -----------------------------------------------------------
 Tensor matmul(const Tensor& a, const Tensor& b);  // (M,K) x (K,N) -> (M,N)

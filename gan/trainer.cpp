@@ -96,6 +96,21 @@ void stage_into(Tensor& dst, const Tensor& src, Device dev) {
   dst.copy_async_(src);
 }
 
+// The step's fixed input `dst` on `dev` = rows `rows` of `table`: gathered in place where the table
+// is on `dev` (no temporary: after the warm-up a step allocates nothing), else gathered on the
+// host and uploaded.
+void gather_into(Tensor& dst, const Tensor& table, const Tensor& rows, Device dev) {
+  if (table.device() != dev) {
+    stage_into(dst, index_rows(table, rows), dev);
+    return;
+  }
+  Shape shape = table.shape();
+  shape[0] = rows.size(0);
+  if (!dst.defined() || dst.shape() != shape || dst.dtype() != table.dtype())
+    dst = Tensor::empty(shape, table.dtype(), dev);
+  index_rows_into(table, rows, dst);
+}
+
 }  // namespace
 
 void Trainer::stage() {
@@ -133,19 +148,24 @@ void Trainer::stage_batch(const std::vector<int64_t>& idx, Device dev) {
   // batch row repeated for the regularizer's extra conditions.
   const std::vector<int64_t> pairs = data::draw_real_pairs(data_->groups(), idx, data_rng_);
   const int64_t r = reg_->condition_repeats();
-  Tensor rows = Tensor::empty({b * (2 + r)}, DType::I32);
-  int32_t* p = rows.data<int32_t>();
-  for (int64_t i : idx) *p++ = static_cast<int32_t>(i);
-  for (int64_t j : pairs) *p++ = static_cast<int32_t>(j);
-  for (int64_t i : idx)
-    for (int64_t k = 0; k < r; ++k) *p++ = static_cast<int32_t>(i);
-  stage_into(rows_, rows, table_.x.device());
-  const Tensor batch_rows = narrow(rows_, 0, b);
-  stage_into(in_.x, index_rows(table_.x, batch_rows), dev);
-  stage_into(in_.x_pair, index_rows(table_.x, narrow(rows_, b, b)), dev);
-  stage_into(in_.c, index_rows(table_.c, batch_rows), dev);
-  stage_into(in_.fdiv, index_rows(table_.fdiv, batch_rows), dev);
-  if (r > 0) stage_into(in_.c_rep, index_rows(table_.c, narrow(rows_, 2 * b, b * r)), dev);
+  Tensor rows[3] = {Tensor::empty({b}, DType::I32), Tensor::empty({b}, DType::I32),
+                    Tensor::empty({b * r}, DType::I32)};
+  int32_t* batch_rows = rows[0].data<int32_t>();
+  int32_t* pair_rows = rows[1].data<int32_t>();
+  int32_t* repeated = rows[2].data<int32_t>();
+  for (int64_t i = 0; i < b; ++i) {
+    batch_rows[i] = static_cast<int32_t>(idx[i]);
+    pair_rows[i] = static_cast<int32_t>(pairs[i]);
+    for (int64_t k = 0; k < r; ++k) repeated[i * r + k] = static_cast<int32_t>(idx[i]);
+  }
+  const Device at = table_.x.device();
+  for (int i = 0; i < 3; ++i)
+    if (rows[i].numel() > 0) stage_into(rows_[i], rows[i], at);
+  gather_into(in_.x, table_.x, rows_[0], dev);
+  gather_into(in_.x_pair, table_.x, rows_[1], dev);
+  gather_into(in_.c, table_.c, rows_[0], dev);
+  gather_into(in_.fdiv, table_.fdiv, rows_[0], dev);
+  if (r > 0) gather_into(in_.c_rep, table_.c, rows_[2], dev);
 }
 
 void Trainer::put_stat(int index, const Tensor& scalar) {
@@ -258,7 +278,9 @@ int64_t Trainer::graph_kernel_nodes() const { return graph_ ? graph_->kernel_nod
 
 StepStats Trainer::last_stats() const {
   DG_CHECK(stats_[0].defined(), "last_stats() before the first step");
-  const std::vector<double> v = concat({stats_[0], stats_[1], stats_[2], stats_[3]}, 0).to_vector();
+  // Four scalar reads (no device temporary: a graph-mode run allocates nothing between replays).
+  double v[4];
+  for (int i = 0; i < 4; ++i) v[i] = stats_[i].item();
   const int64_t at = step_ - 1;
   StepStats st{v[0], v[1], v[2]};
   check_finite(st.loss_d, "the discriminator loss", at);

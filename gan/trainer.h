@@ -104,7 +104,7 @@ class Trainer {
     Tensor x, c, fdiv;
   };
   SampleTable table_;
-  Tensor rows_;
+  Tensor rows_[3];  // int32 on the table's device: batch rows (B), their pairs (B), repeated (B*r)
   void stage_batch(const std::vector<int64_t>& idx, Device dev);
   // (1,) each, on the models' device: loss_d, loss_g_adv, loss_div of the latest step, and the
   // divergence measure summed over every step so far (0 while all is fine; sticky).
