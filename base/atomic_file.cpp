@@ -38,21 +38,15 @@ void fsync_file(const std::string& tmp, const std::string& path) {
   DG_CHECK(rc == 0, path << ": write failed (fsync): " << errno_text(err));
 }
 
-}  // namespace
-
-void write_all(std::FILE* f, const void* data, size_t n, const std::string& path) {
-  errno = 0;
-  if (n > 0 && std::fwrite(data, 1, n, f) != n)
-    DG_FAIL(path << ": write failed: " << errno_text(errno ? errno : EIO)
-                 << " (disk full or a file-size limit?)");
-}
-
-void write_file_atomic_via(const std::string& path,
-                           const std::function<void(const std::string& tmp)>& write) {
+// The shared mechanism: `write(tmp)` leaves a complete temporary file, fsync'ed by `write` itself
+// when `synced`, else here; then it is renamed over `path` and the folder fsync'ed. On any failure
+// the temporary file is removed.
+void commit_atomic(const std::string& path, bool synced,
+                   const std::function<void(const std::string& tmp)>& write) {
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());
   try {
     write(tmp);
-    fsync_file(tmp, path);
+    if (!synced) fsync_file(tmp, path);
     std::error_code ec;
     std::filesystem::rename(tmp, path, ec);
     DG_CHECK(!ec, path << ": cannot rename " << tmp << " into place: " << ec.message());
@@ -64,8 +58,22 @@ void write_file_atomic_via(const std::string& path,
   fsync_dir(path);
 }
 
+}  // namespace
+
+void write_all(std::FILE* f, const void* data, size_t n, const std::string& path) {
+  errno = 0;
+  if (n > 0 && std::fwrite(data, 1, n, f) != n)
+    DG_FAIL(path << ": write failed: " << errno_text(errno ? errno : EIO)
+                 << " (disk full or a file-size limit?)");
+}
+
+void write_file_atomic_via(const std::string& path,
+                           const std::function<void(const std::string& tmp)>& write) {
+  commit_atomic(path, /*synced=*/false, write);
+}
+
 void write_file_atomic(const std::string& path, const std::function<void(std::FILE* f)>& write) {
-  write_file_atomic_via(path, [&](const std::string& tmp) {
+  commit_atomic(path, /*synced=*/true, [&](const std::string& tmp) {
     std::FILE* f = std::fopen(tmp.c_str(), "wb");
     DG_CHECK(f, path << ": cannot create " << tmp << ": " << errno_text(errno));
     try {
@@ -74,12 +82,13 @@ void write_file_atomic(const std::string& path, const std::function<void(std::FI
       std::fclose(f);
       throw;
     }
+    // Flushed and fsync'ed through the open file: no second open to sync it.
     errno = 0;
-    const bool flushed = std::fflush(f) == 0;
+    const bool synced = std::fflush(f) == 0 && ::fsync(fileno(f)) == 0;
     const int err = errno;
     const bool closed = std::fclose(f) == 0;
-    DG_CHECK(flushed && closed, path << ": write failed: " << errno_text(err ? err : EIO)
-                                     << " (disk full or a file-size limit?)");
+    DG_CHECK(synced && closed, path << ": write failed: " << errno_text(err ? err : EIO)
+                                    << " (disk full or a file-size limit?)");
   });
 }
 

@@ -48,28 +48,23 @@ std::vector<double> conditions2d(const std::vector<int>& cls, const std::vector<
 }
 
 Benchmark2D::Benchmark2D(Points2D train) : pts_(std::move(train)) {
-  cond_ = conditions2d(pts_.cls, pts_.spread);
+  const std::vector<double> cond = conditions2d(pts_.cls, pts_.spread);
   // f_div as for images: per-coordinate std summed, normalized to [0, 1]
   // (docs/design.md#groups-f_div-and-real-pairs).
-  groups_ = group_by_condition(cond_, pts_.size(), kCondDim2D, pts_.xy, 2);
-}
-
-Batch Benchmark2D::all_samples() const {
+  groups_ = group_by_condition(cond, pts_.size(), kCondDim2D, pts_.xy, 2);
   const int64_t n = size();
-  Batch out;
-  out.x = Tensor::empty({n, 2});
-  out.c = Tensor::empty({n, kCondDim2D});
-  out.fdiv = Tensor::empty({n});
-  float* x = out.x.data<float>();
-  float* c = out.c.data<float>();
-  float* f = out.fdiv.data<float>();
+  samples_.x = Tensor::empty({n, 2});
+  samples_.c = Tensor::empty({n, kCondDim2D});
+  samples_.fdiv = Tensor::empty({n});
+  float* x = samples_.x.data<float>();
+  float* c = samples_.c.data<float>();
+  float* f = samples_.fdiv.data<float>();
   for (int64_t i = 0; i < n; ++i) {
     for (int d = 0; d < 2; ++d) x[2 * i + d] = static_cast<float>(pts_.xy[2 * i + d] * kScale2D);
     for (int64_t d = 0; d < kCondDim2D; ++d)
-      c[i * kCondDim2D + d] = static_cast<float>(cond_[i * kCondDim2D + d]);
+      c[i * kCondDim2D + d] = static_cast<float>(cond[i * kCondDim2D + d]);
     f[i] = static_cast<float>(groups_.fdiv[groups_.group_of[i]]);
   }
-  return out;
 }
 
 }  // namespace dg::data

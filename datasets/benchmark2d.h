@@ -34,13 +34,14 @@ class Benchmark2D : public ConditionalDataset {
   Shape sample_shape() const override { return {2}; }
   int64_t condition_dim() const override { return kCondDim2D; }
   const Groups& groups() const override { return groups_; }
-  Batch all_samples() const override;
+  // Shares the data set's own tensors (built once); read only.
+  Batch all_samples() const override { return samples_; }
   const Points2D& points() const { return pts_; }
 
  private:
   Points2D pts_;
-  std::vector<double> cond_;
   Groups groups_;
+  Batch samples_;  // x (n, 2) scaled by kScale2D, c (n, 10), fdiv (n)
 };
 
 }  // namespace dg::data

@@ -300,8 +300,7 @@ Tensor ZdcDataset::conditions(const std::vector<int64_t>& idx) const {
   float* c = t.data<float>();
   for (size_t r = 0; r < idx.size(); ++r) {
     check_index(idx[r], "conditions");
-    std::copy_n(samples_.c.data<float>() + idx[r] * kZdcCondDim, kZdcCondDim,
-                c + r * kZdcCondDim);
+    std::copy_n(samples_.c.data<float>() + idx[r] * kZdcCondDim, kZdcCondDim, c + r * kZdcCondDim);
   }
   return t;
 }

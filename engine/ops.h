@@ -8,7 +8,7 @@
 
 #include "engine/autograd.h"
 #include "engine/tensor.h"
-#include "kernels/common/diversity_math.h"
+#include "kernels/common/diversity_mode.h"
 
 namespace dg {
 
@@ -112,7 +112,7 @@ Tensor bce_with_logits(const Tensor& logits, double target);
 //   kRatioInverse (SDI, DivBal): L = mean_i w_i / (d_g,i / d_z,i + eps)
 //   kRatioNegative (DS):         L = -mean_i w_i * d_g,i / (d_z,i + eps)   (stop-grad on e2 is the
 //                                caller's choice: pass e2.detach())
-// Gradients flow to e1 and e2 (not to z or w). DiversityMode: kernels/common/diversity_math.h.
+// Gradients flow to e1 and e2 (not to z or w). DiversityMode: kernels/common/diversity_mode.h.
 Tensor diversity_loss(const Tensor& e1, const Tensor& e2, const Tensor& z1, const Tensor& z2,
                       const Tensor& w, DiversityMode mode, double eps = 1e-5);
 

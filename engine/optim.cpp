@@ -28,8 +28,7 @@ struct AdamStep {
 // CUDA kernel).
 template <class T>
 void adam_update(T* p, const T* g, T* m, T* v, int64_t n, const AdamStep& s) {
-  const cpu::AdamCoefficients<T> c = cpu::adam_coefficients<T>(
-      s.beta1, s.beta2, s.eps, s.l2, s.decay_factor, s.step_size, s.sqrt_bc2);
+  const cpu::AdamCoefficients<T> c = cpu::adam_coefficients<T>(s);
   for (int64_t i = 0; i < n; ++i) cpu::adam_update_element(p[i], g[i], m[i], v[i], c);
 }
 

@@ -128,8 +128,7 @@ void Trainer::stage() {
   std::vector<Tensor> z = reg_->draw_latents(z_rng_, b, k);
   in_.z.resize(z.size());
   for (size_t i = 0; i < z.size(); ++i) stage_into(in_.z[i], z[i], dev);
-  if (!stats_[0].defined())
-    for (Tensor& t : stats_) t = Tensor::zeros({1}, DType::F32, dev);
+  if (!stats_.defined()) stats_ = Tensor::zeros({4}, DType::F32, dev);
 }
 
 void Trainer::stage_batch(const std::vector<int64_t>& idx, Device dev) {
@@ -168,10 +167,6 @@ void Trainer::stage_batch(const std::vector<int64_t>& idx, Device dev) {
   if (r > 0) gather_into(in_.c_rep, table_.c, rows_[2], dev);
 }
 
-void Trainer::put_stat(int index, const Tensor& scalar) {
-  stats_[index].copy_(reshape(scalar, {1}));  // on the device: no host transfer
-}
-
 void Trainer::compute() {
   HostTransferGuard device_only;
   MatmulPrecisionGuard precision(cfg_.precision);
@@ -191,11 +186,11 @@ void Trainer::compute() {
 
   // Discriminator: real -> 1, generated -> 0.
   opt_d_.zero_grad();
+  Tensor loss_d;
   {
     Tensor lr = bce_with_logits(m_.d->discriminate(in_.x, c).logit, 1.0);
     Tensor lf = bce_with_logits(m_.d->discriminate(fake1.detach(), c).logit, 0.0);
-    Tensor loss_d = add(lr, lf);
-    put_stat(0, loss_d);
+    loss_d = add(lr, lf);
     diverged = add(diverged, nonfinite_flag(loss_d));
     loss_d.backward();
     opt_d_.step();
@@ -214,19 +209,22 @@ void Trainer::compute() {
   Tensor logit1 = all_rows ? narrow(view.d_out.logit, 0, b) : view.d_out.logit;
   Tensor loss_adv = bce_with_logits(logit1, 1.0);
   Tensor loss_div = reg_->loss(view);
-  put_stat(1, loss_adv);
   diverged = add(diverged, nonfinite_flag(loss_adv));
   Tensor loss_g = loss_adv;
   if (loss_div.defined()) {
-    put_stat(2, loss_div);
     diverged = add(diverged, nonfinite_flag(loss_div));
     loss_g = add(loss_adv, mul(loss_div, lambda));
   }
   {
-    // Sticky: added to the previous steps' measure, so a divergence between two reads of the
-    // stats (the GPU reads them every few steps) is still reported at the next one.
+    // The four stats in one device copy (no host transfer). The divergence measure is sticky:
+    // added to the previous steps', so a divergence between two reads of the stats (the GPU reads
+    // them every few steps) is still reported at the next one.
     NoGradGuard ng;
-    put_stat(3, add(reshape(stats_[3], {}), diverged.detach()));
+    Tensor sticky = add(reshape(narrow(stats_, 3, 1), {}), diverged.detach());
+    Tensor div = loss_div.defined() ? loss_div : Tensor::zeros({}, DType::F32, stats_.device());
+    stats_.copy_(concat(
+        {reshape(loss_d, {1}), reshape(loss_adv, {1}), reshape(div, {1}), reshape(sticky, {1})},
+        0));
   }
   loss_g.backward();
   opt_g_.step();
@@ -277,10 +275,8 @@ void Trainer::set_graph_mode(bool on) {
 int64_t Trainer::graph_kernel_nodes() const { return graph_ ? graph_->kernel_nodes() : 0; }
 
 StepStats Trainer::last_stats() const {
-  DG_CHECK(stats_[0].defined(), "last_stats() before the first step");
-  // Four scalar reads (no device temporary: a graph-mode run allocates nothing between replays).
-  double v[4];
-  for (int i = 0; i < 4; ++i) v[i] = stats_[i].item();
+  DG_CHECK(stats_.defined(), "last_stats() before the first step");
+  const std::vector<double> v = stats_.to_vector();  // one read; no device temporary
   const int64_t at = step_ - 1;
   StepStats st{v[0], v[1], v[2]};
   check_finite(st.loss_d, "the discriminator loss", at);
@@ -395,7 +391,7 @@ void Trainer::load(const std::string& path) {
   z_rng_.set_offset(checkpoint_metadata_u64(f, path, "rng.z"));
   data_rng_.set_offset(checkpoint_metadata_u64(f, path, "rng.data"));
   m_.dropout_rng->set_offset(checkpoint_metadata_u64(f, path, "rng.dropout"));
-  for (Tensor& t : stats_) t = Tensor();  // a fresh divergence measure for the restored state
+  stats_ = Tensor();  // a fresh divergence measure for the restored state
 }
 
 }  // namespace dg::gan

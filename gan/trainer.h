@@ -100,15 +100,12 @@ class Trainer {
   // indices drawn on the host (rows_: the batch, its real pairs, each batch row repeated for the
   // regularizer): a GPU step stages a few kilobytes of indices and latents, not its images. The
   // same draws from data_rng_ as data_->batch(), on every device.
-  struct SampleTable {
-    Tensor x, c, fdiv;
-  };
-  SampleTable table_;
+  data::Batch table_;  // x, c, fdiv (no pairs)
   Tensor rows_[3];  // int32 on the table's device: batch rows (B), their pairs (B), repeated (B*r)
   void stage_batch(const std::vector<int64_t>& idx, Device dev);
-  // (1,) each, on the models' device: loss_d, loss_g_adv, loss_div of the latest step, and the
+  // (4,) on the models' device: loss_d, loss_g_adv, loss_div of the latest step, and the
   // divergence measure summed over every step so far (0 while all is fine; sticky).
-  Tensor stats_[4];
+  Tensor stats_;
   bool graph_mode_ = false;
   std::unique_ptr<StepGraph> graph_;
   int64_t eager_steps_ = 0;  // steps run eagerly since graph mode was switched on
@@ -118,7 +115,6 @@ class Trainer {
   Tensor overflow_measure(const Tensor& fake) const;
   // 0 for a finite scalar, NaN otherwise (no host read).
   static Tensor nonfinite_flag(const Tensor& scalar);
-  void put_stat(int index, const Tensor& scalar);
 };
 
 // Reads only the config stored in a checkpoint (to rebuild models before load()).

@@ -125,7 +125,7 @@ void add_studyzdc_command(CLI::App& app) {
     spec->base.generator = gan::parse_generator_arch(*generator);
     take_lists(*lists, *spec);
     spec->train = [dev](const gan::TrainConfig& cfg, const std::string& dir) {
-      run_zdc(cfg, dir, false, false, true, dev);
+      return run_zdc(cfg, dir, false, false, true, dev).eval;
     };
     spec->validation_score = validation_ws;
     spec->header = {{"config", spec->base.to_json()},

@@ -43,6 +43,7 @@ RunOutcome run_training(const gan::TrainConfig& cfg, const std::string& dir, boo
       {"config", cfg.to_json()}, {"steps", out.steps}, {"train_seconds", out.seconds}};
   if (parts.final_eval) ev.update(parts.final_eval(*trainer.models().g));
   write_file_atomic((fs::path(dir) / "eval.json").string(), ev.dump(2) + "\n");
+  out.eval = std::move(ev);
   return out;
 }
 

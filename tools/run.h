@@ -36,6 +36,7 @@ struct RunParts {
 struct RunOutcome {
   int64_t steps = 0;
   double seconds = 0;
+  nlohmann::json eval;  // what eval.json holds
 };
 
 // Trains `cfg` (from begin_run) into `dir`: run.json, metrics.jsonl, checkpoint.safetensors,

@@ -38,6 +38,7 @@ Run2DResult run_2d(const gan::TrainConfig& cfg_in, const std::string& dir, bool 
   const RunOutcome o = run_training(cfg, dir, resuming, progress, device, parts);
   r.steps = o.steps;
   r.seconds = o.seconds;
+  r.eval = o.eval;
   return r;
 }
 

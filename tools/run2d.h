@@ -13,6 +13,7 @@ struct Run2DResult {
   gan::Eval2D test, validation;
   int64_t steps = 0;
   double seconds = 0;
+  nlohmann::json eval;  // what eval.json holds (after training)
 };
 
 // Trains cfg into `dir` (run.json, metrics.jsonl, checkpoint.safetensors, eval.json). With

@@ -154,6 +154,7 @@ ZdcRunResult run_zdc(const gan::TrainConfig& cfg_in, const std::string& dir, boo
   const RunOutcome o = run_training(cfg, dir, resuming, progress, device, parts);
   r.steps = o.steps;
   r.seconds = o.seconds;
+  r.eval = o.eval;
   return r;
 }
 

@@ -30,6 +30,7 @@ struct ZdcRunResult {
   gan::ZdcEval validation;  // only with a held-out validation half
   int64_t steps = 0;
   double seconds = 0;
+  nlohmann::json eval;  // what eval.json holds (after training)
 };
 
 // Options of the final (and `eval`) evaluation: the protocol of docs/design.md#metrics.

@@ -173,9 +173,7 @@ void run_study_grid(const StudySpec& spec) {
         return !all[i].eval.is_null();
       },
       [&](int64_t i) {
-        spec.train(all[i].cfg, all[i].dir);
-        all[i].eval = finished_eval(all[i]);
-        DG_CHECK(!all[i].eval.is_null(), all[i].dir << ": the run left no matching eval.json");
+        all[i].eval = spec.train(all[i].cfg, all[i].dir);  // the run's results, not a re-read
       },
       [&](int64_t i) { return seconds_of(all[i]); }, &failures);
   for (size_t i = 0; i < all.size(); ++i)

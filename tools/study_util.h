@@ -85,8 +85,8 @@ struct StudySpec {
   std::vector<double> lambdas;
   int64_t seeds = 3, jobs = 2;
   std::string out;
-  // Trains one run into `dir` (which then holds its eval.json).
-  std::function<void(const gan::TrainConfig& cfg, const std::string& dir)> train;
+  // Trains one run into `dir`; returns what its eval.json holds.
+  std::function<nlohmann::json(const gan::TrainConfig& cfg, const std::string& dir)> train;
   // A run's validation score from its eval.json, lower is better; non-finite: the run failed.
   std::function<double(const nlohmann::json& eval)> validation_score;
   nlohmann::json header;  // study.json's fields besides runs, best and failures

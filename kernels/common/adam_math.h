@@ -19,20 +19,20 @@ struct AdamCoefficients {
   T eps;
 };
 
-template <class T>
-inline AdamCoefficients<T> adam_coefficients(double beta1, double beta2, double eps, double l2,
-                                             double decay_factor, double step_size,
-                                             double sqrt_bc2) {
+// `s`: the optimizer's per-step constants in double, any struct with the fields beta1, beta2, eps,
+// l2, decay_factor, step_size and sqrt_bc2 (the engine's AdamStep, the CUDA AdamStepConstants).
+template <class T, class Step>
+inline AdamCoefficients<T> adam_coefficients(const Step& s) {
   AdamCoefficients<T> c;
-  c.b1 = static_cast<T>(beta1);
-  c.b2 = static_cast<T>(beta2);
-  c.one_b1 = static_cast<T>(1.0 - beta1);
-  c.one_b2 = static_cast<T>(1.0 - beta2);
-  c.l2 = static_cast<T>(l2);
-  c.decay = static_cast<T>(decay_factor);
-  c.step = static_cast<T>(step_size);
-  c.sqrt_bc2 = static_cast<T>(sqrt_bc2);
-  c.eps = static_cast<T>(eps);
+  c.b1 = static_cast<T>(s.beta1);
+  c.b2 = static_cast<T>(s.beta2);
+  c.one_b1 = static_cast<T>(1.0 - s.beta1);
+  c.one_b2 = static_cast<T>(1.0 - s.beta2);
+  c.l2 = static_cast<T>(s.l2);
+  c.decay = static_cast<T>(s.decay_factor);
+  c.step = static_cast<T>(s.step_size);
+  c.sqrt_bc2 = static_cast<T>(s.sqrt_bc2);
+  c.eps = static_cast<T>(s.eps);
   return c;
 }
 

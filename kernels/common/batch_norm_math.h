@@ -53,16 +53,16 @@ DG_HOST_DEVICE inline T bn_shift(const T* mean, const T* beta, int64_t c, T scal
 DG_HOST_DEVICE inline double bn_xhat(double x, double mu, double is) { return (x - mu) * is; }
 
 // The backward's per-channel factor k = gamma invstd (gamma null means 1), and dx of one element
-// (x, g) of a channel with statistics (mu, is) and mean(g), mean(g xhat):
-//   training (mean, invstd are batch statistics): k (g - mean(g) - xhat mean(g xhat))
-//   eval (running statistics are constants):      k g
+// (x, g) of a channel with batch statistics (mu, is) and mean(g), mean(g xhat) in training mode:
+// k (g - mean(g) - xhat mean(g xhat)). In eval mode (running statistics are constants) dx is k g,
+// which callers write inline so that x is not read.
 template <class T>
 DG_HOST_DEVICE inline double bn_grad_factor(const T* gamma, int64_t c, double is) {
   return (gamma ? static_cast<double>(gamma[c]) : 1.0) * is;
 }
 DG_HOST_DEVICE inline double bn_grad_input(double k, double g, double x, double mu, double is,
-                                           double mean_g, double mean_gx, bool training) {
-  return training ? k * (g - mean_g - bn_xhat(x, mu, is) * mean_gx) : k * g;
+                                           double mean_g, double mean_gx) {
+  return k * (g - mean_g - bn_xhat(x, mu, is) * mean_gx);
 }
 
 }  // namespace dg::cpu

@@ -1,22 +1,16 @@
 // Per-element math of the fused diversity regularizer (docs/design.md#fused-diversity-kernel;
 // contract: diversity_loss in engine/ops.h), shared by the CPU kernels (kernels/cpu/diversity.h)
-// and the CUDA kernels (kernels/cuda/diversity.cu), and the regularizer's mode, which the engine's
-// diversity_loss (engine/ops.h) takes as it is. Distances, terms and coefficients are in double,
+// and the CUDA kernels (kernels/cuda/diversity.cu), for each DiversityMode (diversity_mode.h).
+// Distances, terms and coefficients are in double,
 // as both backends carry them; only the gradient elements are in the tensors' type.
 #pragma once
 #include <cstdint>
 
+#include "kernels/common/diversity_mode.h"
 #include "kernels/common/host_device.h"
 #include "kernels/common/scalar_math.h"
 
-namespace dg {
-
-// Which term the regularizer sums (formulas at diversity_loss in engine/ops.h):
-//   kRatioInverse (SDI, DivBal): w / (d_g / d_z + eps)
-//   kRatioNegative (DS):         -w d_g / (d_z + eps)
-enum class DiversityMode { kRatioInverse, kRatioNegative };
-
-namespace cpu {
+namespace dg::cpu {
 
 // |a - b| in double: one element of the per-row L1 means d_g and d_z.
 template <class T>
@@ -54,5 +48,4 @@ DG_HOST_DEVICE inline T diversity_sign_grad(T a, T b, T pos, T neg) {
   return a > b ? pos : (a < b ? neg : T(0));
 }
 
-}  // namespace cpu
-}  // namespace dg
+}  // namespace dg::cpu

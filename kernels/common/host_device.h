@@ -1,6 +1,6 @@
 // DG_HOST_DEVICE marks the header-only helpers of kernels/common/ that the CPU kernels
 // (kernels/cpu/, engine/) and the CUDA kernels (kernels/cuda/) share: the per-element math of each
-// op family, Philox, operand rounding, the conv and pool geometry. A .cu file that includes them
+// op family, Philox, the conv and pool geometry. A .cu file that includes them
 // compiles them for the device too; a plain .cpp sees ordinary inline functions. The math-library
 // calls inside them go through kernels/common/scalar_math.h, which picks each side's function.
 // kernels/common/ keeps the namespaces its contents had when they lived in kernels/cpu/: functions

@@ -103,7 +103,8 @@ void batch_norm_backward(const T* g, const T* x, const T* mean, const T* invstd,
       const T* xc = x + (n * C + c) * S;
       T* dc = dx + (n * C + c) * S;
       for (int64_t s = 0; s < S; ++s)
-        dc[s] = static_cast<T>(bn_grad_input(k, gc[s], xc[s], mu, is, mean_g, mean_gx, training));
+        dc[s] = static_cast<T>(training ? bn_grad_input(k, gc[s], xc[s], mu, is, mean_g, mean_gx)
+                                        : k * static_cast<double>(gc[s]));
     }
   }
 }

@@ -51,8 +51,7 @@ __global__ void __launch_bounds__(kAdamThreads)
 void adam_update_multi(const AdamTensor* tensors, size_t count, const AdamStepConstants& s,
                        const float* step_slot) {
   // Cast once, as the CPU loop does.
-  const cpu::AdamCoefficients<float> c = cpu::adam_coefficients<float>(
-      s.beta1, s.beta2, s.eps, s.l2, s.decay_factor, s.step_size, s.sqrt_bc2);
+  const cpu::AdamCoefficients<float> c = cpu::adam_coefficients<float>(s);
   AdamTable table{};
   int64_t blocks = 0;
   auto flush = [&] {

@@ -4,6 +4,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "kernels/common/adam_math.h"
+
 namespace dg::cuda {
 
 // One parameter: p, m, v updated in place from g; n elements each.
@@ -38,8 +40,8 @@ struct AdamStepFloats {
   float step_size, sqrt_bc2, l2, decay;
 };
 inline AdamStepFloats adam_step_floats(const AdamStepConstants& s) {
-  return {static_cast<float>(s.step_size), static_cast<float>(s.sqrt_bc2), static_cast<float>(s.l2),
-          static_cast<float>(s.decay_factor)};
+  const cpu::AdamCoefficients<float> c = cpu::adam_coefficients<float>(s);
+  return {c.step, c.sqrt_bc2, c.l2, c.decay};
 }
 
 }  // namespace dg::cuda

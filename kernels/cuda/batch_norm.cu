@@ -103,8 +103,8 @@ __global__ void bn_backward_kernel(const float* __restrict__ g, const float* __r
   const double mean_g = sg / static_cast<double>(M), mean_gx = sgx / static_cast<double>(M);
   for (int64_t m = threadIdx.x; m < M; m += blockDim.x) {
     const int64_t i = bn_index(m, c, C, S);
-    dx[i] =
-        static_cast<float>(cpu::bn_grad_input(k, g[i], x[i], mu, is, mean_g, mean_gx, training));
+    dx[i] = static_cast<float>(training ? cpu::bn_grad_input(k, g[i], x[i], mu, is, mean_g, mean_gx)
+                                        : k * static_cast<double>(g[i]));
   }
 }
 

@@ -26,9 +26,7 @@ BnPlan& bn_plan(int64_t N, int64_t C, int64_t S) {
   const BnKey key{N, C, S};
   auto it = st.bn_plans.find(key);
   if (it != st.bn_plans.end()) return it->second;
-  DG_CHECK(!context().capturing(),
-           "cuDNN batch-norm descriptors for a new shape requested during a CUDA graph capture: "
-           "run the step eagerly first (the trainer runs two eager steps before capturing)");
+  require_eager(context(), "cuDNN batch-norm descriptors for a new shape");
   it = st.bn_plans.try_emplace(key).first;
   try {
     it->second.x.set_nchw(N, C, S, 1);

@@ -21,6 +21,15 @@ namespace dg::cuda {
 
 [[noreturn]] void throw_cudnn(cudnnStatus_t st, const char* call, const char* file, int line);
 
+// cuDNN state (the handle, a plan) is created by eager calls: creating it queries cuDNN and may
+// allocate or synchronize, which a CUDA graph capture cannot hold. Throws, naming `what`, when a
+// capture is open.
+inline void require_eager(Context& c, const char* what) {
+  DG_CHECK(!c.capturing(), what << " requested for the first time during a CUDA graph capture: run "
+                                   "the step eagerly first (the trainer runs two eager steps "
+                                   "before capturing)");
+}
+
 // In debug-sync mode (DG_CUDA_SYNC=1), waits for the stream after a cuDNN call, so an asynchronous
 // fault is reported here.
 void after_cudnn_call(const char* call, const char* file, int line);

@@ -103,11 +103,7 @@ void CudnnStateDeleter::operator()(CudnnState* s) const noexcept { delete s; }
 
 CudnnState& Context::cudnn() {
   if (!cudnn_) {
-    // cudnnCreate allocates and synchronizes: impossible inside a CUDA graph capture. The handle
-    // is created by the first eager cuDNN call (the warm-up steps before a capture).
-    DG_CHECK(!capturing(),
-             "cuDNN handle requested for the first time during a CUDA graph capture: run the step "
-             "eagerly first (the trainer runs two eager steps before capturing)");
+    require_eager(*this, "cuDNN handle");
     cudnn_.reset(new CudnnState(stream_));
   }
   return *cudnn_;

@@ -46,13 +46,16 @@ bool math_allowed(cudnnMathType_t m, bool tf32) {
   return m == CUDNN_FMA_MATH || (tf32 && (m == CUDNN_DEFAULT_MATH || m == CUDNN_TENSOR_OP_MATH));
 }
 
-// The candidates of one direction from cuDNN's heuristic (`perf`, best first): working,
-// deterministic, an allowed math type, a workspace under the cap; then the fixed deterministic
-// `fallback` algorithm under FMA math when the heuristic did not offer it (its workspace asked with
-// `ws_of`, which answers NOT_SUPPORTED where it cannot run this geometry: it is left out then).
-template <class Algo, class Perf, class WsOf>
-void collect_candidates(ConvDirection<Algo>& d, const Perf* perf, int n, bool tf32, Algo fallback,
-                        WsOf ws_of) {
+// The candidates of one direction: cuDNN's heuristic entries (`query(capacity, &n, perf)`, best
+// first) that work, are deterministic, have an allowed math type and a workspace under the cap;
+// then the fixed deterministic `fallback` algorithm under FMA math when the heuristic did not offer
+// it (its workspace asked with `ws_of`, which answers NOT_SUPPORTED where it cannot run this
+// geometry: it is left out then).
+template <class Perf, int kCount, class Algo, class Query, class WsOf>
+void choose_direction(ConvDirection<Algo>& d, bool tf32, Algo fallback, Query query, WsOf ws_of) {
+  Perf perf[kCount];
+  int n = 0;
+  DG_CUDNN_CHECK(query(kCount, &n, perf));
   d.candidates.clear();
   d.chosen = 0;
   bool has_fallback = false;
@@ -85,16 +88,6 @@ void set_conv_desc(ConvDesc& d, const cpu::ConvGeometry& g, bool tf32) {
       static_cast<int>(g.stride), 1, 1, CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT));
   // The heuristic is asked under the widest math the plan allows; its entries name their own.
   DG_CUDNN_CHECK(cudnnSetConvolutionMathType(d.get(), tf32 ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH));
-}
-
-// One direction's candidates: cuDNN's heuristic entries, `query(capacity, &n, perf)`, then
-// collect_candidates with the direction's fixed `fallback` and workspace query `ws_of`.
-template <class Perf, int kCount, class Algo, class Query, class WsOf>
-void choose_direction(ConvDirection<Algo>& d, bool tf32, Algo fallback, Query query, WsOf ws_of) {
-  Perf perf[kCount];
-  int n = 0;
-  DG_CUDNN_CHECK(query(kCount, &n, perf));
-  collect_candidates(d, perf, n, tf32, fallback, ws_of);
 }
 
 void choose_algorithms(cudnnHandle_t h, ConvPlan& p, bool tf32) {
@@ -156,11 +149,7 @@ ConvPlan& conv_plan(const cpu::ConvGeometry& g, MatmulPrecision precision) {
   const ConvKey key{g.N, g.C, g.H, g.W, g.O, g.kh, g.kw, g.stride, g.pad, g.Ho, g.Wo, tf32 ? 1 : 0};
   auto it = st.conv_plans.find(key);
   if (it != st.conv_plans.end()) return it->second;
-  // Building a plan queries cuDNN (and may allocate); inside a CUDA graph capture that would break
-  // the capture or be captured. Plans are built by the eager warm-up steps that precede a capture.
-  DG_CHECK(!context().capturing(),
-           "cuDNN convolution plan for a new geometry requested during a CUDA graph capture: run "
-           "the step eagerly first (the trainer runs two eager steps before capturing)");
+  require_eager(context(), "cuDNN convolution plan for a new geometry");
   it = st.conv_plans.try_emplace(key).first;
   try {
     build_plan(st.handle, it->second, g, tf32);

@@ -7,6 +7,7 @@
 // F = 64, K = 10) that is 16 rows per warp of 2 + 1 loads per lane: one launch, no second pass.
 // Backward: one thread per (i, f), the per-row coefficient recomputed from d_g, d_z (a few double
 // operations; cheaper than a launch to stage them).
+#include "kernels/common/diversity_math.h"
 #include "kernels/cuda/block_reduce.cuh"
 #include "kernels/cuda/diversity.h"
 

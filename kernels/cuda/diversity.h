@@ -4,7 +4,7 @@
 #pragma once
 #include <cstdint>
 
-#include "kernels/common/diversity_math.h"
+#include "kernels/common/diversity_mode.h"
 
 namespace dg::cuda {
 
