@@ -39,8 +39,14 @@ NpyArray read_array(const std::string& path, const char* h5_name, std::string* f
                                                << h5_name << "')");
   const std::string ext = lower_ext(path);
   if (ext == ".npz") {
-    *field = "'arr_0'";
     const auto keys = npz_keys(path);
+    // A file from `divgan generate` holds the showers (arr_0) and their conditions (particles).
+    if (std::string(h5_name) == "particles" &&
+        std::find(keys.begin(), keys.end(), "particles") != keys.end()) {
+      *field = "'particles'";
+      return read_npz(path, "particles");
+    }
+    *field = "'arr_0'";
     DG_CHECK(std::find(keys.begin(), keys.end(), "arr_0") != keys.end(),
              path << ": no member 'arr_0' (found " << keys.size()
                   << " member(s)); expected the array saved by np.savez");
@@ -160,6 +166,60 @@ void write_zdc_array(const std::string& path, const std::vector<double>& data, c
   }
 }
 
+std::string particles_sibling(const std::string& npy_path) {
+  std::filesystem::path p(npy_path);
+  return (p.parent_path() / (p.stem().string() + ".particles.npy")).string();
+}
+
+std::vector<std::string> write_zdc_showers(const std::string& path,
+                                           const std::vector<double>& counts,
+                                           const std::vector<double>& particles,
+                                           const std::string& dtype) {
+  const int64_t n = static_cast<int64_t>(particles.size()) / kZdcCondDim;
+  DG_ASSERT(static_cast<int64_t>(counts.size()) == n * kZdcPixels &&
+                static_cast<int64_t>(particles.size()) == n * kZdcCondDim,
+            "write_zdc_showers: " << counts.size() << " counts for " << particles.size()
+                                  << " attribute values");
+  DG_CHECK(dtype == "<f4" || dtype == "<f8",
+           path << ": dtype '" << dtype << "' unsupported; expected <f4 or <f8");
+  const Shape img{n, kZdcSide, kZdcSide}, cond{n, kZdcCondDim};
+  const std::string ext = lower_ext(path);
+  // Attributes stay float64 whatever the showers' dtype: they are the exact raw inputs.
+  if (ext == ".npz") {
+    write_npz(path, {NpzMember{"arr_0", img, counts, dtype},
+                     NpzMember{"particles", cond, particles, "<f8"}});
+    return {path};
+  }
+  if (is_h5(ext)) {
+    write_h5(path, {{"responses", NpyArray{dtype, img, counts}},
+                    {"particles", NpyArray{"<f8", cond, particles}}});
+    return {path};
+  }
+  DG_CHECK(ext == ".npy",
+           path << ": unsupported extension '" << ext << "'; expected .npz, .npy, .h5 or .hdf5");
+  const std::string sib = particles_sibling(path);
+  write_npy(path, counts, img, dtype);
+  write_npy(sib, particles, cond, "<f8");
+  return {path, sib};
+}
+
+std::vector<double> find_zdc_particles(const std::string& path) {
+  const std::string ext = lower_ext(path);
+  if (ext == ".npz") {
+    const auto keys = npz_keys(path);
+    if (std::find(keys.begin(), keys.end(), "particles") == keys.end()) return {};
+    return load_zdc_particles(path);
+  }
+  if (is_h5(ext)) {
+    const auto names = list_h5_datasets(path);
+    if (std::find(names.begin(), names.end(), "particles") == names.end()) return {};
+    return load_zdc_particles(path);
+  }
+  if (ext == ".npy" && std::filesystem::exists(particles_sibling(path)))
+    return load_zdc_particles(particles_sibling(path));
+  return {};
+}
+
 ZdcSplit split_80_20(int64_t n, uint64_t seed) {
   DG_CHECK(n > 0, "split_80_20: n = " << n << "; expected n > 0");
   Philox rng(seed);
@@ -172,6 +232,66 @@ ZdcSplit split_80_20(int64_t n, uint64_t seed) {
   std::sort(s.train.begin(), s.train.end());
   std::sort(s.test.begin(), s.test.end());
   return s;
+}
+
+namespace {
+
+// Groups of identical particle rows among `rows`, each listing positions into `rows`.
+std::vector<std::vector<int64_t>> particle_groups(const std::vector<double>& particles,
+                                                  const std::vector<int64_t>& rows) {
+  std::vector<double> cond;
+  cond.reserve(rows.size() * kZdcCondDim);
+  for (int64_t r : rows)
+    cond.insert(cond.end(), particles.begin() + r * kZdcCondDim,
+                particles.begin() + (r + 1) * kZdcCondDim);
+  return group_by_condition(cond, static_cast<int64_t>(rows.size()), kZdcCondDim, {}, 0).members;
+}
+
+// Whole groups, in the order of `perm`, into `first` until it holds at least `want` rows (at
+// least one group); the rest into `second`. Both ascending.
+ZdcSplit take_groups(const std::vector<std::vector<int64_t>>& groups,
+                     const std::vector<int64_t>& perm, const std::vector<int64_t>& rows,
+                     int64_t want) {
+  ZdcSplit s;  // test: first, train: second
+  for (int64_t g : perm) {
+    const bool first = static_cast<int64_t>(s.test.size()) < want || s.test.empty();
+    for (int64_t i : groups[g]) (first ? s.test : s.train).push_back(rows[i]);
+  }
+  std::sort(s.train.begin(), s.train.end());
+  std::sort(s.test.begin(), s.test.end());
+  return s;
+}
+
+}  // namespace
+
+ZdcSplit split_by_particle(const std::vector<double>& particles, int64_t n, uint64_t seed) {
+  DG_CHECK(n > 0, "split_by_particle: n = " << n << "; expected n > 0");
+  DG_ASSERT(static_cast<int64_t>(particles.size()) == n * kZdcCondDim,
+            "split_by_particle: particles hold " << particles.size() << " values for n = " << n);
+  std::vector<int64_t> rows(n);
+  for (int64_t i = 0; i < n; ++i) rows[i] = i;
+  const auto groups = particle_groups(particles, rows);
+  // A stream of its own: the row split's permutation must not be this one's prefix.
+  const auto perm = Philox(seed, 6ULL << 48).permutation(static_cast<int64_t>(groups.size()));
+  return take_groups(groups, perm, rows, n / 5);
+}
+
+std::pair<std::vector<int64_t>, std::vector<int64_t>> halve_rows(
+    const std::vector<double>& particles, const std::vector<int64_t>& rows, uint64_t seed,
+    bool by_particle) {
+  const int64_t n = static_cast<int64_t>(rows.size());
+  if (!by_particle) {
+    const std::vector<int64_t> perm = Philox(seed, 5ULL << 48).permutation(n);
+    ZdcSplit s;
+    for (int64_t i = 0; i < n; ++i) (i < n / 2 ? s.test : s.train).push_back(rows[perm[i]]);
+    std::sort(s.train.begin(), s.train.end());
+    std::sort(s.test.begin(), s.test.end());
+    return {s.test, s.train};
+  }
+  const auto groups = particle_groups(particles, rows);
+  const auto perm = Philox(seed, 5ULL << 48).permutation(static_cast<int64_t>(groups.size()));
+  const ZdcSplit s = take_groups(groups, perm, rows, n / 2);
+  return {s.test, s.train};
 }
 
 void Standardizer::fit(const std::vector<double>& particles, const std::vector<int64_t>& rows) {
@@ -191,6 +311,12 @@ void Standardizer::fit(const std::vector<double>& particles, const std::vector<i
     for (int64_t i : rows)
       v += (particles[i * kZdcCondDim + j] - m) * (particles[i * kZdcCondDim + j] - m);
     const double sd = std::sqrt(v / static_cast<double>(rows.size()));
+    lo[j] = hi[j] = particles[rows[0] * kZdcCondDim + j];
+    for (int64_t i : rows) {
+      lo[j] = std::min(lo[j], particles[i * kZdcCondDim + j]);
+      hi[j] = std::max(hi[j], particles[i * kZdcCondDim + j]);
+    }
+    has_range = true;
     mean[j] = m;
     // A constant column (e.g. a single species in the training rows) is only centred.
     scale[j] = sd > 0 ? sd : 1.0;
@@ -209,21 +335,52 @@ std::vector<double> Standardizer::apply(const std::vector<double>& particles) co
   return out;
 }
 
+Standardizer::OutOfRange Standardizer::out_of_range(const std::vector<double>& particles,
+                                                    double margin) const {
+  OutOfRange r;
+  if (!has_range) return r;
+  for (size_t i = 0; i + kZdcCondDim <= particles.size(); i += kZdcCondDim) {
+    bool outside = false;
+    for (int64_t j = 0; j < kZdcCondDim; ++j) {
+      const double pad = margin * (hi[j] - lo[j]), v = particles[i + j];
+      if (v < lo[j] - pad || v > hi[j] + pad) {
+        ++r.per_attribute[j];
+        outside = true;
+      }
+    }
+    r.rows += outside;
+  }
+  return r;
+}
+
 nlohmann::json Standardizer::to_json() const {
-  return nlohmann::json{{"mean", std::vector<double>(mean.begin(), mean.end())},
-                        {"scale", std::vector<double>(scale.begin(), scale.end())}};
+  nlohmann::json j = {{"mean", std::vector<double>(mean.begin(), mean.end())},
+                      {"scale", std::vector<double>(scale.begin(), scale.end())}};
+  if (has_range) {
+    j["min"] = std::vector<double>(lo.begin(), lo.end());
+    j["max"] = std::vector<double>(hi.begin(), hi.end());
+  }
+  return j;
 }
 
 Standardizer Standardizer::from_json(const nlohmann::json& j) {
   Standardizer s;
-  for (const char* key : {"mean", "scale"}) {
+  // min/max were added later: a checkpoint without them has no range to check conditions against.
+  s.has_range = j.is_object() && j.contains("min");
+  for (const char* key : {"mean", "scale", "min", "max"}) {
+    const std::string k_str = key;
+    if ((k_str == "min" || k_str == "max") && !s.has_range) continue;
     DG_CHECK(j.is_object() && j.contains(key) && j[key].is_array() && j[key].size() == kZdcCondDim,
              "standardizer: '" << key << "' missing or not an array of 9 numbers");
+    std::array<double, kZdcCondDim>& dst = k_str == "mean"    ? s.mean
+                                           : k_str == "scale" ? s.scale
+                                           : k_str == "min"   ? s.lo
+                                                              : s.hi;
     for (int64_t k = 0; k < kZdcCondDim; ++k) {
       const auto& v = j[key][k];
       DG_CHECK(v.is_number() && std::isfinite(v.get<double>()),
                "standardizer: '" << key << "'[" << k << "] is not a finite number");
-      (std::string(key) == "mean" ? s.mean : s.scale)[k] = v.get<double>();
+      dst[k] = v.get<double>();
     }
   }
   for (int64_t k = 0; k < kZdcCondDim; ++k)

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "datasets/conditional.h"
@@ -20,7 +21,8 @@ struct ZdcRaw {
   std::vector<double> particles;  // (n, 9) raw attributes
 };
 
-// Reads .npz (key "arr_0"), .npy, or HDF5 (.h5/.hdf5: datasets "responses" and "particles", which
+// Reads .npz (key "arr_0"; a particles .npz with a member "particles", as `divgan generate` writes,
+// is read from that member), .npy, or HDF5 (.h5/.hdf5: datasets "responses" and "particles", which
 // may be the same file), chosen by extension; particles may carry a trailing PDG id column, which
 // is dropped. Every inconsistency is a dg::Error naming the file and the field.
 ZdcRaw load_zdc(const std::string& responses_path, const std::string& particles_path);
@@ -33,6 +35,19 @@ std::vector<double> load_zdc_particles(const std::string& path);
 // dataset `h5_name`; dtype "<f4" or "<f8". Atomic: a failure never leaves a partial file.
 void write_zdc_array(const std::string& path, const std::vector<double>& data, const Shape& shape,
                      const std::string& dtype, const char* h5_name);
+// Showers (n, 44, 44) with their raw attributes (n, 9), row by row, as one output: .npz members
+// arr_0 and particles, HDF5 datasets responses and particles (such a file is itself a valid pair
+// of ZDC data files), or .npy beside <stem>.particles.npy. Attributes are stored float64, showers
+// in `dtype` ("<f4"/"<f8"). Each file atomic. Returns the files written.
+std::vector<std::string> write_zdc_showers(const std::string& path,
+                                           const std::vector<double>& counts,
+                                           const std::vector<double>& particles,
+                                           const std::string& dtype);
+// "dir/x.npy" -> "dir/x.particles.npy": where a .npy output keeps its attributes.
+std::string particles_sibling(const std::string& npy_path);
+// The attributes (n, 9) stored with showers or responses at `path` (npz member / HDF5 dataset
+// "particles", or the .npy's sibling), checked as load_zdc_particles does; empty when it has none.
+std::vector<double> find_zdc_particles(const std::string& path);
 // Throws, naming `where` (e.g. "file: 'arr_0'") and the (image, row, column) index, at the first
 // of (N, 44, 44) photon counts that is negative or not finite.
 void check_counts(const std::vector<double>& counts, const std::string& where);
@@ -44,10 +59,36 @@ struct ZdcSplit {
 };
 // Membership decided by a seeded Philox permutation; the test split gets floor(n / 5) rows.
 ZdcSplit split_80_20(int64_t n, uint64_t seed);
+// By particle: the repeats of one particle (rows with identical raw attributes, (n, 9)) go to the
+// same side. Groups are taken in a seeded Philox order into the test split until it holds at
+// least floor(n / 5) rows (at least one group), so it may hold a few more; every test particle is
+// then unseen in training.
+ZdcSplit split_by_particle(const std::vector<double>& particles, int64_t n, uint64_t seed);
+// Halves `rows` (ascending) by a seeded permutation: rows independently, or whole groups of
+// identical particles when `by_particle` (the first half gets floor(n/2) rows, or groups until it
+// holds that many). Returns {first half, second half}, each ascending.
+std::pair<std::vector<int64_t>, std::vector<int64_t>> halve_rows(
+    const std::vector<double>& particles, const std::vector<int64_t>& rows, uint64_t seed,
+    bool by_particle);
+
+// The names of the 9 attribute columns, in order (units: GeV, cm, GeV/c, MeV, e).
+inline constexpr const char* kZdcAttributeNames[kZdcCondDim] = {
+    "Energy", "Vx", "Vy", "Vz", "Px", "Py", "Pz", "mass", "charge"};
 
 struct Standardizer {
   std::array<double, kZdcCondDim> mean{};
   std::array<double, kZdcCondDim> scale{};  // population std, 1 where the std is 0
+  // The training rows' span of each attribute (absent from checkpoints older than the field).
+  std::array<double, kZdcCondDim> lo{}, hi{};
+  bool has_range = false;
+
+  // Conditions beyond the fitted span by more than `margin` times its width: the generator
+  // extrapolates there. Rows with any such attribute, and the count per attribute.
+  struct OutOfRange {
+    int64_t rows = 0;
+    std::array<int64_t, kZdcCondDim> per_attribute{};
+  };
+  OutOfRange out_of_range(const std::vector<double>& particles, double margin) const;
 
   // Fits on `rows` of `particles` (n, 9).
   void fit(const std::vector<double>& particles, const std::vector<int64_t>& rows);

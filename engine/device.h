@@ -5,6 +5,8 @@
 namespace dg {
 
 bool cuda_backend_built();
+// Whether the CUDA backend was compiled against cuDNN (its optional conv / batch-norm path).
+bool cudnn_backend_built();
 // Usable GPUs; 0 (never an exception) without a driver or a device, or in a CPU-only build.
 int cuda_device_count();
 

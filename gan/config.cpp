@@ -23,6 +23,14 @@ const char* generator_arch_name(GeneratorArch g) {
   return g == GeneratorArch::Dcgan ? "dcgan" : "original";
 }
 
+SplitKind parse_split_kind(const std::string& s) {
+  if (s == "row") return SplitKind::Row;
+  if (s == "particle") return SplitKind::Particle;
+  DG_FAIL("split '" << s << "' is not supported (expected: row or particle)");
+}
+
+const char* split_kind_name(SplitKind k) { return k == SplitKind::Particle ? "particle" : "row"; }
+
 void TrainConfig::validate() const {
   DG_CHECK(responses.empty() == particles.empty(),
            "ZDC data needs both a responses and a particles file (or neither, for the built-in "
@@ -35,6 +43,8 @@ void TrainConfig::validate() const {
   DG_CHECK(sim_particles >= 10, "sim_particles must be >= 10, got " << sim_particles);
   DG_CHECK(eval_every >= 0, "eval_every must be >= 0, got " << eval_every);
   DG_CHECK(eval_regenerations > 0, "eval_regenerations must be > 0, got " << eval_regenerations);
+  DG_CHECK(!keep_best || eval_every > 0,
+           "--keep-best needs periodic evaluations to choose from: set --eval-every > 0");
   DG_CHECK(lambda < 0 || reg != Regularizer::None || lambda == 0,
            "lambda " << lambda << " given without a regularizer (use --reg)");
   DG_CHECK(steps > 0, "steps must be > 0, got " << steps);
@@ -51,36 +61,42 @@ void TrainConfig::validate() const {
 }
 
 nlohmann::json TrainConfig::to_json() const {
-  return {{"dataset", dataset_name(dataset)},
-          {"reg", regularizer_name(reg)},
-          {"lambda", effective_lambda()},
-          {"steps", steps},
-          {"batch", batch},
-          {"seed", seed},
-          {"lr_g", lr_g},
-          {"lr_d", lr_d},
-          {"beta1", beta1},
-          {"beta2", beta2},
-          {"adam_eps", adam_eps},
-          {"latent", latent},
-          {"hidden", hidden},
-          {"per_condition", per_condition},
-          {"checkpoint_every", checkpoint_every},
-          {"log_every", log_every},
-          {"ds_tau", reg_opt.ds_tau},
-          {"divco_negatives", reg_opt.divco_negatives},
-          {"divco_tau", reg_opt.divco_tau},
-          {"divco_radius", reg_opt.divco_radius},
-          {"eps", reg_opt.eps},
-          {"generator", generator_arch_name(generator)},
-          {"precision", matmul_precision_name(precision)},
-          {"graph", graph},
-          {"responses", responses},
-          {"particles", particles},
-          {"sim_particles", sim_particles},
-          {"data_seed", data_seed},
-          {"eval_every", eval_every},
-          {"eval_regenerations", eval_regenerations}};
+  nlohmann::json j = {{"dataset", dataset_name(dataset)},
+                      {"reg", regularizer_name(reg)},
+                      {"lambda", effective_lambda()},
+                      {"steps", steps},
+                      {"batch", batch},
+                      {"seed", seed},
+                      {"lr_g", lr_g},
+                      {"lr_d", lr_d},
+                      {"beta1", beta1},
+                      {"beta2", beta2},
+                      {"adam_eps", adam_eps},
+                      {"latent", latent},
+                      {"checkpoint_every", checkpoint_every},
+                      {"log_every", log_every},
+                      {"ds_tau", reg_opt.ds_tau},
+                      {"divco_negatives", reg_opt.divco_negatives},
+                      {"divco_tau", reg_opt.divco_tau},
+                      {"divco_radius", reg_opt.divco_radius},
+                      {"eps", reg_opt.eps},
+                      {"precision", matmul_precision_name(precision)},
+                      {"graph", graph},
+                      {"eval_every", eval_every},
+                      {"keep_best", keep_best}};
+  if (dataset == Dataset::Points2D) {
+    j["hidden"] = hidden;
+    j["per_condition"] = per_condition;
+  } else {
+    j["generator"] = generator_arch_name(generator);
+    j["responses"] = responses;
+    j["particles"] = particles;
+    j["sim_particles"] = sim_particles;
+    j["data_seed"] = data_seed;
+    j["split"] = split_kind_name(split);
+    j["eval_regenerations"] = eval_regenerations;
+  }
+  return j;
 }
 
 TrainConfig TrainConfig::from_json(const nlohmann::json& j) {
@@ -98,8 +114,8 @@ TrainConfig TrainConfig::from_json(const nlohmann::json& j) {
     c.beta2 = j.at("beta2").get<double>();
     c.adam_eps = j.at("adam_eps").get<double>();
     c.latent = j.at("latent").get<int64_t>();
-    c.hidden = j.at("hidden").get<int64_t>();
-    c.per_condition = j.at("per_condition").get<int64_t>();
+    c.hidden = j.value("hidden", c.hidden);
+    c.per_condition = j.value("per_condition", c.per_condition);
     c.checkpoint_every = j.at("checkpoint_every").get<int64_t>();
     c.log_every = j.at("log_every").get<int64_t>();
     c.reg_opt.ds_tau = j.at("ds_tau").get<double>();
@@ -107,9 +123,10 @@ TrainConfig TrainConfig::from_json(const nlohmann::json& j) {
     c.reg_opt.divco_tau = j.at("divco_tau").get<double>();
     c.reg_opt.divco_radius = j.at("divco_radius").get<double>();
     c.reg_opt.eps = j.at("eps").get<double>();
-    // Fields added with the ZDC data set; absent from 2D-only configs.
-    if (j.contains("generator"))
-      c.generator = parse_generator_arch(j.at("generator").get<std::string>());
+    // Fields of one data set, or added later: absent keeps the default.
+    c.generator = c.dataset == Dataset::Zdc && !j.contains("generator")
+                      ? GeneratorArch::Original  // recorded since dcgan exists; before, original
+                      : parse_generator_arch(j.value("generator", "dcgan"));
     if (j.contains("precision"))
       c.precision = parse_matmul_precision(j.at("precision").get<std::string>());
     c.graph = j.value("graph", c.graph);
@@ -119,6 +136,8 @@ TrainConfig TrainConfig::from_json(const nlohmann::json& j) {
     c.data_seed = j.value("data_seed", c.data_seed);
     c.eval_every = j.value("eval_every", c.eval_every);
     c.eval_regenerations = j.value("eval_regenerations", c.eval_regenerations);
+    c.split = parse_split_kind(j.value("split", "row"));
+    c.keep_best = j.value("keep_best", c.keep_best);
   } catch (const nlohmann::json::exception& e) {
     DG_FAIL("training config: " << e.what());
   }

@@ -19,6 +19,12 @@ const char* dataset_name(Dataset d);
 enum class GeneratorArch { Original, Dcgan };
 GeneratorArch parse_generator_arch(const std::string& s);
 const char* generator_arch_name(GeneratorArch g);
+// How the ZDC rows are split 80/20 ("row": rows independently, the papers' convention, so a test
+// particle usually has repeats in training; "particle": whole groups of repeats go to one side, so
+// the test measures new kinematics). docs/design.md#split.
+enum class SplitKind { Row, Particle };
+SplitKind parse_split_kind(const std::string& s);
+const char* split_kind_name(SplitKind k);
 
 struct TrainConfig {
   Dataset dataset = Dataset::Points2D;
@@ -34,12 +40,19 @@ struct TrainConfig {
   int64_t per_condition = 1000;  // 2D: training points per (class, spread)
   // ZDC (dataset "zdc"): the generator architecture, the data (files, or the built-in simulator
   // when both paths are empty) and the periodic evaluation on the test split.
-  GeneratorArch generator = GeneratorArch::Original;  // ZDC only
-  std::string responses, particles;                   // .npz/.npy/.h5 paths; empty: simulator
-  int64_t sim_particles = 1000;  // simulated particles (each showered 3-8 times)
-  uint64_t data_seed = 1;        // simulator draw and 80/20 split; `seed` is init + latents
-  int64_t eval_every = 0;        // steps between test-split evaluations (0: only at the end)
-  int64_t eval_regenerations = 5;
+  // dcgan is the default: a tenth of the original network's work for comparable channel figures
+  // (docs/design.md#models); checkpoints written before the field existed hold the original.
+  GeneratorArch generator = GeneratorArch::Dcgan;  // ZDC only
+  std::string responses, particles;                // .npz/.npy/.h5 paths; empty: simulator
+  int64_t sim_particles = 1000;                    // simulated particles (each showered 3-8 times)
+  uint64_t data_seed = 1;            // simulator draw and 80/20 split; `seed` is init + latents
+  SplitKind split = SplitKind::Row;  // ZDC only
+  int64_t eval_every = 0;            // steps between periodic evaluations (0: only at the end)
+  int64_t eval_regenerations = 5;    // ZDC only
+  // Keep the checkpoint with the best periodic validation figure beside the last one (needs
+  // eval_every > 0). ZDC: the test split is then halved into a validation half that selects and the
+  // test half that is reported; 2D: the validation draw selects.
+  bool keep_best = false;
   int64_t checkpoint_every = 1000;
   int64_t log_every = 100;
   RegularizerOptions reg_opt;
@@ -53,7 +66,10 @@ struct TrainConfig {
   double effective_lambda() const { return lambda < 0 ? default_lambda(reg) : lambda; }
   // Throws dg::Error naming the field and the accepted range.
   void validate() const;
+  // The fields of this run's data set only (a ZDC config has no `hidden`, a 2D one no `generator`).
   nlohmann::json to_json() const;
+  // Fields absent from `j` (the other data set's, or added later) keep their defaults, except the
+  // ZDC generator of a config written before it was recorded: the original network.
   static TrainConfig from_json(const nlohmann::json& j);
 };
 

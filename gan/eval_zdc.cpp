@@ -69,20 +69,6 @@ ZdcEval summarize(const ChannelSamples& real, const std::vector<ChannelSamples>&
   return e;
 }
 
-// Sum over pixels of the population std of m log1p images (m, 1936).
-double group_diversity(const std::vector<double>& logs, int64_t m) {
-  double total = 0;
-  for (int64_t p = 0; p < kPixels; ++p) {
-    double mean = 0, var = 0;
-    for (int64_t i = 0; i < m; ++i) mean += logs[i * kPixels + p];
-    mean /= static_cast<double>(m);
-    for (int64_t i = 0; i < m; ++i)
-      var += (logs[i * kPixels + p] - mean) * (logs[i * kPixels + p] - mean);
-    total += std::sqrt(var / static_cast<double>(m));
-  }
-  return total;
-}
-
 std::vector<double> log1p_all(std::vector<double> counts) {
   for (double& v : counts) v = std::log1p(v);
   return counts;
@@ -117,25 +103,20 @@ std::vector<int64_t> iota(int64_t lo, int64_t hi) {
   return v;
 }
 
-// Fills diversity_error, div_groups and div_nonfinite (see eval_zdc.h for the definition).
-void diversity(ConditionalGenerator& g, Device dev, const data::ZdcDataset& test,
-               const data::ZdcDataset& train, const ZdcEvalOptions& opt, Philox& rng, ZdcEval& e) {
+// The test groups the diversity error uses (see eval_zdc.h), ascending; empty when the training
+// split has no spread to normalize by.
+std::vector<int64_t> diversity_groups(const data::ZdcDataset& test, const data::ZdcDataset& train,
+                                      const ZdcEvalOptions& opt,
+                                      const std::map<std::vector<double>, int64_t>& train_group) {
   const data::Groups& tg = test.groups();
   const data::Groups& trg = train.groups();
-  const double norm = trg.max_diversity;
-  if (norm <= 0) return;  // no training group has any spread: f_div is undefined
-  std::map<std::vector<double>, int64_t> train_group;  // raw attributes -> training group
-  for (size_t k = 0; k < trg.members.size(); ++k)
-    train_group.emplace(train.raw_conditions({trg.members[k][0]}), k);
-  auto train_members = [&](int64_t k) -> std::vector<int64_t> {
-    auto it = train_group.find(test.raw_conditions({tg.members[k][0]}));
-    return it == train_group.end() ? std::vector<int64_t>{} : trg.members[it->second];
-  };
-
+  if (trg.max_diversity <= 0) return {};  // no training group has any spread: f_div is undefined
   std::vector<int64_t> chosen;
-  for (size_t k = 0; k < tg.members.size(); ++k)
-    if (tg.members[k].size() + train_members(k).size() >= 2)
-      chosen.push_back(static_cast<int64_t>(k));
+  for (size_t k = 0; k < tg.members.size(); ++k) {
+    auto it = train_group.find(test.raw_conditions({tg.members[k][0]}));
+    const size_t in_train = it == train_group.end() ? 0 : trg.members[it->second].size();
+    if (tg.members[k].size() + in_train >= 2) chosen.push_back(static_cast<int64_t>(k));
+  }
   if (static_cast<int64_t>(chosen.size()) > opt.max_div_groups) {
     // A counter far beyond anything the latents use gives a stream independent of them.
     Philox sel(opt.seed, uint64_t{1} << 62);
@@ -145,6 +126,32 @@ void diversity(ConditionalGenerator& g, Device dev, const data::ZdcDataset& test
     std::sort(pick.begin(), pick.end());
     chosen = std::move(pick);
   }
+  return chosen;
+}
+
+// raw attributes -> training group.
+std::map<std::vector<double>, int64_t> group_index(const data::ZdcDataset& train) {
+  std::map<std::vector<double>, int64_t> index;
+  const data::Groups& trg = train.groups();
+  for (size_t k = 0; k < trg.members.size(); ++k)
+    index.emplace(train.raw_conditions({trg.members[k][0]}), k);
+  return index;
+}
+
+// Fills diversity_error, div_groups and div_nonfinite (see eval_zdc.h for the definition) from the
+// groups `chosen`; `step` reports each generator call's rows.
+void diversity(ConditionalGenerator& g, Device dev, const data::ZdcDataset& test,
+               const data::ZdcDataset& train, const ZdcEvalOptions& opt, Philox& rng,
+               const std::vector<int64_t>& chosen,
+               const std::map<std::vector<double>, int64_t>& train_group,
+               const std::function<void(int64_t)>& step, ZdcEval& e) {
+  const data::Groups& tg = test.groups();
+  const data::Groups& trg = train.groups();
+  const double norm = trg.max_diversity;
+  auto train_members = [&](int64_t k) -> std::vector<int64_t> {
+    auto it = train_group.find(test.raw_conditions({tg.members[k][0]}));
+    return it == train_group.end() ? std::vector<int64_t>{} : trg.members[it->second];
+  };
   if (chosen.empty()) return;
 
   // All generations at once, in batches: row j*G + t is generation t of chosen group j.
@@ -157,6 +164,7 @@ void diversity(ConditionalGenerator& g, Device dev, const data::ZdcDataset& test
     std::vector<int64_t> idx(first.begin() + s, first.begin() + std::min(rows, s + opt.batch));
     const auto x = generate_logs(g, dev, rng, test.conditions(idx));
     logs.insert(logs.end(), x.begin(), x.end());
+    step(static_cast<int64_t>(idx.size()));
   }
 
   double err = 0;
@@ -176,8 +184,9 @@ void diversity(ConditionalGenerator& g, Device dev, const data::ZdcDataset& test
     auto real = log1p_all(test.raw_responses(tg.members[chosen[j]]));
     const auto more = log1p_all(train.raw_responses(train_members(chosen[j])));
     real.insert(real.end(), more.begin(), more.end());
-    const double f_real = group_diversity(real, static_cast<int64_t>(real.size()) / kPixels) / norm;
-    err += std::abs(group_diversity(fin, m) / norm - f_real);
+    const double f_real =
+        group_diversity(real, static_cast<int64_t>(real.size()) / kPixels, kPixels) / norm;
+    err += std::abs(group_diversity(fin, m, kPixels) / norm - f_real);
     ++e.div_groups;
   }
   if (e.div_groups > 0) e.diversity_error = err / static_cast<double>(e.div_groups);
@@ -198,6 +207,21 @@ ZdcEval evaluate_zdc(ConditionalGenerator& g, const data::ZdcDataset& test,
   const Device dev = g.device();
   Philox rng(opt.seed);
 
+  const bool with_div = train && opt.div_generations >= 2 && opt.max_div_groups > 0;
+  std::map<std::vector<double>, int64_t> train_group;
+  std::vector<int64_t> chosen;
+  if (with_div) {
+    train_group = group_index(*train);
+    chosen = diversity_groups(test, *train, opt, train_group);
+  }
+  const int64_t total =
+      opt.regenerations * n + static_cast<int64_t>(chosen.size()) * opt.div_generations;
+  int64_t done = 0;
+  auto step = [&](int64_t rows) {
+    done += rows;
+    if (opt.progress) opt.progress(done, total);
+  };
+
   ChannelSamples real;
   std::vector<ChannelSamples> gen(opt.regenerations);
   for (int64_t s = 0; s < n; s += opt.batch) {
@@ -210,10 +234,10 @@ ZdcEval evaluate_zdc(ConditionalGenerator& g, const data::ZdcDataset& test,
       auto x = generate_logs(g, dev, rng, test.conditions(idx));
       for (double& v : x) v = std::expm1(v);
       reg.add(x.data(), static_cast<int64_t>(idx.size()));
+      step(static_cast<int64_t>(idx.size()));
     }
   ZdcEval e = summarize(real, gen);
-  if (train && opt.div_generations >= 2 && opt.max_div_groups > 0)
-    diversity(g, dev, test, *train, opt, rng, e);
+  if (!chosen.empty()) diversity(g, dev, test, *train, opt, rng, chosen, train_group, step, e);
   return e;
 }
 

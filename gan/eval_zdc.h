@@ -29,6 +29,7 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -46,6 +47,9 @@ struct ZdcEvalOptions {
   int64_t max_div_groups = 200;
   int64_t batch = 256;  // generator rows per call
   uint64_t seed = 1;    // latents and the choice of diversity groups
+  // Called after every generator call with (rows generated, rows to generate); the last call has
+  // done == total. Optional.
+  std::function<void(int64_t done, int64_t total)> progress;
 };
 
 struct ZdcEval {

@@ -45,4 +45,17 @@ double sample_variance(const std::vector<double>& v) {
   return s / static_cast<double>(v.size() - 1);
 }
 
+double group_diversity(const std::vector<double>& samples, int64_t m, int64_t d) {
+  double total = 0;
+  for (int64_t p = 0; p < d; ++p) {
+    double mean = 0, var = 0;
+    for (int64_t i = 0; i < m; ++i) mean += samples[i * d + p];
+    mean /= static_cast<double>(m);
+    for (int64_t i = 0; i < m; ++i)
+      var += (samples[i * d + p] - mean) * (samples[i * d + p] - mean);
+    total += std::sqrt(var / static_cast<double>(m));
+  }
+  return total;
+}
+
 }  // namespace dg::gan

@@ -321,7 +321,7 @@ bool Trainer::state_finite() const {
   return true;
 }
 
-void Trainer::save(const std::string& path) const {
+void Trainer::save(const std::string& path, const std::map<std::string, std::string>& more) const {
   DG_CHECK(!nn::has_folded_batch_norm(*m_.g) && !nn::has_folded_batch_norm(*m_.d),
            "not writing " << path
                           << ": the model's batch norms are folded for inference (its weights "
@@ -332,6 +332,7 @@ void Trainer::save(const std::string& path) const {
                << step_ << ": a parameter or optimizer state is non-finite; not writing " << path
                << " (the last checkpoint is intact; try a smaller lambda or learning rate)");
   std::map<std::string, std::string> meta = extra_meta_;
+  for (const auto& [k, v] : more) meta[k] = v;
   meta["format"] = "divgan-train-v1";
   meta["config"] = cfg_.to_json().dump();
   meta["step"] = std::to_string(step_);

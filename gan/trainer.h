@@ -71,7 +71,8 @@ class Trainer {
   Models& models() { return m_; }
 
   // Atomic safetensors checkpoint of the whole training state.
-  void save(const std::string& path) const;
+  // `more` adds metadata entries to this file only (e.g. what made it the best checkpoint).
+  void save(const std::string& path, const std::map<std::string, std::string>& more = {}) const;
   // Restores a checkpoint written by save() for the same architecture.
   void load(const std::string& path);
   // Metadata written into every checkpoint besides the training state (e.g. the ZDC condition

@@ -263,6 +263,135 @@ expect_error "zdc --latent 8" out_zl -- train --data zdc --latent 8 --out out_zl
 expect_error "train --graph on the CPU" out_zg -- train --data zdc --graph --device cpu --steps 1 --out out_zg
 expect_error "train --precision bf16" out_zp -- train --data zdc --precision bf16 --steps 1 --out out_zp
 
+# ---- a physicist's first day: nothing misleads, nothing is lost ------------------------------------
+# ZDC-only flags without --data train the ZDC model (the 2D toy used to run silently); flags of the
+# other data set are refused, naming them.
+if "$DIVGAN" train --sim-particles 20 --batch 4 --steps 1 --quiet --out "$WORK/infer" >"$WORK/infer.out" 2>&1 \
+   && grep -q '"dataset": "zdc"' "$WORK/infer/run.json" && grep -q "Mean WS" "$WORK/infer.out"; then
+  ok "ZDC flags without --data train the ZDC model"
+else
+  bad "ZDC flags without --data train the ZDC model" "$(tail -n 3 "$WORK/infer.out")"
+fi
+if ! grep -q '"hidden"' "$WORK/infer/run.json" && grep -q '"generator": "dcgan"' "$WORK/infer/run.json"; then
+  ok "run.json holds only the ZDC fields, and the generator defaults to dcgan"
+else
+  bad "run.json holds only the ZDC fields, and the generator defaults to dcgan" "$(grep -E 'hidden|generator' "$WORK/infer/run.json")"
+fi
+expect_error "ZDC files with a 2D flag" out_mix -- train --responses "$FIX/responses_f8.npy" --particles "$FIX/particles9_f8.npy" --hidden 64 --out out_mix
+expect_error "a ZDC flag on the 2D benchmark" out_zon2d -- train --data 2d --generator dcgan --steps 1 --out out_zon2d
+expect_error "--latent on ZDC" out_zlat -- train --data zdc --latent 32 --steps 1 --out out_zlat
+expect_error "--data contradicting the checkpoint on --resume" - -- train --data 2d --resume --steps 2 --out "$WORK/infer"
+expect_error "mistyped flag" - -- train --lamda 0.1 --out out_typo
+if grep -q "did you mean '--lambda'" "$WORK/stderr"; then ok "mistyped flag: did you mean --lambda"; else bad "mistyped flag: did you mean --lambda" "$(cat "$WORK/stderr")"; fi
+expect_error "mistyped subcommand" - -- trian --steps 1
+if grep -q "did you mean 'train'" "$WORK/stderr"; then ok "mistyped subcommand: did you mean train"; else bad "mistyped subcommand: did you mean train" "$(cat "$WORK/stderr")"; fi
+
+# An existing run is never replaced by accident.
+expect_error "train on an existing run without --resume or --overwrite" - -- train --steps 5 --quiet --out "$run"
+if grep -Eq '^  "steps": 80,?$' "$run/eval.json" && [ -s "$run/checkpoint.safetensors" ]; then
+  ok "the refused run left the existing run untouched"
+else
+  bad "the refused run left the existing run untouched" "$(grep '"steps"' "$run/eval.json" 2>&1)"
+fi
+if "$DIVGAN" train --steps 5 --quiet --overwrite --out "$run" >/dev/null 2>"$WORK/ow.err" \
+   && grep -Eq '^  "steps": 5,?$' "$run/eval.json" && [ "$(wc -l <"$run/metrics.jsonl")" -eq 1 ]; then
+  ok "--overwrite replaces the run"
+else
+  bad "--overwrite replaces the run" "$(cat "$WORK/ow.err")"
+fi
+expect_error "--resume with --overwrite" - -- train --steps 5 --resume --overwrite --out "$run"
+
+# SIGINT mid-run: a checkpoint, a message, exit 130; --resume then ends bitwise where an
+# uninterrupted run ends (checkpoint and eval.json figures).
+sigargs=(--data zdc --sim-particles 30 --batch 4 --steps 400 --checkpoint-every 1000 --quiet)
+"$DIVGAN" train "${sigargs[@]}" --out "$WORK/whole" >/dev/null 2>&1
+"$DIVGAN" train "${sigargs[@]}" --out "$WORK/sig" >/dev/null 2>"$WORK/sig.err" &
+sigpid=$!
+for _ in $(seq 1 100); do  # interrupt once training is under way
+  [ -s "$WORK/sig/metrics.jsonl" ] && break
+  sleep 0.1
+done
+kill -INT "$sigpid"
+wait "$sigpid"
+sigrc=$?
+sigstep=$(sed -n 's/.* at step \([0-9]*\).*/\1/p' "$WORK/sig.err")
+if [ "$sigrc" -eq 130 ] && grep -q "interrupted by SIGINT at step" "$WORK/sig.err" \
+   && [ -n "$sigstep" ] && [ "$sigstep" -lt 400 ] && [ -s "$WORK/sig/checkpoint.safetensors" ] && [ ! -e "$WORK/sig/eval.json" ]; then
+  ok "SIGINT mid-run saves a checkpoint (step $sigstep) and exits 130 with a message"
+else
+  bad "SIGINT mid-run saves a checkpoint and exits 130 with a message" "rc $sigrc" "$(cat "$WORK/sig.err")"
+fi
+if "$DIVGAN" train "${sigargs[@]}" --resume --out "$WORK/sig" >/dev/null 2>"$WORK/sigr.err" \
+   && cmp -s "$WORK/whole/checkpoint.safetensors" "$WORK/sig/checkpoint.safetensors" \
+   && [ "$(grep -v train_seconds "$WORK/whole/eval.json")" = "$(grep -v train_seconds "$WORK/sig/eval.json")" ]; then
+  ok "--resume after SIGINT ends bitwise equal to the uninterrupted run"
+else
+  bad "--resume after SIGINT ends bitwise equal to the uninterrupted run" "$(tail -n 3 "$WORK/sigr.err")"
+fi
+
+# --keep-best: the best periodic validation state beside the last one, named in eval.json.
+if "$DIVGAN" train --data zdc --sim-particles 30 --batch 4 --steps 6 --eval-every 2 --keep-best --quiet \
+     --out "$WORK/best" >/dev/null 2>"$WORK/best.err" \
+   && [ -s "$WORK/best/checkpoint_best.safetensors" ] && grep -q '"checkpoint": ".*checkpoint_best.safetensors"' "$WORK/best/eval.json" \
+   && grep -q '"validation"' "$WORK/best/metrics.jsonl" \
+   && "$DIVGAN" eval --checkpoint "$WORK/best/checkpoint_best.safetensors" >/dev/null 2>&1; then
+  ok "--keep-best keeps checkpoint_best.safetensors, names it in eval.json, and it evaluates"
+else
+  bad "--keep-best keeps checkpoint_best.safetensors" "$(tail -n 3 "$WORK/best.err")"
+fi
+expect_error "--keep-best without --eval-every" out_kb -- train --steps 2 --keep-best --out out_kb
+
+# Outputs carry their conditions: generate stores them beside the showers, eval --showers uses them
+# for the diversity error and the breakdown by species and energy, and such a file is itself valid
+# training data (ZDC inferred from the files, without --data).
+if "$DIVGAN" generate --checkpoint "$WORK/infer/checkpoint.safetensors" --test-split --regenerations 3 \
+     --out "$WORK/gp.npz" --real-out "$WORK/rp.npz" >"$WORK/gp.out" 2>&1 \
+   && grep -q "with their conditions; [0-9]* showers/s" "$WORK/gp.out"; then
+  ok "generate stores the conditions with the showers and reports showers/s"
+else
+  bad "generate stores the conditions with the showers and reports showers/s" "$(cat "$WORK/gp.out")"
+fi
+if "$DIVGAN" eval --showers "$WORK/gp.npz" --real "$WORK/rp.npz" --json "$WORK/gp.json" >"$WORK/ge.out" 2>&1 \
+   && grep -q "^| neutral |" "$WORK/ge.out" && grep -q "^| charged |" "$WORK/ge.out" \
+   && grep -q "^| E \[" "$WORK/ge.out" && grep -q '"breakdown"' "$WORK/gp.json" \
+   && grep -Eq '^\| all \|( [0-9.]+ \|){6} [0-9.]+ \|' "$WORK/ge.out"; then
+  ok "eval --showers with conditions: diversity error and breakdown by species and energy"
+else
+  bad "eval --showers with conditions: diversity error and breakdown by species and energy" "$(cat "$WORK/ge.out")"
+fi
+if "$DIVGAN" generate --checkpoint "$WORK/infer/checkpoint.safetensors" --test-split --out "$WORK/gp.npy" >/dev/null 2>&1 \
+   && [ -s "$WORK/gp.particles.npy" ]; then
+  ok "generate to .npy writes the conditions to <stem>.particles.npy"
+else
+  bad "generate to .npy writes the conditions to <stem>.particles.npy"
+fi
+expect_error "eval --showers with conditions of other rows" - -- eval --showers "$WORK/gp.npz" --real "$WORK/rp.npz" --particles "$FIX/particles9_f8.npy"
+if "$DIVGAN" train --responses "$WORK/gp.npz" --particles "$WORK/gp.npz" --batch 4 --steps 1 --quiet \
+     --out "$WORK/fromfiles" >"$WORK/ff.out" 2>&1 && grep -q '"dataset": "zdc"' "$WORK/fromfiles/run.json"; then
+  ok "ZDC files without --data train the ZDC model (generate's output is valid training data)"
+else
+  bad "ZDC files without --data train the ZDC model" "$(tail -n 3 "$WORK/ff.out")"
+fi
+if "$DIVGAN" generate --checkpoint "$WORK/infer/checkpoint.safetensors" --conditions "$FIX/particles9_f8.npy" \
+     --out "$WORK/far.npz" >/dev/null 2>"$WORK/far.err" && grep -q "warning: 3 of 3 conditions .* outside the training range" "$WORK/far.err"; then
+  ok "conditions outside the training range are counted in a warning"
+else
+  bad "conditions outside the training range are counted in a warning" "$(cat "$WORK/far.err")"
+fi
+
+# Provenance.
+if "$DIVGAN" --version >"$WORK/ver.out" 2>&1 && grep -Eq "^divgan [0-9.]+ \(commit [0-9a-f]{7,}|unknown" "$WORK/ver.out"; then
+  ok "divgan --version: $(cat "$WORK/ver.out")"
+else
+  bad "divgan --version" "$(cat "$WORK/ver.out")"
+fi
+if grep -q '"command_line"' "$WORK/infer/run.json" && grep -q '"commit"' "$WORK/infer/run.json" \
+   && grep -q '"end"' "$WORK/infer/run.json" && grep -q '"host"' "$WORK/infer/run.json"; then
+  ok "run.json records the command line, commit, host and end time"
+else
+  bad "run.json records the command line, commit, host and end time" "$(head -c 300 "$WORK/infer/run.json")"
+fi
+
 # ---- help ----------------------------------------------------------------------------------------
 for sub in "" train eval generate study2d studyzdc; do
   # shellcheck disable=SC2086

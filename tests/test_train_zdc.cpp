@@ -171,7 +171,25 @@ TEST_CASE("zdc train: config validation and JSON round trip of the ZDC fields") 
   c.sim_particles = 123;
   c.data_seed = 9;
   c.eval_every = 50;
+  c.split = SplitKind::Particle;
+  c.keep_best = true;
   CHECK(TrainConfig::from_json(c.to_json()).to_json() == c.to_json());
+  // Only the ZDC fields: a ZDC config has no MLP width, a 2D one no generator or data files.
+  CHECK_FALSE(c.to_json().contains("hidden"));
+  CHECK(c.to_json().at("split") == "particle");
+  TrainConfig two_d;
+  CHECK_FALSE(two_d.to_json().contains("generator"));
+  CHECK_FALSE(two_d.to_json().contains("split"));
+  CHECK(two_d.to_json().contains("hidden"));
+  // A ZDC config written before the generator was recorded is the original network; the default
+  // of new configs is dcgan.
+  nlohmann::json legacy = c.to_json();
+  legacy.erase("generator");
+  CHECK(TrainConfig::from_json(legacy).generator == GeneratorArch::Original);
+  CHECK(TrainConfig{}.generator == GeneratorArch::Dcgan);
+  TrainConfig no_eval = c;
+  no_eval.eval_every = 0;
+  CHECK_THROWS_WITH_AS(no_eval.validate(), doctest::Contains("--eval-every"), Error);
   TrainConfig bad = c;
   CHECK_THROWS_WITH_AS(parse_generator_arch("unet"), doctest::Contains("generator 'unet'"), Error);
   bad = c;

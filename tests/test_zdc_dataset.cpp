@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <limits>
@@ -162,6 +163,52 @@ TEST_CASE("zdc dataset: split_80_20 is seeded, disjoint and covers every row") {
   }
   CHECK(split_80_20(1001, 42).test != split_80_20(1001, 43).test);
   CHECK_THROWS_AS(split_80_20(0, 1), Error);
+}
+
+namespace {
+// Particles (n, 9): row i is particle i / repeats (identical rows within a particle).
+std::vector<double> repeated_particles(int64_t particles, int64_t repeats) {
+  std::vector<double> p;
+  for (int64_t k = 0; k < particles; ++k)
+    for (int64_t r = 0; r < repeats; ++r)
+      for (int64_t j = 0; j < kZdcCondDim; ++j) p.push_back(static_cast<double>(k * 10 + j));
+  return p;
+}
+}  // namespace
+
+TEST_CASE("zdc dataset: split_by_particle keeps every particle's repeats on one side") {
+  for (int64_t particles : {2, 7, 100}) {
+    const int64_t repeats = 3, n = particles * repeats;
+    const std::vector<double> p = repeated_particles(particles, repeats);
+    const ZdcSplit s = split_by_particle(p, n, 42);
+    // Whole groups: a particle's rows are all in the test split or none is.
+    std::set<int64_t> test_particles, train_particles;
+    for (int64_t i : s.test) test_particles.insert(i / repeats);
+    for (int64_t i : s.train) train_particles.insert(i / repeats);
+    for (int64_t k : test_particles) CHECK(train_particles.count(k) == 0);
+    CHECK(static_cast<int64_t>(s.test.size()) ==
+          repeats * static_cast<int64_t>(test_particles.size()));
+    // At least floor(n/5) test rows, less than one group more; both sides cover every row.
+    CHECK(static_cast<int64_t>(s.test.size()) >= std::max<int64_t>(n / 5, 1));
+    CHECK(static_cast<int64_t>(s.test.size()) < std::max<int64_t>(n / 5, 1) + repeats);
+    CHECK(s.test.size() + s.train.size() == static_cast<size_t>(n));
+    CHECK(std::is_sorted(s.test.begin(), s.test.end()));
+    const ZdcSplit again = split_by_particle(p, n, 42);
+    CHECK(again.test == s.test);
+  }
+  const std::vector<double> p = repeated_particles(100, 3);
+  CHECK(split_by_particle(p, 300, 42).test != split_by_particle(p, 300, 43).test);
+  // Halving a split by particle keeps groups whole too; by row it is the row split's halving.
+  const ZdcSplit s = split_by_particle(p, 300, 1);
+  const auto [val, test] = halve_rows(p, s.test, 7, true);
+  std::set<int64_t> in_val;
+  for (int64_t i : val) in_val.insert(i / 3);
+  for (int64_t i : test) CHECK(in_val.count(i / 3) == 0);
+  CHECK(val.size() + test.size() == s.test.size());
+  CHECK(val.size() >= s.test.size() / 2);
+  const auto [rval, rtest] = halve_rows(p, s.test, 7, false);
+  CHECK(rval.size() == s.test.size() / 2);
+  CHECK(rtest.size() == s.test.size() - s.test.size() / 2);
 }
 
 TEST_CASE("zdc dataset: standardizer fits the training rows only and round-trips through JSON") {

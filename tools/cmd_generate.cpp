@@ -1,6 +1,8 @@
 // `divgan generate`: ZDC showers from a checkpoint for a conditions file or for the test split,
 // generated batch by batch and written as photon counts (expm1 of the generator's log1p output) in
-// the published layout (.npz key arr_0, .npy, or HDF5 dataset 'responses').
+// the published layout (.npz key arr_0, .npy, or HDF5 dataset 'responses'), with the conditions of
+// every shower beside them (npz member / HDF5 dataset 'particles', or <stem>.particles.npy).
+#include <chrono>
 #include <cstdio>
 
 #include "datasets/zdc_dataset.h"
@@ -11,6 +13,46 @@
 #include "tools/train_loop.h"
 
 namespace dg::tools {
+
+namespace {
+
+// How far beyond the training span a condition may lie before the generator is said to
+// extrapolate, as a fraction of the span.
+constexpr double kRangeMargin = 0.1;
+
+// One warning line naming how many conditions lie outside the training range, and where.
+void warn_out_of_range(const data::Standardizer& st, const std::vector<double>& cond,
+                       const std::string& origin) {
+  const auto r = st.out_of_range(cond, kRangeMargin);
+  if (r.rows == 0) return;
+  std::string where;
+  for (int64_t j = 0; j < data::kZdcCondDim; ++j)
+    if (r.per_attribute[j] > 0)
+      where += (where.empty() ? "" : ", ") + std::string(data::kZdcAttributeNames[j]) + " " +
+               std::to_string(r.per_attribute[j]);
+  std::fprintf(stderr,
+               "divgan: warning: %lld of %lld conditions in %s lie outside the training range by "
+               "more than %.0f%% of its span (%s); the generator extrapolates there\n",
+               static_cast<long long>(r.rows),
+               static_cast<long long>(cond.size() / data::kZdcCondDim), origin.c_str(),
+               100 * kRangeMargin, where.c_str());
+}
+
+// The rows `cond` (n, 9) repeated `k` times: the conditions of regeneration-major showers.
+std::vector<double> tile(const std::vector<double>& cond, int64_t k) {
+  std::vector<double> out;
+  out.reserve(cond.size() * k);
+  for (int64_t r = 0; r < k; ++r) out.insert(out.end(), cond.begin(), cond.end());
+  return out;
+}
+
+std::string files(const std::vector<std::string>& written) {
+  std::string s;
+  for (const auto& w : written) s += (s.empty() ? "" : " + ") + w;
+  return s;
+}
+
+}  // namespace
 
 void add_generate_command(CLI::App& app) {
   auto* cmd =
@@ -71,26 +113,32 @@ void add_generate_command(CLI::App& app) {
     std::vector<double> cond;
     std::vector<double> real;
     if (*test_split) {
-      ZdcData d = load_zdc_data(m.cfg);
+      ZdcData d = load_zdc_data(m.cfg, m.cfg.keep_best);  // the test half of a keep-best run
       std::vector<int64_t> all(d.test->size());
       for (int64_t i = 0; i < d.test->size(); ++i) all[i] = i;
       cond = d.test->raw_conditions(all);
       if (!real_out->empty()) real = d.test->raw_responses(all);
     } else {
       cond = data::load_zdc_particles(*conditions);
+      warn_out_of_range(m.standardizer, cond, *conditions);
     }
     const int64_t n = static_cast<int64_t>(cond.size()) / data::kZdcCondDim;
+    const auto t0 = std::chrono::steady_clock::now();
     std::vector<double> counts = generate_counts(m, cond, *regen, *batch, *seed);
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const std::string dt = "<" + *dtype;
-    data::write_zdc_array(*out, counts, {*regen * n, data::kZdcSide, data::kZdcSide}, dt,
-                          "responses");
-    std::printf("wrote %s: %lld showers (%lld conditions x %lld)\n", out->c_str(),
-                static_cast<long long>(*regen * n), static_cast<long long>(n),
-                static_cast<long long>(*regen));
+    const auto written = data::write_zdc_showers(*out, counts, tile(cond, *regen), dt);
+    std::printf(
+        "wrote %s: %lld showers (%lld conditions x %lld) with their conditions; %.0f "
+        "showers/s on the %s\n",
+        files(written).c_str(), static_cast<long long>(*regen * n), static_cast<long long>(n),
+        static_cast<long long>(*regen), secs > 0 ? static_cast<double>(*regen * n) / secs : 0.0,
+        m.g->device() == Device::CUDA ? "GPU" : "CPU");
     if (!real_out->empty()) {
-      data::write_zdc_array(*real_out, real, {n, data::kZdcSide, data::kZdcSide}, dt, "responses");
-      std::printf("wrote %s: %lld real test responses\n", real_out->c_str(),
-                  static_cast<long long>(n));
+      const auto real_written = data::write_zdc_showers(*real_out, real, cond, dt);
+      std::printf("wrote %s: %lld real test responses with their conditions\n",
+                  files(real_written).c_str(), static_cast<long long>(n));
     }
   });
 }

@@ -106,7 +106,7 @@ void add_study2d_command(CLI::App& app) {
   cmd->callback([=] {
     take_lists(*lists, *spec);
     spec->train = [](const gan::TrainConfig& cfg, const std::string& dir) {
-      return run_2d(cfg, dir, false, false).eval;
+      return run_2d(cfg, dir, ExistingRun::Overwrite, false).eval;
     };
     spec->validation_score = validation_w;
     spec->header = {{"steps", spec->base.steps},

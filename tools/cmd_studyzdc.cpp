@@ -9,6 +9,7 @@
 
 #include "gan/models_zdc.h"
 #include "tools/commands.h"
+#include "tools/format.h"
 #include "tools/run_zdc.h"
 #include "tools/study_util.h"
 #include "tools/train_loop.h"
@@ -20,14 +21,12 @@ namespace {
 
 // A test-half figure of a run (NaN when the evaluation had none, e.g. no diversity groups).
 double test_metric(const nlohmann::json& ev, const char* key) {
-  const nlohmann::json& v = ev.at("test").at(key);
-  return v.is_null() ? NAN : v.get<double>();
+  return json_figure(ev.at("test"), key);
 }
 
 // The selection score: the validation half's mean channel Wasserstein.
 double validation_ws(const nlohmann::json& ev) {
-  const nlohmann::json& v = ev.at("validation").at("ws_mean");
-  return v.is_null() ? NAN : v.get<double>();
+  return json_figure(ev.at("validation"), "ws_mean");
 }
 
 // The README's two tables: the selected lambda per regularizer beside the papers, then every
@@ -92,8 +91,8 @@ std::string studyzdc_tables(const std::vector<RegularizerRuns>& grouped, nlohman
 void add_studyzdc_command(CLI::App& app) {
   auto* cmd =
       app.add_subcommand("studyzdc",
-                         "Train every regularizer over a lambda grid and seeds on the built-in "
-                         "ZDC simulator; print the README table");
+                         "Train every regularizer over a lambda grid and seeds on ZDC data (the "
+                         "built-in simulator, or your files); print the README table");
   auto spec = std::make_shared<StudySpec>();
   auto lists = std::make_shared<StudyLists>();
   gan::TrainConfig& base = spec->base;
@@ -111,6 +110,14 @@ void add_studyzdc_command(CLI::App& app) {
   cmd->add_option("--generator", *generator, "Generator: dcgan or original")
       ->check(CLI::IsMember({"original", "dcgan"}))
       ->capture_default_str();
+  cmd->add_option("--responses", base.responses,
+                  "ZDC responses file, as for train (default: the built-in simulator)");
+  cmd->add_option("--particles", base.particles, "ZDC particles file, as for train");
+  auto split = std::make_shared<std::string>(gan::split_kind_name(base.split));
+  cmd->add_option("--split", *split,
+                  "80/20 split: row (the papers' convention) or particle (unseen particles)")
+      ->check(CLI::IsMember({"row", "particle"}))
+      ->capture_default_str();
   cmd->add_option("--sim-particles", base.sim_particles,
                   "Simulated particles (each showered 3-8 times)")
       ->check(CLI::Range(int64_t{10}, int64_t{100000000}))
@@ -123,9 +130,10 @@ void add_studyzdc_command(CLI::App& app) {
   cmd->callback([=] {
     const Device dev = select_device(*device);
     spec->base.generator = gan::parse_generator_arch(*generator);
+    spec->base.split = gan::parse_split_kind(*split);
     take_lists(*lists, *spec);
     spec->train = [dev](const gan::TrainConfig& cfg, const std::string& dir) {
-      return run_zdc(cfg, dir, false, false, true, dev).eval;
+      return run_zdc(cfg, dir, ExistingRun::Overwrite, false, true, dev).eval;
     };
     spec->validation_score = validation_ws;
     spec->header = {{"config", spec->base.to_json()},

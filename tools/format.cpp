@@ -2,6 +2,7 @@
 #include "tools/format.h"
 
 #include <cstdio>
+#include <limits>
 
 namespace dg::tools {
 
@@ -23,6 +24,11 @@ std::string eval2d_markdown(const std::vector<std::pair<std::string, gan::Eval2D
     s += buf;
   }
   return s;
+}
+
+double json_figure(const nlohmann::json& ev, const char* key) {
+  return ev.contains(key) && ev[key].is_number() ? ev[key].get<double>()
+                                                 : std::numeric_limits<double>::quiet_NaN();
 }
 
 }  // namespace dg::tools

@@ -1,33 +1,68 @@
 // divgan: train, evaluate and study diversity-regularized conditional GANs.
 // Run `divgan --help` or `divgan <subcommand> --help`.
 #include <cstdio>
+#include <cstring>
 #include <exception>
+#include <string>
+#include <vector>
 
 #include "base/error.h"
 #include "tools/commands.h"
+#include "tools/provenance.h"
+#include "tools/suggest.h"
+#include "tools/train_loop.h"
 
 namespace {
-bool is_subcommand(CLI::App& app, const char* name) {
-  for (const CLI::App* s : app.get_subcommands({}))
-    if (s->get_name() == name) return true;
-  return false;
+
+CLI::App* find_subcommand(CLI::App& app, const std::string& name) {
+  for (CLI::App* s : app.get_subcommands({}))
+    if (s->get_name() == name) return s;
+  return nullptr;
 }
+
+// The first word that is not a subcommand, or a flag the subcommand does not have, as one error
+// line with the nearest valid name; empty when the command line names only known things.
+std::string unknown_names(CLI::App& app, int argc, char** argv) {
+  if (argc < 2 || argv[1][0] == '-') return {};
+  std::vector<std::string> subs;
+  for (const CLI::App* s : app.get_subcommands({})) subs.push_back(s->get_name());
+  CLI::App* sub = find_subcommand(app, argv[1]);
+  if (!sub)
+    return "unknown subcommand '" + std::string(argv[1]) + "'" +
+           dg::tools::did_you_mean(argv[1], subs) +
+           " (expected one of: " + dg::tools::join_names(subs) + "; see divgan --help)";
+  std::vector<std::string> flags;
+  for (const CLI::Option* o : sub->get_options())
+    for (const std::string& n : o->get_lnames()) flags.push_back("--" + n);
+  for (int i = 2; i < argc; ++i) {
+    if (std::strncmp(argv[i], "--", 2) != 0 || std::strlen(argv[i]) == 2) continue;
+    std::string flag = argv[i];
+    flag = flag.substr(0, flag.find('='));
+    bool known = false;
+    for (const std::string& f : flags) known = known || f == flag;
+    if (!known)
+      return "unknown flag '" + flag + "' for divgan " + sub->get_name() +
+             dg::tools::did_you_mean(flag, flags) + " (see divgan " + sub->get_name() + " --help)";
+  }
+  return {};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  dg::tools::set_command_line(argc, argv);
   CLI::App app{"divgan: diversity-regularized conditional GANs (ALICE ZDC fast simulation)"};
+  app.set_version_flag("--version", dg::tools::version_line());
   app.require_subcommand(1);
   dg::tools::add_train_command(app);
   dg::tools::add_eval_command(app);
   dg::tools::add_generate_command(app);
   dg::tools::add_study2d_command(app);
   dg::tools::add_studyzdc_command(app);
-  // CLI11 reports an unknown first word as a missing subcommand; say what it is instead.
-  if (argc > 1 && argv[1][0] != '-' && !is_subcommand(app, argv[1])) {
-    std::fprintf(stderr,
-                 "divgan: error: unknown subcommand '%s' (expected train, eval, generate, study2d "
-                 "or studyzdc; see divgan --help)\n",
-                 argv[1]);
+  // CLI11 reports an unknown first word as a missing subcommand and an unknown flag without a
+  // suggestion; say what it is and what was probably meant.
+  if (const std::string why = unknown_names(app, argc, argv); !why.empty()) {
+    std::fprintf(stderr, "divgan: error: %s\n", why.c_str());
     return 2;
   }
   try {
@@ -36,9 +71,18 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
   } catch (const CLI::ParseError& e) {
     std::fprintf(stderr, "divgan: error: %s (see divgan --help)\n", e.what());
     return 2;
+  } catch (const dg::tools::Interrupted& e) {
+    const bool train = std::strcmp(argv[1], "train") == 0;
+    std::fprintf(stderr, "divgan: %s at step %lld; the checkpoint %s holds it (%s)\n", e.what(),
+                 static_cast<long long>(e.step), e.checkpoint.c_str(),
+                 train ? "continue with the same command and --resume"
+                       : "run the same command again: finished runs are reused");
+    return 128 + e.signal;
   } catch (const dg::Error& e) {
     std::fprintf(stderr, "divgan: error: %s\n", e.what());
     return 1;

@@ -2,12 +2,13 @@
 # The main job on built-in data: builds, then trains a small conditional GAN of the ALICE ZDC on the
 # built-in ZDC-like simulator, once as a plain DC-GAN and once with the DivBal-GAN regularizer, and
 # prints their channel-Wasserstein tables (a few minutes on 2 cores after the build). Outputs go to
-# runs/quickstart/<regularizer>/ (checkpoint, metrics.jsonl, eval.json); STEPS overrides the budget.
+# runs/quickstart/<regularizer>/ (checkpoint, metrics.jsonl, eval.json), replacing those of an
+# earlier quick start (--overwrite); STEPS overrides the budget.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/setup.sh
 steps="${STEPS:-300}"
-common=(--data zdc --generator dcgan --sim-particles 400 --batch 32 --steps "$steps" --eval-every 100 --seed 1)
+common=(--data zdc --generator dcgan --sim-particles 400 --batch 32 --steps "$steps" --eval-every 100 --seed 1 --overwrite)
 build/divgan train "${common[@]}" --reg none --out runs/quickstart/none
 build/divgan train "${common[@]}" --reg divbal --lambda 0.1 --out runs/quickstart/divbal
 echo

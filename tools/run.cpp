@@ -2,17 +2,48 @@
 #include "tools/run.h"
 
 #include <filesystem>
+#include <memory>
 
 #include "base/atomic_file.h"
+#include "tools/progress.h"
+#include "tools/provenance.h"
 #include "tools/train_loop.h"
 
 namespace dg::tools {
 
-gan::TrainConfig begin_run(const gan::TrainConfig& requested, const std::string& dir, bool resume,
-                           bool* resuming) {
+namespace {
+// The files a run writes into its folder; their presence means the folder holds a run.
+const char* const kRunFiles[] = {"checkpoint.safetensors", "checkpoint_best.safetensors",
+                                 "run.json", "metrics.jsonl", "eval.json"};
+}  // namespace
+
+gan::TrainConfig begin_run(const gan::TrainConfig& requested, const std::string& dir,
+                           ExistingRun existing, bool* resuming) {
+  namespace fs = std::filesystem;
   requested.validate();
   ensure_output_dir(dir);
-  return resume_config(requested, checkpoint_path(dir), resume, resuming);
+  const std::string ckpt = checkpoint_path(dir);
+  std::string found;
+  for (const char* f : kRunFiles)
+    if (fs::exists(fs::path(dir) / f)) found += std::string(found.empty() ? "" : ", ") + f;
+  if (existing == ExistingRun::Refuse)
+    DG_CHECK(found.empty(), "'" << dir << "' already holds a run (" << found
+                                << "); continue it with --resume, or replace it with --overwrite");
+  if (existing == ExistingRun::Overwrite)
+    for (const char* f : kRunFiles) fs::remove(fs::path(dir) / f);
+  return resume_config(requested, ckpt, existing == ExistingRun::Resume, resuming);
+}
+
+std::function<void(int64_t, int64_t)> eval_progress(bool enabled) {
+  if (!enabled) return nullptr;
+  auto bar = std::make_shared<std::unique_ptr<ProgressBar>>();
+  return [bar](int64_t done, int64_t total) {
+    if (!*bar) *bar = std::make_unique<ProgressBar>(0, total, "final evaluation");
+    if (done < total)
+      (*bar)->update(done);
+    else
+      (*bar)->finish();
+  };
 }
 
 RunOutcome run_training(const gan::TrainConfig& cfg, const std::string& dir, bool resuming,
@@ -21,7 +52,8 @@ RunOutcome run_training(const gan::TrainConfig& cfg, const std::string& dir, boo
   gan::Models models = gan::make_models(cfg);
   models.g->to(device);
   models.d->to(device);
-  nlohmann::json run = {{"config", cfg.to_json()}};
+  nlohmann::json run = {{"config", cfg.to_json()}, {"provenance", provenance(device)}};
+  if (resuming) run["provenance"]["resumed"] = true;
   if (parts.describe) run.update(parts.describe(models));
   gan::Trainer trainer(cfg, parts.train, models);
   trainer.set_extra_metadata(parts.checkpoint_metadata);
@@ -36,13 +68,22 @@ RunOutcome run_training(const gan::TrainConfig& cfg, const std::string& dir, boo
     lo.evaluate = [&](int64_t) { return parts.periodic_eval(*trainer.models().g); };
     lo.summarize = parts.summarize;
   }
+  DG_ASSERT(!cfg.keep_best || (parts.periodic_eval && parts.objective),
+            "keep_best without a periodic evaluation and an objective");
+  lo.keep_best = cfg.keep_best;
+  lo.objective = parts.objective;
+  lo.objective_name = parts.objective_name;
   RunOutcome out;
-  out.seconds = train_loop(trainer, dir, lo);
+  BestState best;
+  out.seconds = train_loop(trainer, dir, lo, &best);
   out.steps = trainer.steps_done();
   nlohmann::json ev = {
       {"config", cfg.to_json()}, {"steps", out.steps}, {"train_seconds", out.seconds}};
+  if (cfg.keep_best) ev["best"] = best.to_json(dir, parts.objective_name);
   if (parts.final_eval) ev.update(parts.final_eval(*trainer.models().g));
   write_file_atomic((fs::path(dir) / "eval.json").string(), ev.dump(2) + "\n");
+  run["provenance"]["end"] = local_time_iso();
+  write_file_atomic((fs::path(dir) / "run.json").string(), run.dump(2) + "\n");
   out.eval = std::move(ev);
   return out;
 }

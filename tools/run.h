@@ -16,19 +16,30 @@
 
 namespace dg::tools {
 
-// Validates `requested`, creates `dir` and returns the config the run continues with (the
-// checkpoint's own, with the step budget from `requested`, when resuming; see resume_config).
-gan::TrainConfig begin_run(const gan::TrainConfig& requested, const std::string& dir, bool resume,
-                           bool* resuming);
+// What a run does with an output folder that already holds a run (a checkpoint, run.json,
+// metrics.jsonl or eval.json): refuse with an error naming --resume and --overwrite (train's
+// default: a finished run is never replaced by accident), continue it, or replace it.
+enum class ExistingRun { Refuse, Resume, Overwrite };
+
+// Validates `requested`, creates `dir`, applies `existing`, and returns the config the run
+// continues with (the checkpoint's own, with the step budget from `requested`, when resuming; see
+// resume_config).
+gan::TrainConfig begin_run(const gan::TrainConfig& requested, const std::string& dir,
+                           ExistingRun existing, bool* resuming);
 
 struct RunParts {
   std::shared_ptr<const data::ConditionalDataset> train;
   // Fields of run.json besides "config"; called once the models exist (it may print a banner).
   std::function<nlohmann::json(const gan::Models&)> describe;
   std::map<std::string, std::string> checkpoint_metadata;
-  // Every cfg.eval_every steps: the evaluation written to metrics.jsonl, and its one-line summary.
+  // Every cfg.eval_every steps: the fields added to that metrics.jsonl line ("eval": the test
+  // figures; with cfg.keep_best also "validation"), and their one-line summary.
   std::function<nlohmann::json(gan::ConditionalGenerator&)> periodic_eval;
   std::function<std::string(const nlohmann::json&)> summarize;
+  // With cfg.keep_best: the figure of a periodic evaluation that selects the best checkpoint
+  // (lower is better) and its name.
+  std::function<double(const nlohmann::json&)> objective;
+  std::string objective_name;
   // At the end: the fields of eval.json besides config, steps and train_seconds.
   std::function<nlohmann::json(gan::ConditionalGenerator&)> final_eval;
 };
@@ -39,8 +50,12 @@ struct RunOutcome {
   nlohmann::json eval;  // what eval.json holds
 };
 
-// Trains `cfg` (from begin_run) into `dir`: run.json, metrics.jsonl, checkpoint.safetensors,
-// eval.json.
+// The final evaluation's progress on stderr ("final evaluation [####....] 40%"), or nothing.
+std::function<void(int64_t, int64_t)> eval_progress(bool enabled);
+
+// Trains `cfg` (from begin_run) into `dir`: run.json (config, data, provenance: command line,
+// commit, host, device, start and end time), metrics.jsonl, checkpoint.safetensors (and
+// checkpoint_best.safetensors with cfg.keep_best, named in eval.json's "best"), eval.json.
 RunOutcome run_training(const gan::TrainConfig& cfg, const std::string& dir, bool resuming,
                         bool progress, Device device, const RunParts& parts);
 

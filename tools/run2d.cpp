@@ -1,8 +1,11 @@
 // One 2D-benchmark run: data, models, training loop with logging and checkpoints, evaluation.
 #include "tools/run2d.h"
 
+#include <cstdio>
+
 #include "datasets/benchmark2d.h"
 #include "gan/trainer.h"
+#include "tools/format.h"
 #include "tools/run.h"
 #include "tools/train_loop.h"
 
@@ -19,16 +22,49 @@ Run2DResult evaluate(gan::ConditionalGenerator& g, const gan::TrainConfig& cfg,
   return r;
 }
 
+// The figure that selects (lower is better): the mean over both spreads of the Wasserstein
+// distance on the validation draw.
+double objective(const nlohmann::json& line) {
+  const nlohmann::json& v = line.at("validation");
+  return 0.5 * (json_figure(v, "wasserstein_spread0") + json_figure(v, "wasserstein_spread1"));
+}
+
+std::string summary(const nlohmann::json& line) {
+  const nlohmann::json& t = line.at("eval");
+  char b[160];
+  std::snprintf(b, sizeof b, "test Wasserstein %.3f / %.3f, variance %.3f / %.3f",
+                json_figure(t, "wasserstein_spread0"), json_figure(t, "wasserstein_spread1"),
+                json_figure(t, "variance_spread0"), json_figure(t, "variance_spread1"));
+  return b;
+}
+
 }  // namespace
 
-Run2DResult run_2d(const gan::TrainConfig& cfg_in, const std::string& dir, bool resume,
+Run2DResult run_2d(const gan::TrainConfig& cfg_in, const std::string& dir, ExistingRun existing,
                    bool progress, Device device) {
   bool resuming = false;
-  const gan::TrainConfig cfg = begin_run(cfg_in, dir, resume, &resuming);
+  const gan::TrainConfig cfg = begin_run(cfg_in, dir, existing, &resuming);
   Run2DResult r;
   RunParts parts;
   parts.train =
       std::make_shared<data::Benchmark2D>(data::make_points2d(cfg.seed, cfg.per_condition, 0));
+  // Periodic evaluations draw their latents from the final evaluation's seed, so the last point
+  // of a curve is the final figure's protocol.
+  parts.periodic_eval = [&](gan::ConditionalGenerator& g) {
+    const Run2DResult e = evaluate(g, cfg, cfg.seed);
+    return nlohmann::json{{"eval", e.test.to_json()}, {"validation", e.validation.to_json()}};
+  };
+  parts.describe = [&](const gan::Models&) {
+    if (progress)
+      std::fprintf(stderr,
+                   "2D benchmark (the SDI-GAN paper's synthetic data: %lld training points; "
+                   "--data zdc trains the calorimeter model)\n",
+                   static_cast<long long>(parts.train->size()));
+    return nlohmann::json{{"data", "2d benchmark"}};
+  };
+  parts.summarize = summary;
+  parts.objective = objective;
+  parts.objective_name = "validation mean Wasserstein";
   parts.final_eval = [&](gan::ConditionalGenerator& g) {
     const Run2DResult e = evaluate(g, cfg, cfg.seed);
     r.test = e.test;

@@ -5,6 +5,7 @@
 
 #include "gan/config.h"
 #include "gan/eval2d.h"
+#include "tools/run.h"
 #include "tools/train_loop.h"
 
 namespace dg::tools {
@@ -16,10 +17,11 @@ struct Run2DResult {
   nlohmann::json eval;  // what eval.json holds (after training)
 };
 
-// Trains cfg into `dir` (run.json, metrics.jsonl, checkpoint.safetensors, eval.json). With
-// `resume`, continues from dir/checkpoint.safetensors when it exists.
-Run2DResult run_2d(const gan::TrainConfig& cfg, const std::string& dir, bool resume, bool progress,
-                   Device device = Device::CPU);
+// Trains cfg into `dir` (run.json, metrics.jsonl, checkpoint.safetensors, eval.json); `existing`
+// says what to do with a run already there. Every cfg.eval_every steps, the test and validation
+// figures go to metrics.jsonl (the validation ones select the best checkpoint with keep_best).
+Run2DResult run_2d(const gan::TrainConfig& cfg, const std::string& dir, ExistingRun existing,
+                   bool progress, Device device = Device::CPU);
 
 // Evaluates a trained generator on the test and validation splits of its config's seed.
 Run2DResult evaluate_checkpoint_2d(const std::string& checkpoint, uint64_t eval_seed);

@@ -10,6 +10,7 @@
 #include "engine/autograd.h"
 #include "engine/checkpoint.h"
 #include "gan/trainer.h"
+#include "tools/format.h"
 #include "tools/run.h"
 #include "tools/train_loop.h"
 
@@ -19,24 +20,31 @@ namespace {
 
 const char* kStandardizerKey = "zdc.standardizer";
 
-// A cheaper protocol while training: fewer diversity groups; the final evaluation is the full one.
+// The final evaluation's protocol (same groups, same latents) with cfg.eval_regenerations (by
+// default the final 5), so the last point of a curve and the final figure compare.
 gan::ZdcEvalOptions periodic_eval_options(const gan::TrainConfig& cfg) {
   gan::ZdcEvalOptions o = final_eval_options(cfg.seed);
   o.regenerations = static_cast<int>(cfg.eval_regenerations);
-  o.max_div_groups = 50;
   return o;
 }
+
+// The validation half's own latents, so its figures are not the test figures' draws in disguise.
+uint64_t validation_seed(uint64_t seed) { return seed + 1000; }
 
 gan::ZdcEval evaluate(gan::ConditionalGenerator& g, const ZdcData& d,
                       const gan::ZdcEvalOptions& opt) {
   return gan::evaluate_zdc(g, *d.test, opt, d.train.get());
 }
 
-std::string summary(const nlohmann::json& ev) {
-  char b[160];
-  std::snprintf(b, sizeof b, "test WS mean %.3f, diversity error %.3f, non-finite %lld",
-                ev.value("ws_mean", NAN), ev.value("diversity_error", NAN),
-                static_cast<long long>(ev.value("nonfinite_generated", 0)));
+std::string summary(const nlohmann::json& line) {
+  const nlohmann::json& ev = line.at("eval");
+  char b[200];
+  int n = std::snprintf(b, sizeof b, "test WS mean %.3f, diversity error %.3f, non-finite %lld",
+                        json_figure(ev, "ws_mean"), json_figure(ev, "diversity_error"),
+                        static_cast<long long>(ev.value("nonfinite_generated", 0)));
+  if (line.contains("validation") && n > 0 && n < static_cast<int>(sizeof b))
+    std::snprintf(b + n, sizeof b - n, "; validation WS mean %.3f",
+                  json_figure(line["validation"], "ws_mean"));
   return b;
 }
 
@@ -85,7 +93,10 @@ ZdcData load_zdc_data(const gan::TrainConfig& cfg, bool holdout_validation) {
     d.raw = data::load_zdc(cfg.responses, cfg.particles);
     d.source = cfg.responses + " + " + cfg.particles;
   }
-  const data::ZdcSplit split = data::split_80_20(d.raw.n, cfg.data_seed);
+  const data::ZdcSplit split =
+      cfg.split == gan::SplitKind::Particle
+          ? data::split_by_particle(d.raw.particles, d.raw.n, cfg.data_seed)
+          : data::split_80_20(d.raw.n, cfg.data_seed);
   DG_CHECK(split.test.size() > 0,
            d.source << ": " << d.raw.n << " samples leave no test split; expected >= 5");
   d.standardizer.fit(d.raw.particles, split.train);
@@ -97,11 +108,10 @@ ZdcData load_zdc_data(const gan::TrainConfig& cfg, bool holdout_validation) {
   const int64_t n_test = static_cast<int64_t>(split.test.size());
   DG_CHECK(n_test >= 2,
            d.source << ": a test split of " << n_test << " rows cannot be halved for validation");
-  std::vector<int64_t> perm = Philox(cfg.data_seed, 5ULL << 48).permutation(n_test);
-  std::vector<int64_t> val, test;
-  for (int64_t i = 0; i < n_test; ++i) (i < n_test / 2 ? val : test).push_back(split.test[perm[i]]);
-  std::sort(val.begin(), val.end());
-  std::sort(test.begin(), test.end());
+  const auto [val, test] = data::halve_rows(d.raw.particles, split.test, cfg.data_seed,
+                                            cfg.split == gan::SplitKind::Particle);
+  DG_CHECK(!val.empty() && !test.empty(),
+           d.source << ": the test split holds one particle; it cannot be halved for validation");
   d.validation = std::make_shared<data::ZdcDataset>(d.raw, val, d.standardizer);
   d.test = std::make_shared<data::ZdcDataset>(d.raw, test, d.standardizer);
   return d;
@@ -113,11 +123,11 @@ gan::ZdcEvalOptions final_eval_options(uint64_t seed) {
   return o;
 }
 
-ZdcRunResult run_zdc(const gan::TrainConfig& cfg_in, const std::string& dir, bool resume,
+ZdcRunResult run_zdc(const gan::TrainConfig& cfg_in, const std::string& dir, ExistingRun existing,
                      bool progress, bool holdout_validation, Device device) {
   bool resuming = false;
-  const gan::TrainConfig cfg = begin_run(cfg_in, dir, resume, &resuming);
-  const ZdcData d = load_zdc_data(cfg, holdout_validation);
+  const gan::TrainConfig cfg = begin_run(cfg_in, dir, existing, &resuming);
+  const ZdcData d = load_zdc_data(cfg, holdout_validation || cfg.keep_best);
   ZdcRunResult r;
   RunParts parts;
   parts.train = d.train;
@@ -137,16 +147,28 @@ ZdcRunResult run_zdc(const gan::TrainConfig& cfg_in, const std::string& dir, boo
     return nlohmann::json{{"data", d.describe()}, {"parameters", params}};
   };
   parts.periodic_eval = [&](gan::ConditionalGenerator& g) {
-    return evaluate(g, d, periodic_eval_options(cfg)).to_json();
+    nlohmann::json line = {{"eval", evaluate(g, d, periodic_eval_options(cfg)).to_json()}};
+    if (cfg.keep_best) {
+      gan::ZdcEvalOptions o = periodic_eval_options(cfg);
+      o.seed = validation_seed(cfg.seed);
+      line["validation"] = gan::evaluate_zdc(g, *d.validation, o, d.train.get()).to_json();
+    }
+    return line;
   };
   parts.summarize = summary;
+  parts.objective = [](const nlohmann::json& line) {
+    return json_figure(line.at("validation"), "ws_mean");
+  };
+  parts.objective_name = "validation ws_mean";
   parts.final_eval = [&](gan::ConditionalGenerator& g) {
-    r.test = evaluate(g, d, final_eval_options(cfg.seed));
+    gan::ZdcEvalOptions o = final_eval_options(cfg.seed);
+    o.progress = eval_progress(progress);
+    r.test = evaluate(g, d, o);
     nlohmann::json ev = {{"data", d.describe()}, {"test", r.test.to_json()}};
     if (d.validation) {
-      // Its own latents, so the validation figures are not the test figures' draws in disguise.
-      r.validation =
-          gan::evaluate_zdc(g, *d.validation, final_eval_options(cfg.seed + 1000), d.train.get());
+      o.seed = validation_seed(cfg.seed);
+      o.progress = eval_progress(progress);
+      r.validation = gan::evaluate_zdc(g, *d.validation, o, d.train.get());
       ev["validation"] = r.validation.to_json();
     }
     return ev;
@@ -217,7 +239,7 @@ std::vector<double> generate_counts(ZdcModel& m, const std::vector<double>& raw_
 ZdcRunResult evaluate_checkpoint_zdc(const std::string& checkpoint, const gan::ZdcEvalOptions& opt,
                                      Device device) {
   ZdcModel m = load_zdc_model(checkpoint, device);
-  ZdcData d = load_zdc_data(m.cfg);
+  ZdcData d = load_zdc_data(m.cfg, m.cfg.keep_best);
   ZdcRunResult r;
   r.test = evaluate(*m.g, d, opt);
   r.steps = m.step;

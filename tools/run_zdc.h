@@ -7,6 +7,7 @@
 #include "datasets/zdc_dataset.h"
 #include "gan/config.h"
 #include "gan/eval_zdc.h"
+#include "tools/run.h"
 
 namespace dg::tools {
 
@@ -20,9 +21,10 @@ struct ZdcData {
 };
 
 // Simulator (cfg.data_seed, cfg.sim_particles) or cfg.responses/cfg.particles; split 80/20 by
-// cfg.data_seed; conditions standardized on the training split. With `holdout_validation`, the test
-// split is halved by a seeded permutation into a validation half (for choosing hyper-parameters
-// such as lambda) and the test half that is reported.
+// cfg.data_seed, by row or by particle (cfg.split); conditions standardized on the training split.
+// With `holdout_validation`, the test split is halved by a seeded permutation (of rows, or of
+// particles with the particle split) into a validation half (for choosing hyper-parameters such as
+// lambda, or the best checkpoint) and the test half that is reported.
 ZdcData load_zdc_data(const gan::TrainConfig& cfg, bool holdout_validation = false);
 
 struct ZdcRunResult {
@@ -36,12 +38,14 @@ struct ZdcRunResult {
 // Options of the final (and `eval`) evaluation: the protocol of docs/design.md#metrics.
 gan::ZdcEvalOptions final_eval_options(uint64_t seed);
 
-// Trains cfg into `dir` (run.json, metrics.jsonl, checkpoint.safetensors, eval.json). With
-// `resume`, continues from dir/checkpoint.safetensors when it exists.
-ZdcRunResult run_zdc(const gan::TrainConfig& cfg, const std::string& dir, bool resume,
+// Trains cfg into `dir` (run.json, metrics.jsonl, checkpoint.safetensors, eval.json); `existing`
+// says what to do with a run already there. The test split is halved for validation when
+// `holdout_validation` or cfg.keep_best.
+ZdcRunResult run_zdc(const gan::TrainConfig& cfg, const std::string& dir, ExistingRun existing,
                      bool progress, bool holdout_validation = false, Device device = Device::CPU);
 
-// Evaluates a ZDC checkpoint's generator on the test split of its data.
+// Evaluates a ZDC checkpoint's generator on the test split of its data (the test half when it
+// was trained with keep_best).
 ZdcRunResult evaluate_checkpoint_zdc(const std::string& checkpoint, const gan::ZdcEvalOptions& opt,
                                      Device device = Device::CPU);
 

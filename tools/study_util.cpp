@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstdio>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -89,12 +90,23 @@ std::vector<StudyRun> study_runs(const gan::TrainConfig& base,
 
 void run_parallel(int64_t n, int64_t threads, const std::function<void(int64_t)>& job) {
   std::atomic<int64_t> next{0};
+  std::mutex first_error_lock;
+  std::exception_ptr first_error;
+  // An exception a job lets through (an interruption, a bug) stops every worker taking new jobs
+  // and is rethrown once the jobs in flight have ended; it never escapes a thread.
   auto worker = [&] {
-    for (int64_t i = next++; i < n; i = next++) job(i);
+    for (int64_t i = next++; i < n; i = next++) try {
+        job(i);
+      } catch (...) {
+        std::lock_guard<std::mutex> l(first_error_lock);
+        if (!first_error) first_error = std::current_exception();
+        next = n;
+      }
   };
   std::vector<std::thread> pool;
   for (int64_t t = 0; t < threads; ++t) pool.emplace_back(worker);
   for (auto& t : pool) t.join();
+  if (first_error) std::rethrow_exception(first_error);
 }
 
 std::vector<bool> run_study(int64_t n, int64_t threads,

@@ -3,19 +3,94 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 
+#include "engine/checkpoint.h"
 #include "engine/device.h"
 #include "tools/progress.h"
 
 namespace dg::tools {
 
 namespace fs = std::filesystem;
+
+namespace {
+
+// The signal that asked the loop to stop (0: none). A handler may only set a lock-free atomic.
+std::atomic<int> g_stop_signal{0};
+
+extern "C" void on_stop_signal(int sig) { g_stop_signal.store(sig); }
+
+// SIGINT and SIGTERM set g_stop_signal while a loop runs; SA_RESETHAND makes a second signal act
+// as it would without us (the process ends; checkpoints on disk are whole in any case).
+class StopSignals {
+ public:
+  StopSignals() {
+    struct sigaction sa {};
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESETHAND;
+    sigaction(SIGINT, &sa, &old_int_);
+    sigaction(SIGTERM, &sa, &old_term_);
+  }
+  ~StopSignals() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+  }
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
+
+ private:
+  struct sigaction old_int_ {
+  }, old_term_{};
+};
+
+const char* kBestStep = "best.step";
+const char* kBestValue = "best.value";
+
+// The best state a resumed run had reached (from its best checkpoint's metadata).
+BestState read_best(const std::string& path) {
+  BestState b;
+  if (!fs::exists(path)) return b;
+  const SafetensorsFile f = load_safetensors(path);
+  b.step = static_cast<int64_t>(gan::checkpoint_metadata_u64(f, path, kBestStep));
+  auto it = f.metadata.find(kBestValue);
+  DG_CHECK(it != f.metadata.end(), path << ": checkpoint metadata lacks '" << kBestValue << "'");
+  try {
+    b.value = std::stod(it->second);
+  } catch (const std::exception&) {
+    DG_FAIL(path << ": checkpoint metadata '" << kBestValue << "' is not a number: '" << it->second
+                 << "'");
+  }
+  return b;
+}
+
+}  // namespace
+
+Interrupted::Interrupted(int sig, int64_t st, std::string ckpt)
+    : std::runtime_error("interrupted by " + std::string(sig == SIGTERM ? "SIGTERM" : "SIGINT")),
+      signal(sig),
+      step(st),
+      checkpoint(std::move(ckpt)) {}
+
+std::string best_checkpoint_path(const std::string& dir) {
+  return (fs::path(dir) / "checkpoint_best.safetensors").string();
+}
+
+nlohmann::json BestState::to_json(const std::string& dir, const std::string& name) const {
+  if (step < 0) return nullptr;
+  return {{"checkpoint", best_checkpoint_path(dir)},
+          {"step", step},
+          {"metric", name},
+          {"value", value}};
+}
 
 void ensure_output_dir(const std::string& dir) {
   std::error_code ec;
@@ -31,7 +106,8 @@ void ensure_output_dir(const std::string& dir) {
 std::string checkpoint_path(const std::string& dir) {
   for (const auto& e : fs::directory_iterator(dir)) {
     const std::string name = e.path().filename().string();
-    if (name.rfind("checkpoint.safetensors.tmp.", 0) == 0) {
+    if (name.rfind("checkpoint.safetensors.tmp.", 0) == 0 ||
+        name.rfind("checkpoint_best.safetensors.tmp.", 0) == 0) {
       std::error_code ec;
       fs::remove(e.path(), ec);
     }
@@ -71,12 +147,15 @@ gan::TrainConfig resume_config(const gan::TrainConfig& requested, const std::str
   return saved;
 }
 
-double train_loop(gan::Trainer& trainer, const std::string& dir, const LoopOptions& opt) {
+double train_loop(gan::Trainer& trainer, const std::string& dir, const LoopOptions& opt,
+                  BestState* best_out) {
   const gan::TrainConfig& cfg = trainer.config();
   const std::string ckpt = (fs::path(dir) / "checkpoint.safetensors").string();
+  const std::string best_ckpt = best_checkpoint_path(dir);
   std::ofstream log((fs::path(dir) / "metrics.jsonl").string(),
                     opt.resuming ? std::ios::app : std::ios::trunc);
   DG_CHECK(log, "cannot write metrics.jsonl in '" << dir << "'");
+  BestState best = opt.keep_best && opt.resuming ? read_best(best_ckpt) : BestState{};
 
   auto t0 = std::chrono::steady_clock::now();
   ProgressBar bar(trainer.steps_done(), cfg.steps, gan::regularizer_title(cfg.reg), opt.progress);
@@ -88,13 +167,16 @@ double train_loop(gan::Trainer& trainer, const std::string& dir, const LoopOptio
   // late, always before a checkpoint is written. On the CPU every step is read (it costs nothing).
   constexpr int64_t kReadEvery = 16;
   const bool on_gpu = trainer.models().g->device() == Device::CUDA;
+  g_stop_signal.store(0);
+  StopSignals signals;
   while (trainer.steps_done() < cfg.steps) {
     trainer.step_async();
     const int64_t s = trainer.steps_done();
-    const bool logged = s % cfg.log_every == 0 || s == cfg.steps;
+    const int stop = g_stop_signal.load();
+    const bool logged = s % cfg.log_every == 0 || s == cfg.steps || stop;
     const bool evaluated =
         opt.evaluate && opt.eval_every > 0 && s % opt.eval_every == 0 && s < cfg.steps;
-    const bool saved = s % cfg.checkpoint_every == 0 || s == cfg.steps;
+    const bool saved = s % cfg.checkpoint_every == 0 || s == cfg.steps || stop;
     if (!on_gpu || logged || evaluated || saved || s % kReadEvery == 0) {
       st = trainer.last_stats();
       std::snprintf(extra, sizeof extra, "D %.3f G %.3f div %.3g", st.loss_d, st.loss_g_adv,
@@ -107,18 +189,36 @@ double train_loop(gan::Trainer& trainer, const std::string& dir, const LoopOptio
               {"loss_d", st.loss_d},
               {"loss_g_adv", st.loss_g_adv},
               {"loss_div", st.loss_div}};
-    if (evaluated) {
-      nlohmann::json ev = opt.evaluate(s);
+    if (evaluated && !stop) {
+      const nlohmann::json ev = opt.evaluate(s);
       if (line.is_null()) line = {{"step", s}};
-      line["eval"] = ev;
+      line.update(ev);
       if (opt.summarize && opt.progress)
         std::fprintf(stderr, "\n  step %lld: %s\n", static_cast<long long>(s),
                      opt.summarize(ev).c_str());
+      if (opt.keep_best) {
+        const double v = opt.objective(ev);
+        if (std::isfinite(v) && (best.step < 0 || v < best.value)) {
+          best.step = s;
+          best.value = v;
+          char value[32];
+          std::snprintf(value, sizeof value, "%.17g", v);
+          trainer.save(best_ckpt, {{kBestStep, std::to_string(s)},
+                                   {kBestValue, value},
+                                   {"best.metric", opt.objective_name}});
+          line["best"] = true;
+        }
+      }
     }
     if (!line.is_null()) log << line.dump() << "\n" << std::flush;
     if (saved) trainer.save(ckpt);
+    if (stop) {
+      bar.finish(extra);
+      throw Interrupted(stop, s, ckpt);
+    }
   }
   bar.finish(extra);
+  if (best_out) *best_out = best;
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 #include <string>
 
 #include "base/atomic_file.h"
@@ -27,19 +28,47 @@ gan::TrainConfig resume_config(const gan::TrainConfig& requested, const std::str
 // without a usable GPU is an error that says why.
 Device select_device(const std::string& name);
 
+// dir/checkpoint_best.safetensors: the training state with the best periodic validation figure.
+std::string best_checkpoint_path(const std::string& dir);
+
+// Thrown by train_loop after SIGINT or SIGTERM, once the checkpoint of the last finished step is
+// written; main() reports it and exits with 128 + signal.
+struct Interrupted : std::runtime_error {
+  Interrupted(int signal, int64_t step, std::string checkpoint);
+  int signal;
+  int64_t step;
+  std::string checkpoint;
+};
+
 struct LoopOptions {
   bool progress = true;
   bool resuming = false;   // append to metrics.jsonl instead of starting it
   int64_t eval_every = 0;  // 0: no periodic evaluation
-  // Called every eval_every steps (the generator is in eval mode when it runs); its JSON is written
-  // to metrics.jsonl under "eval" and a one-line summary to the progress output.
+  // Called every eval_every steps (the generator is in eval mode when it runs); the fields of its
+  // JSON object ("eval": the test figures, "validation": the selecting ones) go into that step's
+  // metrics.jsonl line, and `summarize` of it to the progress output.
   std::function<nlohmann::json(int64_t step)> evaluate;
   std::function<std::string(const nlohmann::json&)> summarize;
+  // With keep_best: the figure of an evaluation to minimize (NaN never wins) and its name; the
+  // best state goes to best_checkpoint_path(dir), its metadata naming step, figure and value.
+  bool keep_best = false;
+  std::function<double(const nlohmann::json&)> objective;
+  std::string objective_name;
 };
 
-// Trains until trainer.config().steps; returns the wall-clock seconds spent. A divergence
-// (dg::Error from the trainer) propagates after the metrics written so far are flushed; the last
-// checkpoint stays the last good state.
-double train_loop(gan::Trainer& trainer, const std::string& dir, const LoopOptions& opt);
+// Where the best checkpoint of a run stands (eval.json's "best").
+struct BestState {
+  int64_t step = -1;  // -1: none yet
+  double value = 0;
+  nlohmann::json to_json(const std::string& dir, const std::string& name) const;
+};
+
+// Trains until trainer.config().steps; returns the wall-clock seconds spent and fills *best (when
+// keeping the best). A divergence (dg::Error from the trainer) propagates after the metrics
+// written so far are flushed; the last checkpoint stays the last good state. SIGINT or SIGTERM
+// stops the loop after the step in flight: it writes the checkpoint and throws Interrupted (a
+// second signal ends the process at once; the checkpoint on disk is whole either way).
+double train_loop(gan::Trainer& trainer, const std::string& dir, const LoopOptions& opt,
+                  BestState* best = nullptr);
 
 }  // namespace dg::tools
