@@ -197,7 +197,10 @@ std::vector<std::string> write_zdc_showers(const std::string& path,
   }
   DG_CHECK(ext == ".npy",
            path << ": unsupported extension '" << ext << "'; expected .npz, .npy, .h5 or .hdf5");
+  // A stale sibling of an earlier output must never pass for these showers' conditions.
   const std::string sib = particles_sibling(path);
+  std::error_code ec;
+  std::filesystem::remove(sib, ec);
   write_npy(path, counts, img, dtype);
   write_npy(sib, particles, cond, "<f8");
   return {path, sib};

@@ -333,7 +333,7 @@ fi
 if "$DIVGAN" train --data zdc --sim-particles 30 --batch 4 --steps 6 --eval-every 2 --keep-best --quiet \
      --out "$WORK/best" >/dev/null 2>"$WORK/best.err" \
    && [ -s "$WORK/best/checkpoint_best.safetensors" ] && grep -q '"checkpoint": ".*checkpoint_best.safetensors"' "$WORK/best/eval.json" \
-   && grep -q '"validation"' "$WORK/best/metrics.jsonl" \
+   && grep -q '"validation"' "$WORK/best/metrics.jsonl" && grep '"step":6[,}]' "$WORK/best/metrics.jsonl" | grep -q '"validation"' \
    && "$DIVGAN" eval --checkpoint "$WORK/best/checkpoint_best.safetensors" >/dev/null 2>&1; then
   ok "--keep-best keeps checkpoint_best.safetensors, names it in eval.json, and it evaluates"
 else
@@ -421,6 +421,11 @@ if "$DIVGAN" --version >"$WORK/ver.out" 2>&1 && grep -Eq "^divgan [0-9.]+ \(comm
   ok "divgan --version: $(cat "$WORK/ver.out")"
 else
   bad "divgan --version" "$(cat "$WORK/ver.out")"
+fi
+if grep -q '"history"' "$WORK/sig/run.json" && [ "$(grep -c '"command_line"' "$WORK/sig/run.json")" -eq 2 ]; then
+  ok "a resumed run's run.json keeps the interrupted session's provenance in its history"
+else
+  bad "a resumed run's run.json keeps the interrupted session's provenance" "$(head -c 400 "$WORK/sig/run.json")"
 fi
 if grep -q '"command_line"' "$WORK/infer/run.json" && grep -q '"commit"' "$WORK/infer/run.json" \
    && grep -q '"end"' "$WORK/infer/run.json" && grep -q '"host"' "$WORK/infer/run.json"; then

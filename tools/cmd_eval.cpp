@@ -39,9 +39,20 @@ std::vector<double> find_particles(const std::string& given, const std::string& 
   } else if (p = data::find_zdc_particles(real); !p.empty()) {
     *from = real;
   } else if (p = data::find_zdc_particles(showers); !p.empty()) {
+    // The showers' own conditions, one row per shower: they must repeat the first N rows in every
+    // regeneration to stand for the real rows'.
     *from = showers;
-    if (static_cast<int64_t>(p.size()) > n_real * data::kZdcCondDim)
-      p.resize(n_real * data::kZdcCondDim);
+    const int64_t row = n_real * data::kZdcCondDim;
+    DG_CHECK(static_cast<int64_t>(p.size()) % row == 0,
+             showers << ": particles hold " << p.size() / data::kZdcCondDim
+                     << " rows; expected one per shower, a multiple of the " << n_real
+                     << " real responses");
+    for (size_t i = row; i < p.size(); ++i)
+      DG_CHECK(p[i] == p[i % row], showers << ": the conditions of shower " << i / data::kZdcCondDim
+                                           << " differ from those of shower "
+                                           << (i % row) / data::kZdcCondDim
+                                           << "; expected the same rows in every regeneration");
+    p.resize(row);
   }
   if (!p.empty())
     DG_CHECK(static_cast<int64_t>(p.size()) == n_real * data::kZdcCondDim,

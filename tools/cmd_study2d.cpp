@@ -105,8 +105,8 @@ void add_study2d_command(CLI::App& app) {
   add_study_options(cmd, *spec, *lists);
   cmd->callback([=] {
     take_lists(*lists, *spec);
-    spec->train = [](const gan::TrainConfig& cfg, const std::string& dir) {
-      return run_2d(cfg, dir, ExistingRun::Overwrite, false).eval;
+    spec->train = [](const gan::TrainConfig& cfg, const std::string& dir, ExistingRun existing) {
+      return run_2d(cfg, dir, existing, false).eval;
     };
     spec->validation_score = validation_w;
     spec->header = {{"steps", spec->base.steps},

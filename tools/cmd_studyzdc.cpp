@@ -132,8 +132,8 @@ void add_studyzdc_command(CLI::App& app) {
     spec->base.generator = gan::parse_generator_arch(*generator);
     spec->base.split = gan::parse_split_kind(*split);
     take_lists(*lists, *spec);
-    spec->train = [dev](const gan::TrainConfig& cfg, const std::string& dir) {
-      return run_zdc(cfg, dir, ExistingRun::Overwrite, false, true, dev).eval;
+    spec->train = [dev](const gan::TrainConfig& cfg, const std::string& dir, ExistingRun existing) {
+      return run_zdc(cfg, dir, existing, false, true, dev).eval;
     };
     spec->validation_score = validation_ws;
     spec->header = {{"config", spec->base.to_json()},

@@ -78,10 +78,15 @@ int main(int argc, char** argv) {
     return 2;
   } catch (const dg::tools::Interrupted& e) {
     const bool train = std::strcmp(argv[1], "train") == 0;
+    bool overwrite = false;
+    for (int i = 2; i < argc; ++i)
+      overwrite = overwrite || std::strcmp(argv[i], "--overwrite") == 0;
     std::fprintf(stderr, "divgan: %s at step %lld; the checkpoint %s holds it (%s)\n", e.what(),
                  static_cast<long long>(e.step), e.checkpoint.c_str(),
-                 train ? "continue with the same command and --resume"
-                       : "run the same command again: finished runs are reused");
+                 !train      ? "run the same command again: finished runs are reused and "
+                               "interrupted ones continue"
+                 : overwrite ? "continue with the same command, --resume in place of --overwrite"
+                             : "continue with the same command and --resume");
     return 128 + e.signal;
   } catch (const dg::Error& e) {
     std::fprintf(stderr, "divgan: error: %s\n", e.what());

@@ -2,6 +2,7 @@
 #include "tools/run.h"
 
 #include <filesystem>
+#include <fstream>
 #include <memory>
 
 #include "base/atomic_file.h"
@@ -53,7 +54,20 @@ RunOutcome run_training(const gan::TrainConfig& cfg, const std::string& dir, boo
   models.g->to(device);
   models.d->to(device);
   nlohmann::json run = {{"config", cfg.to_json()}, {"provenance", provenance(device)}};
-  if (resuming) run["provenance"]["resumed"] = true;
+  if (resuming) {
+    // Earlier sessions of the run keep their provenance, oldest first.
+    run["provenance"]["resumed"] = true;
+    nlohmann::json history = nlohmann::json::array();
+    std::ifstream in(fs::path(dir) / "run.json");
+    try {
+      const nlohmann::json old = nlohmann::json::parse(in);
+      if (old.contains("history") && old["history"].is_array()) history = old["history"];
+      if (old.contains("provenance")) history.push_back(old["provenance"]);
+    } catch (const std::exception&) {
+      // No readable run.json (a run killed before writing it): nothing to keep.
+    }
+    if (!history.empty()) run["history"] = history;
+  }
   if (parts.describe) run.update(parts.describe(models));
   gan::Trainer trainer(cfg, parts.train, models);
   trainer.set_extra_metadata(parts.checkpoint_metadata);

@@ -99,6 +99,10 @@ ZdcData load_zdc_data(const gan::TrainConfig& cfg, bool holdout_validation) {
           : data::split_80_20(d.raw.n, cfg.data_seed);
   DG_CHECK(split.test.size() > 0,
            d.source << ": " << d.raw.n << " samples leave no test split; expected >= 5");
+  DG_CHECK(split.train.size() > 0,
+           d.source << ": the particle split leaves no training rows (all " << d.raw.n
+                    << " rows are repeats of one particle); --split particle needs at least 2 "
+                       "distinct particles, and many more to mean anything");
   d.standardizer.fit(d.raw.particles, split.train);
   d.train = std::make_shared<data::ZdcDataset>(d.raw, split.train, d.standardizer);
   if (!holdout_validation) {

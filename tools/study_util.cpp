@@ -14,6 +14,7 @@
 
 #include "base/atomic_file.h"
 #include "base/error.h"
+#include "gan/trainer.h"
 #include "tools/train_loop.h"
 #include "tools/validators.h"
 
@@ -147,12 +148,28 @@ nlohmann::json finished_eval(const StudyJob& j) {
   if (!in) return nullptr;
   try {
     nlohmann::json e = nlohmann::json::parse(in);
-    if (e.at("config") != j.cfg.to_json() || e.at("steps").get<int64_t>() != j.cfg.steps)
+    // Through from_json, so a config written with fields this version no longer records (or
+    // without ones it added, at their defaults) still matches.
+    if (gan::TrainConfig::from_json(e.at("config")).to_json() != j.cfg.to_json() ||
+        e.at("steps").get<int64_t>() != j.cfg.steps)
       return nullptr;
     return e;
   } catch (const std::exception&) {
     return nullptr;
   }
+}
+
+// Resume when the folder holds an interrupted run of this very config, else start afresh.
+ExistingRun existing_run(const StudyJob& j) {
+  const auto ckpt = std::filesystem::path(j.dir) / "checkpoint.safetensors";
+  try {
+    if (std::filesystem::exists(ckpt) &&
+        gan::read_checkpoint_config(ckpt.string()).to_json() == j.cfg.to_json())
+      return ExistingRun::Resume;
+  } catch (const std::exception&) {
+    // An unreadable checkpoint is replaced.
+  }
+  return ExistingRun::Overwrite;
 }
 
 double seconds_of(const StudyJob& j) {
@@ -185,7 +202,8 @@ void run_study_grid(const StudySpec& spec) {
         return !all[i].eval.is_null();
       },
       [&](int64_t i) {
-        all[i].eval = spec.train(all[i].cfg, all[i].dir);  // the run's results, not a re-read
+        all[i].eval = spec.train(all[i].cfg, all[i].dir,
+                                 existing_run(all[i]));  // the run's results, not a re-read
       },
       [&](int64_t i) { return seconds_of(all[i]); }, &failures);
   for (size_t i = 0; i < all.size(); ++i)

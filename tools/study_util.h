@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "gan/config.h"
+#include "tools/run.h"
 
 namespace dg::tools {
 
@@ -86,7 +87,11 @@ struct StudySpec {
   int64_t seeds = 3, jobs = 2;
   std::string out;
   // Trains one run into `dir`; returns what its eval.json holds.
-  std::function<nlohmann::json(const gan::TrainConfig& cfg, const std::string& dir)> train;
+  // `existing`: Resume where the folder holds an unfinished run of this very config (an
+  // interrupted study continues it), Overwrite otherwise.
+  std::function<nlohmann::json(const gan::TrainConfig& cfg, const std::string& dir,
+                               ExistingRun existing)>
+      train;
   // A run's validation score from its eval.json, lower is better; non-finite: the run failed.
   std::function<double(const nlohmann::json& eval)> validation_score;
   nlohmann::json header;  // study.json's fields besides runs, best and failures

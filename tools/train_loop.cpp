@@ -12,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 
 #include "engine/checkpoint.h"
 #include "engine/device.h"
@@ -28,19 +29,26 @@ std::atomic<int> g_stop_signal{0};
 
 extern "C" void on_stop_signal(int sig) { g_stop_signal.store(sig); }
 
-// SIGINT and SIGTERM set g_stop_signal while a loop runs; SA_RESETHAND makes a second signal act
-// as it would without us (the process ends; checkpoints on disk are whole in any case).
+// SIGINT and SIGTERM set g_stop_signal while at least one loop runs (a study runs several in
+// threads: the handlers are the process's, installed by the first loop and restored by the last).
+// SA_RESETHAND makes a second signal act as it would without us (the process ends; checkpoints on
+// disk are whole in any case); SA_RESTART keeps the writes of the other threads going.
 class StopSignals {
  public:
   StopSignals() {
+    std::lock_guard<std::mutex> l(lock_);
+    if (users_++ > 0) return;
+    g_stop_signal.store(0);
     struct sigaction sa {};
     sa.sa_handler = on_stop_signal;
     sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESETHAND;
+    sa.sa_flags = SA_RESETHAND | SA_RESTART;
     sigaction(SIGINT, &sa, &old_int_);
     sigaction(SIGTERM, &sa, &old_term_);
   }
   ~StopSignals() {
+    std::lock_guard<std::mutex> l(lock_);
+    if (--users_ > 0) return;
     sigaction(SIGINT, &old_int_, nullptr);
     sigaction(SIGTERM, &old_term_, nullptr);
   }
@@ -48,9 +56,9 @@ class StopSignals {
   StopSignals& operator=(const StopSignals&) = delete;
 
  private:
-  struct sigaction old_int_ {
-  }, old_term_{};
-};
+  static inline std::mutex lock_;
+  static inline int users_ = 0;
+  static inline struct sigaction old_int_ { }, old_term_{}; };
 
 const char* kBestStep = "best.step";
 const char* kBestValue = "best.value";
@@ -167,15 +175,18 @@ double train_loop(gan::Trainer& trainer, const std::string& dir, const LoopOptio
   // late, always before a checkpoint is written. On the CPU every step is read (it costs nothing).
   constexpr int64_t kReadEvery = 16;
   const bool on_gpu = trainer.models().g->device() == Device::CUDA;
-  g_stop_signal.store(0);
   StopSignals signals;
   while (trainer.steps_done() < cfg.steps) {
     trainer.step_async();
     const int64_t s = trainer.steps_done();
     const int stop = g_stop_signal.load();
-    const bool logged = s % cfg.log_every == 0 || s == cfg.steps || stop;
+    const bool logged = s % cfg.log_every == 0 || s == cfg.steps;
+    // The last step is evaluated by the final evaluation, except when it competes for the best
+    // checkpoint. A step stopped by a signal is evaluated as it would have been: the resumed run
+    // starts after it.
     const bool evaluated =
-        opt.evaluate && opt.eval_every > 0 && s % opt.eval_every == 0 && s < cfg.steps;
+        opt.evaluate && opt.eval_every > 0 &&
+        ((s % opt.eval_every == 0 && s < cfg.steps) || (opt.keep_best && s == cfg.steps));
     const bool saved = s % cfg.checkpoint_every == 0 || s == cfg.steps || stop;
     if (!on_gpu || logged || evaluated || saved || s % kReadEvery == 0) {
       st = trainer.last_stats();
@@ -189,7 +200,7 @@ double train_loop(gan::Trainer& trainer, const std::string& dir, const LoopOptio
               {"loss_d", st.loss_d},
               {"loss_g_adv", st.loss_g_adv},
               {"loss_div", st.loss_div}};
-    if (evaluated && !stop) {
+    if (evaluated) {
       const nlohmann::json ev = opt.evaluate(s);
       if (line.is_null()) line = {{"step", s}};
       line.update(ev);
