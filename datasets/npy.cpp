@@ -4,8 +4,10 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <bit>
 #include <cctype>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -95,19 +97,77 @@ class HeaderParser {
   size_t i_ = 0;
 };
 
+// A numpy descr of a plain number: byte order ('<' little, '>' big, '|' not applicable, '='
+// native, little on every machine this runs on), kind and size in bytes.
 struct DtypeInfo {
   size_t size;
-  char kind;  // 'f' float, 'i' signed int
+  char kind;  // 'f' float, 'i' signed int, 'u' unsigned int, 'b' bool
+  bool big_endian;
 };
 
 DtypeInfo dtype_info(const std::string& descr, const std::string& origin) {
-  if (descr == "<f8") return {8, 'f'};
-  if (descr == "<f4") return {4, 'f'};
-  if (descr == "<i8") return {8, 'i'};
-  if (descr == "<i4") return {4, 'i'};
-  DG_FAIL(
-      origin << ": unsupported dtype '" << descr
-             << "' in npy header 'descr' (expected little-endian '<f8', '<f4', '<i8' or '<i4')");
+  auto fail = [&]() -> DtypeInfo {
+    DG_FAIL(origin << ": unsupported dtype '" << descr
+                   << "' in npy header 'descr' (expected a float (f2, f4, f8), signed or unsigned "
+                      "integer (i1-i8, u1-u8) or bool (b1), either byte order)");
+  };
+  if (descr.size() != 3) return fail();
+  const char order = descr[0], kind = descr[1];
+  if (std::string("<>|=").find(order) == std::string::npos || descr[2] < '1' || descr[2] > '8')
+    return fail();
+  const size_t size = static_cast<size_t>(descr[2] - '0');
+  const bool ok =
+      (kind == 'f' && (size == 2 || size == 4 || size == 8)) ||
+      ((kind == 'i' || kind == 'u') && (size == 1 || size == 2 || size == 4 || size == 8)) ||
+      (kind == 'b' && size == 1);
+  if (!ok || (order == '|' && size != 1)) return fail();
+  return {size, kind, order == '>'};
+}
+
+// IEEE 754 binary16 to double, exactly (every half is a double).
+double half_to_double(uint16_t h) {
+  const int sign = h >> 15, exponent = (h >> 10) & 0x1f, mantissa = h & 0x3ff;
+  double v;
+  if (exponent == 0)
+    v = std::ldexp(static_cast<double>(mantissa), -24);  // zero and subnormals
+  else if (exponent == 31)
+    v = mantissa ? std::numeric_limits<double>::quiet_NaN()
+                 : std::numeric_limits<double>::infinity();
+  else
+    v = std::ldexp(static_cast<double>(mantissa | 0x400), exponent - 25);
+  return sign ? -v : v;
+}
+
+// One element at `src` (info.size bytes, in the file's byte order) as a double.
+double element(const char* src, const DtypeInfo& info) {
+  unsigned char b[8];
+  std::memcpy(b, src, info.size);
+  if (info.big_endian) std::reverse(b, b + info.size);
+  auto as = [&](auto v) {
+    std::memcpy(&v, b, sizeof v);
+    return static_cast<double>(v);
+  };
+  switch (info.kind) {
+    case 'f':
+      if (info.size == 2) {
+        uint16_t h;
+        std::memcpy(&h, b, 2);
+        return half_to_double(h);
+      }
+      return info.size == 4 ? as(float{}) : as(double{});
+    case 'i':
+      return info.size == 1   ? as(int8_t{})
+             : info.size == 2 ? as(int16_t{})
+             : info.size == 4 ? as(int32_t{})
+                              : as(int64_t{});
+    case 'u':
+      return info.size == 1   ? as(uint8_t{})
+             : info.size == 2 ? as(uint16_t{})
+             : info.size == 4 ? as(uint32_t{})
+                              : as(uint64_t{});
+    default:
+      return b[0] != 0 ? 1.0 : 0.0;  // bool
+  }
 }
 
 std::string shape_tuple(const Shape& shape) {
@@ -162,7 +222,7 @@ NpyArray parse_npy(const std::string& bytes, const std::string& origin) {
       if (!p.peek('\'') && !p.peek('"'))
         DG_FAIL(origin
                 << ": unsupported dtype in npy header 'descr' (structured dtypes are not supported;"
-                   " expected '<f8', '<f4', '<i8' or '<i4')");
+                   " expected a plain number type such as '<f8', '>f4', '|u1' or '<i2')");
       out.dtype = p.string_lit("for 'descr'");
       have_descr = true;
     } else if (key == "fortran_order") {
@@ -185,8 +245,6 @@ NpyArray parse_npy(const std::string& bytes, const std::string& origin) {
             : !have_order ? "fortran_order"
                           : "shape") +
            "'");
-  DG_CHECK(!fortran, origin << ": fortran_order is True; only C-order arrays are supported"
-                            << " (save with np.ascontiguousarray)");
   DtypeInfo info = dtype_info(out.dtype, origin);
 
   uint64_t count = 1;
@@ -201,27 +259,32 @@ NpyArray parse_npy(const std::string& bytes, const std::string& origin) {
   DG_CHECK(have >= need, origin << ": data shorter than shape implies: shape "
                                 << shape_tuple(out.shape) << " of " << out.dtype << " needs "
                                 << need << " bytes, file has " << have);
-  DG_CHECK(have == need, origin << ": " << have - need
-                                << " unexpected trailing bytes after the data of shape "
-                                << shape_tuple(out.shape) << " " << out.dtype);
+  // Bytes after the data are ignored, as numpy's np.load ignores them.
 
-  out.data.resize(count);
+  // Elements in file order, then, for a Fortran-order array, moved to their C-order places.
+  std::vector<double> flat(count);
   const char* src = bytes.data() + data_start;
-  for (uint64_t k = 0; k < count; ++k, src += info.size) {
-    if (info.kind == 'f' && info.size == 8) {
-      std::memcpy(&out.data[k], src, 8);
-    } else if (info.kind == 'f') {
-      float v;
-      std::memcpy(&v, src, 4);
-      out.data[k] = v;
-    } else if (info.size == 8) {
-      int64_t v;
-      std::memcpy(&v, src, 8);
-      out.data[k] = static_cast<double>(v);
-    } else {
-      int32_t v;
-      std::memcpy(&v, src, 4);
-      out.data[k] = v;
+  for (uint64_t k = 0; k < count; ++k, src += info.size) flat[k] = element(src, info);
+  if (!fortran || out.shape.size() < 2 || count == 0) {
+    out.data = std::move(flat);
+    return out;
+  }
+  const size_t nd = out.shape.size();
+  std::vector<uint64_t> fstride(nd, 1);  // Fortran strides: the first index varies fastest
+  for (size_t d = 1; d < nd; ++d)
+    fstride[d] = fstride[d - 1] * static_cast<uint64_t>(out.shape[d - 1]);
+  out.data.resize(count);
+  std::vector<int64_t> idx(nd, 0);  // C-order multi-index of element k
+  uint64_t f = 0;                   // its position in file order
+  for (uint64_t k = 0; k < count; ++k) {
+    out.data[k] = flat[f];
+    for (size_t d = nd; d-- > 0;) {  // next C-order index: the last dimension fastest
+      if (++idx[d] < out.shape[d]) {
+        f += fstride[d];
+        break;
+      }
+      f -= fstride[d] * static_cast<uint64_t>(idx[d] - 1);
+      idx[d] = 0;
     }
   }
   return out;

@@ -1,6 +1,8 @@
-// NumPy .npy reading and writing (format versions 1.0-3.0, little-endian, C order). The ZDC data
-// ships as numpy arrays (docs/design.md#zdc-data-files); everything is converted to double on load
-// so callers never branch on the stored dtype.
+// NumPy .npy reading and writing. Reads what numpy writes: format versions 1.0-3.0, floats (f2, f4,
+// f8), integers (i1-i8, u1-u8) and bool in either byte order, C or Fortran order; bytes after the
+// data are ignored, as np.load ignores them. Everything is converted to double in C order on load
+// (docs/design.md#npy-and-npz), so callers never branch on the stored dtype or layout. Writes
+// little-endian float32/float64 in C order, version 1.0.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -11,7 +13,7 @@
 namespace dg::data {
 
 struct NpyArray {
-  std::string dtype;  // numpy descr as stored, e.g. "<f8"
+  std::string dtype;  // numpy descr as stored, e.g. "<f8", ">i2", "|u1"
   Shape shape;
   std::vector<double> data;  // C order, converted to double
 };

@@ -147,6 +147,20 @@ TEST_CASE("zdc dataset: malformed inputs name the file and the field") {
   }
 }
 
+TEST_CASE("zdc dataset: files as numpy users save them (uint8 counts, big-endian particles)") {
+  // tests/fixtures/make_numpy_compat_fixtures.py: one .npz holding both, as np.savez(responses,
+  // particles=particles) writes it.
+  const std::string f = DG_SOURCE_DIR "/tests/fixtures/compat_zdc.npz";
+  const ZdcRaw raw = load_zdc(f, f);
+  CHECK(raw.n == 4);
+  CHECK(raw.particles.size() == 4 * 9);
+  CHECK(raw.particles[7] == 939.57);  // mass of row 0, read from the big-endian member
+  CHECK(raw.particles[9 + 8] == 1);   // charge of row 1
+  const ZdcRaw fortran =
+      load_zdc(f, DG_SOURCE_DIR "/tests/fixtures/compat_zdc_particles_fortran.npy");
+  CHECK(fortran.particles == raw.particles);
+}
+
 TEST_CASE("zdc dataset: split_80_20 is seeded, disjoint and covers every row") {
   for (int64_t n : {1, 7, 10, 1001}) {
     ZdcSplit s = split_80_20(n, 42);

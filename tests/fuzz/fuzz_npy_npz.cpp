@@ -37,7 +37,9 @@ void require(bool ok, const char* what) {
 
 // What a successful parse must satisfy, plus an encode/parse round trip through the writer.
 void check_array(const NpyArray& a) {
-  require(a.dtype == "<f8" || a.dtype == "<f4" || a.dtype == "<i8" || a.dtype == "<i4",
+  // A plain number type: byte order, kind, size (e.g. "<f8", ">i2", "|u1").
+  require(a.dtype.size() == 3 && std::strchr("<>|=", a.dtype[0]) &&
+              std::strchr("fiub", a.dtype[1]) && a.dtype[2] >= '1' && a.dtype[2] <= '8',
           "dtype outside the accepted set");
   uint64_t n = 1;
   for (int64_t d : a.shape) {
