@@ -226,6 +226,7 @@ if "$DIVGAN" eval --showers "$FIX/showers_nonfinite.npy" --real "$FIX/real3_f4.n
 else
   bad "eval --showers with inf/NaN images counts them and evaluates the rest" "$(cat "$WORK/zn.out")"
 fi
+expect_error "eval --showers where every shower is non-finite" - -- eval --showers "$FIX/showers_all_nonfinite.npz" --real "$FIX/real3_f4.npy"
 expect_error "zdc conditions with 8 columns" - -- generate --checkpoint "$zrun/checkpoint.safetensors" --conditions "$FIX/particles8_f8.npy" --out "$WORK/x.npz"
 expect_error "zdc --responses without --particles" out_zr -- train --data zdc --responses "$FIX/responses_f8.npy" --out out_zr
 expect_error "zdc responses with the wrong shape" out_zs -- train --data zdc --responses "$FIX/particles9_f8.npy" --particles "$FIX/particles9_f8.npy" --out out_zs
@@ -414,6 +415,78 @@ if [ -n "$NUMPY_PY" ]; then
   fi
 else
   ok "the README's numpy example not run: no numpy"
+fi
+
+# ---- faults of a long run -------------------------------------------------------------------------
+# A file-size limit (as a full disk) while writing a checkpoint or an output: one error line naming
+# the file, the previous checkpoint intact, no temporary file left.
+fault="$WORK/fault"
+"$DIVGAN" train --steps 10 --checkpoint-every 10 --quiet --out "$fault" >/dev/null 2>&1
+cp "$fault/checkpoint.safetensors" "$WORK/fault_before.safetensors"
+(ulimit -f 64; trap '' XFSZ; "$DIVGAN" train --resume --steps 40 --checkpoint-every 10 --quiet --out "$fault") >/dev/null 2>"$WORK/fault.err"
+frc=$?
+if [ "$frc" -ne 0 ] && [ "$(wc -l <"$WORK/fault.err")" -eq 1 ] && grep -q "checkpoint.safetensors: write failed" "$WORK/fault.err" \
+   && cmp -s "$fault/checkpoint.safetensors" "$WORK/fault_before.safetensors" \
+   && [ -z "$(find "$fault" -name '*.tmp.*' -print -quit)" ]; then
+  ok "a file-size limit while checkpointing: one error naming the file, previous checkpoint intact, no temporary file"
+else
+  bad "a file-size limit while checkpointing" "exit $frc" "$(cat "$WORK/fault.err")" "$(ls -a "$fault")"
+fi
+(ulimit -f 64; trap '' XFSZ; "$DIVGAN" generate --checkpoint "$zrun/checkpoint.safetensors" --test-split --regenerations 4 --out "$WORK/fault/gen.npz") >/dev/null 2>"$WORK/fault2.err"
+if [ $? -ne 0 ] && grep -q "gen.npz: write failed" "$WORK/fault2.err" && [ ! -e "$WORK/fault/gen.npz" ] \
+   && [ -z "$(find "$fault" -name '*.tmp.*' -print -quit)" ]; then
+  ok "a file-size limit while writing generated showers: an error naming the file and nothing left behind"
+else
+  bad "a file-size limit while writing generated showers" "$(cat "$WORK/fault2.err")" "$(ls -a "$fault")"
+fi
+
+# Two runs on one folder: the second refuses while the first holds it; a run killed with -9 does
+# not leave the folder stuck.
+"$DIVGAN" train --steps 1000000 --checkpoint-every 1000 --quiet --out "$WORK/locked" >/dev/null 2>&1 &
+lockpid=$!
+for _ in $(seq 1 100); do [ -s "$WORK/locked/.divgan.lock" ] && break; sleep 0.05; done
+expect_error "a second run on a folder in use" - -- train --resume --steps 5 --quiet --out "$WORK/locked"
+if grep -q "in use by another divgan run (pid $lockpid" "$WORK/stderr"; then ok "the refusal names the running process"; else bad "the refusal names the running process" "$(cat "$WORK/stderr")"; fi
+kill -9 "$lockpid" 2>/dev/null
+wait "$lockpid" 2>/dev/null
+if "$DIVGAN" train --resume --steps 5 --quiet --out "$WORK/locked" >/dev/null 2>"$WORK/lock.err" || grep -q "already holds\|checkpoint" "$WORK/lock.err"; then
+  ok "a folder whose run was killed with -9 is free again"
+else
+  bad "a folder whose run was killed with -9 is free again" "$(cat "$WORK/lock.err")"
+fi
+
+# --resume with flags that contradict the checkpoint: refused naming the field, unless --override
+# (training settings only; the model and data never change on resume).
+expect_error "--resume with another regularizer" - -- train --resume --reg sdi --steps 60 --quiet --out "$run"
+expect_error "--resume with another batch" - -- train --resume --batch 7 --steps 60 --quiet --out "$run"
+expect_error "--resume with another model (--override cannot change it)" - -- train --resume --hidden 64 --override --steps 60 --quiet --out "$run"
+expect_error "--resume with other ZDC data" - -- train --resume --sim-particles 31 --steps 8 --quiet --out "$zrun"
+if "$DIVGAN" train --resume --reg sdi --override --steps 8 --quiet --out "$run" >/dev/null 2>"$WORK/ovr.err" \
+   && grep -q "reg changes from none to sdi" "$WORK/ovr.err" && grep -q '"reg": "sdi"' "$run/eval.json"; then
+  ok "--resume --override takes the command's regularizer, saying so"
+else
+  bad "--resume --override takes the command's regularizer" "$(cat "$WORK/ovr.err")"
+fi
+
+# kill -9 at 5 random moments, resuming each time: the run ends bitwise where an uninterrupted one
+# ends (checkpoint and evaluation).
+soak=(--steps 6000 --batch 64 --checkpoint-every 50 --quiet)
+"$DIVGAN" train "${soak[@]}" --out "$WORK/soak_whole" >/dev/null 2>&1
+kills=0
+for k in 1 2 3 4 5; do
+  if [ "$k" -eq 1 ]; then mode=(); else mode=(--resume); fi
+  "$DIVGAN" train "${soak[@]}" "${mode[@]}" --out "$WORK/soak" >/dev/null 2>&1 &
+  spid=$!
+  sleep "0.$((RANDOM % 8 + 2))"
+  if kill -9 "$spid" 2>/dev/null; then kills=$((kills + 1)); fi
+  wait "$spid" 2>/dev/null
+done
+"$DIVGAN" train "${soak[@]}" --resume --out "$WORK/soak" >/dev/null 2>"$WORK/soak.err"
+if cmp -s "$WORK/soak_whole/checkpoint.safetensors" "$WORK/soak/checkpoint.safetensors" \
+   && [ "$(grep -v train_seconds "$WORK/soak_whole/eval.json")" = "$(grep -v train_seconds "$WORK/soak/eval.json")" ]; then
+  ok "killed with -9 $kills times at random moments and resumed: bitwise the uninterrupted run"
+else
+  bad "kill -9 soak ends bitwise equal to the uninterrupted run" "$(cat "$WORK/soak.err")"
 fi
 
 # Provenance.

@@ -93,6 +93,11 @@ void eval_showers(const std::string& showers, const std::string& real,
   }
   const int64_t max_groups = gan::ZdcEvalOptions{}.max_div_groups;
   gan::ZdcEval e = gan::evaluate_zdc_counts(ref, gen, n_real, k);
+  // Some broken images are counted and left out; all of them broken is no evaluation at all.
+  DG_CHECK(e.nonfinite_generated < n_gen,
+           showers << ": all " << n_gen
+                   << " showers hold inf or NaN counts; expected finite photon counts (the "
+                      "generator diverged or the file is not what generate wrote)");
   std::vector<std::pair<std::string, gan::ZdcEval>> rows = {{showers, e}};
   nlohmann::json j = {{"showers", showers}, {"real", real}};
   if (!particles.empty()) {

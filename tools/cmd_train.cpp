@@ -1,6 +1,8 @@
 // `divgan train`: one training run (2D benchmark or ZDC), evaluated on the test split at the end.
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -67,6 +69,20 @@ gan::Dataset resolve_dataset(const CLI::App& cmd, const std::string& data_flag,
   return d;
 }
 
+// The config fields (JSON names) this command line sets: every given option whose name, without
+// "--" and with '-' as '_', is a field of the config.
+std::set<std::string> given_fields(const CLI::App& cmd, const gan::TrainConfig& c) {
+  const nlohmann::json fields = c.to_json();
+  std::set<std::string> given;
+  for (const CLI::Option* o : cmd.get_options()) {
+    if (o->count() == 0 || o->get_lnames().empty()) continue;
+    std::string name = o->get_lnames()[0];
+    std::replace(name.begin(), name.end(), '-', '_');
+    if (fields.contains(name)) given.insert(name);
+  }
+  return given;
+}
+
 }  // namespace
 
 void add_train_command(CLI::App& app) {
@@ -77,6 +93,7 @@ void add_train_command(CLI::App& app) {
   auto out = std::make_shared<std::string>();
   auto resume = std::make_shared<bool>(false);
   auto overwrite = std::make_shared<bool>(false);
+  auto override_config = std::make_shared<bool>(false);
   auto quiet = std::make_shared<bool>(false);
   auto device = std::make_shared<std::string>("cpu");
   // Strings on the command line, enums in the config: parsed once, in the callback.
@@ -203,6 +220,11 @@ void add_train_command(CLI::App& app) {
       ->capture_default_str()
       ->group(out_group);
   cmd->add_flag("--quiet", *quiet, "No progress bar")->group(out_group);
+  cmd->add_flag("--override", *override_config,
+                "With --resume: take this command's regularizer, lambda, batch, seed, optimizer or "
+                "precision settings where they differ from the checkpoint's (refused otherwise)")
+      ->needs(cmd->get_option("--resume"))
+      ->group(out_group);
   cmd->get_option("--resume")->excludes(cmd->get_option("--overwrite"));
 
   cmd->callback([=] {
@@ -216,11 +238,13 @@ void add_train_command(CLI::App& app) {
     c.generator = gan::parse_generator_arch(*generator);
     c.split = gan::parse_split_kind(*split);
     c.precision = parse_matmul_precision(*precision);
-    const ExistingRun existing = *resume      ? ExistingRun::Resume
-                                 : *overwrite ? ExistingRun::Overwrite
-                                              : ExistingRun::Refuse;
+    RunRequest existing(*resume      ? ExistingRun::Resume
+                        : *overwrite ? ExistingRun::Overwrite
+                                     : ExistingRun::Refuse);
+    if (c.dataset == gan::Dataset::Zdc) c.latent = gan::kZdcLatent;
+    existing.given = given_fields(*cmd, c);
+    existing.override_config = *override_config;
     if (c.dataset == gan::Dataset::Zdc) {
-      c.latent = gan::kZdcLatent;
       ZdcRunResult r = run_zdc(c, *out, existing, !*quiet, false, dev);
       std::printf("%s", gan::zdc_eval_markdown({{gan::regularizer_title(c.reg), r.test}}).c_str());
       std::printf("\nwrote %s/eval.json (%lld steps, %.1f s)\n", out->c_str(),

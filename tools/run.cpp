@@ -1,6 +1,12 @@
 // The shared run skeleton (see run.h).
 #include "tools/run.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -18,21 +24,53 @@ const char* const kRunFiles[] = {"checkpoint.safetensors", "checkpoint_best.safe
                                  "run.json", "metrics.jsonl", "eval.json"};
 }  // namespace
 
-gan::TrainConfig begin_run(const gan::TrainConfig& requested, const std::string& dir,
-                           ExistingRun existing, bool* resuming) {
+RunLock::RunLock(const std::string& dir) {
+  const std::string path = (std::filesystem::path(dir) / ".divgan.lock").string();
+  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  DG_CHECK(fd_ >= 0, "cannot open the lock file " << path << ": " << std::strerror(errno));
+  if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    const int err = errno;
+    char holder[64] = "";
+    const ssize_t n = ::pread(fd_, holder, sizeof holder - 1, 0);
+    holder[n > 0 ? n : 0] = '\0';
+    ::close(fd_);
+    fd_ = -1;
+    DG_CHECK(err != EWOULDBLOCK, "'" << dir << "' is in use by another divgan run"
+                                     << (holder[0] ? std::string(" (") + holder + ")" : "")
+                                     << "; wait for it to end, or use another --out");
+    DG_FAIL("cannot lock " << path << ": " << std::strerror(err));
+  }
+  // Who holds it, for the message of a second run (the lock itself is the flock, not this text).
+  const std::string me = "pid " + std::to_string(::getpid()) + ", since " + local_time_iso();
+  if (::ftruncate(fd_, 0) == 0) {
+    // Failing, only a second run's message would lack the holder; the lock holds regardless.
+    [[maybe_unused]] const ssize_t w = ::pwrite(fd_, me.data(), me.size(), 0);
+  }
+}
+
+RunLock::~RunLock() {
+  if (fd_ >= 0) ::close(fd_);  // releases the flock
+}
+
+RunStart begin_run(const gan::TrainConfig& requested, const std::string& dir,
+                   const RunRequest& request) {
   namespace fs = std::filesystem;
   requested.validate();
   ensure_output_dir(dir);
+  RunStart start;
+  start.lock = std::make_unique<RunLock>(dir);
   const std::string ckpt = checkpoint_path(dir);
   std::string found;
   for (const char* f : kRunFiles)
     if (fs::exists(fs::path(dir) / f)) found += std::string(found.empty() ? "" : ", ") + f;
-  if (existing == ExistingRun::Refuse)
+  if (request.existing == ExistingRun::Refuse)
     DG_CHECK(found.empty(), "'" << dir << "' already holds a run (" << found
                                 << "); continue it with --resume, or replace it with --overwrite");
-  if (existing == ExistingRun::Overwrite)
+  if (request.existing == ExistingRun::Overwrite)
     for (const char* f : kRunFiles) fs::remove(fs::path(dir) / f);
-  return resume_config(requested, ckpt, existing == ExistingRun::Resume, resuming);
+  start.cfg = resume_config(requested, ckpt, request.existing == ExistingRun::Resume, request.given,
+                            request.override_config, &start.resuming);
+  return start;
 }
 
 std::function<void(int64_t, int64_t)> eval_progress(bool enabled) {

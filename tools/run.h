@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 
 #include "datasets/conditional.h"
@@ -21,11 +22,39 @@ namespace dg::tools {
 // default: a finished run is never replaced by accident), continue it, or replace it.
 enum class ExistingRun { Refuse, Resume, Overwrite };
 
-// Validates `requested`, creates `dir`, applies `existing`, and returns the config the run
-// continues with (the checkpoint's own, with the step budget from `requested`, when resuming; see
-// resume_config).
-gan::TrainConfig begin_run(const gan::TrainConfig& requested, const std::string& dir,
-                           ExistingRun existing, bool* resuming);
+struct RunRequest {
+  RunRequest(ExistingRun e = ExistingRun::Refuse) : existing(e) {}  // NOLINT: implicit on purpose
+  ExistingRun existing;
+  // With Resume: the config fields (their JSON names) this command set explicitly. See
+  // resume_config for which may differ from the checkpoint's.
+  std::set<std::string> given;
+  bool override_config = false;
+};
+
+// Holds an output folder for one run: an exclusive flock on DIR/.divgan.lock, which the kernel
+// drops when the process ends however it ends, so a killed run never leaves a folder stuck.
+class RunLock {
+ public:
+  // Throws naming the folder and the process holding it.
+  explicit RunLock(const std::string& dir);
+  ~RunLock();
+  RunLock(const RunLock&) = delete;
+  RunLock& operator=(const RunLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
+struct RunStart {
+  gan::TrainConfig cfg;  // what the run continues with
+  bool resuming = false;
+  std::unique_ptr<RunLock> lock;  // held until the run is over
+};
+
+// Validates `requested`, creates and locks `dir`, applies `request.existing`, and returns the
+// config the run continues with (the checkpoint's when resuming; see resume_config).
+RunStart begin_run(const gan::TrainConfig& requested, const std::string& dir,
+                   const RunRequest& request);
 
 struct RunParts {
   std::shared_ptr<const data::ConditionalDataset> train;

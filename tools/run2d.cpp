@@ -40,10 +40,11 @@ std::string summary(const nlohmann::json& line) {
 
 }  // namespace
 
-Run2DResult run_2d(const gan::TrainConfig& cfg_in, const std::string& dir, ExistingRun existing,
-                   bool progress, Device device) {
-  bool resuming = false;
-  const gan::TrainConfig cfg = begin_run(cfg_in, dir, existing, &resuming);
+Run2DResult run_2d(const gan::TrainConfig& cfg_in, const std::string& dir,
+                   const RunRequest& request, bool progress, Device device) {
+  const RunStart start = begin_run(cfg_in, dir, request);
+  const gan::TrainConfig& cfg = start.cfg;
+  const bool resuming = start.resuming;
   Run2DResult r;
   RunParts parts;
   parts.train =

@@ -20,7 +20,7 @@ struct Run2DResult {
 // Trains cfg into `dir` (run.json, metrics.jsonl, checkpoint.safetensors, eval.json); `existing`
 // says what to do with a run already there. Every cfg.eval_every steps, the test and validation
 // figures go to metrics.jsonl (the validation ones select the best checkpoint with keep_best).
-Run2DResult run_2d(const gan::TrainConfig& cfg, const std::string& dir, ExistingRun existing,
+Run2DResult run_2d(const gan::TrainConfig& cfg, const std::string& dir, const RunRequest& request,
                    bool progress, Device device = Device::CPU);
 
 // Evaluates a trained generator on the test and validation splits of its config's seed.

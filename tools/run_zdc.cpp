@@ -127,10 +127,12 @@ gan::ZdcEvalOptions final_eval_options(uint64_t seed) {
   return o;
 }
 
-ZdcRunResult run_zdc(const gan::TrainConfig& cfg_in, const std::string& dir, ExistingRun existing,
-                     bool progress, bool holdout_validation, Device device) {
-  bool resuming = false;
-  const gan::TrainConfig cfg = begin_run(cfg_in, dir, existing, &resuming);
+ZdcRunResult run_zdc(const gan::TrainConfig& cfg_in, const std::string& dir,
+                     const RunRequest& request, bool progress, bool holdout_validation,
+                     Device device) {
+  const RunStart start = begin_run(cfg_in, dir, request);
+  const gan::TrainConfig& cfg = start.cfg;
+  const bool resuming = start.resuming;
   const ZdcData d = load_zdc_data(cfg, holdout_validation || cfg.keep_best);
   ZdcRunResult r;
   RunParts parts;

@@ -41,7 +41,7 @@ gan::ZdcEvalOptions final_eval_options(uint64_t seed);
 // Trains cfg into `dir` (run.json, metrics.jsonl, checkpoint.safetensors, eval.json); `existing`
 // says what to do with a run already there. The test split is halved for validation when
 // `holdout_validation` or cfg.keep_best.
-ZdcRunResult run_zdc(const gan::TrainConfig& cfg, const std::string& dir, ExistingRun existing,
+ZdcRunResult run_zdc(const gan::TrainConfig& cfg, const std::string& dir, const RunRequest& request,
                      bool progress, bool holdout_validation = false, Device device = Device::CPU);
 
 // Evaluates a ZDC checkpoint's generator on the test split of its data (the test half when it

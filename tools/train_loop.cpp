@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <regex>
 
 #include "engine/checkpoint.h"
 #include "engine/device.h"
@@ -138,21 +139,49 @@ Device select_device(const std::string& name) {
 }
 
 gan::TrainConfig resume_config(const gan::TrainConfig& requested, const std::string& ckpt,
-                               bool resume, bool* resuming) {
+                               bool resume, const std::set<std::string>& given,
+                               bool override_config, bool* resuming) {
   *resuming = resume && fs::exists(ckpt);
   if (!*resuming) return requested;
-  gan::TrainConfig saved = gan::read_checkpoint_config(ckpt);
-  saved.steps = requested.steps;
-  saved.graph = requested.graph;  // how to run, not what to compute: this command decides
-  // Everything else comes from the checkpoint; say so where the command asked for something else
-  // that changes the arithmetic.
-  if (saved.precision != requested.precision)
-    std::fprintf(stderr,
-                 "divgan: resuming with the checkpoint's --precision %s (this command's %s is not "
-                 "used)\n",
-                 matmul_precision_name(saved.precision),
-                 matmul_precision_name(requested.precision));
-  return saved;
+  const gan::TrainConfig saved = gan::read_checkpoint_config(ckpt);
+  static const std::set<std::string> kRunControl = {
+      "steps", "graph", "checkpoint_every", "log_every", "eval_every", "eval_regenerations"};
+  static const std::set<std::string> kFixed = {
+      "dataset",   "generator",     "latent",    "hidden", "per_condition",
+      "responses", "sim_particles", "data_seed", "split",  "particles"};
+  nlohmann::json cfg = saved.to_json();
+  const nlohmann::json want = requested.to_json();
+  auto str = [](const nlohmann::json& v) {
+    return v.is_string() ? v.get<std::string>() : v.dump();
+  };
+  std::set<std::string> fields = given;
+  // Another regularizer (with --override) brings its own default weight unless --lambda is given.
+  if (override_config && given.count("reg") && !given.count("lambda") && saved.reg != requested.reg)
+    fields.insert("lambda");
+  for (const std::string& field : fields) {
+    if (!want.contains(field)) continue;  // not a field of this data set (refused before)
+    const nlohmann::json& have = cfg.contains(field) ? cfg[field] : nlohmann::json(nullptr);
+    if (kRunControl.count(field) || have == want[field]) {
+      cfg[field] = want[field];
+      continue;
+    }
+    const std::string flag = "--" + std::regex_replace(field, std::regex("_"), "-");
+    DG_CHECK(!kFixed.count(field), flag << " " << str(want[field]) << " contradicts the checkpoint "
+                                        << ckpt << " (" << field << " " << str(have)
+                                        << "): a resumed run keeps its model and data");
+    DG_CHECK(override_config, flag << " " << str(want[field]) << " contradicts the checkpoint "
+                                   << ckpt << " (" << field << " " << str(have)
+                                   << "); resume without it, or add --override to change it from "
+                                      "the resumed step on");
+    std::fprintf(stderr, "divgan: --override: %s changes from %s to %s at the resumed step\n",
+                 field.c_str(), str(have).c_str(), str(want[field]).c_str());
+    cfg[field] = want[field];
+  }
+  // The budget is the checkpoint's unless --steps extends (or shortens) it.
+  gan::TrainConfig out = gan::TrainConfig::from_json(cfg);
+  out.graph = requested.graph;  // how to run, not what to compute: this command decides
+  out.validate();
+  return out;
 }
 
 double train_loop(gan::Trainer& trainer, const std::string& dir, const LoopOptions& opt,

@@ -3,6 +3,7 @@
 #pragma once
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <stdexcept>
 #include <string>
 
@@ -18,11 +19,21 @@ void ensure_output_dir(const std::string& dir);
 // itself is always whole, being written under another name and renamed).
 std::string checkpoint_path(const std::string& dir);
 
-// The config a run continues with: with `resume` and an existing checkpoint, the checkpoint's own
-// config with only the step budget taken from `requested` (a resume may extend a run); otherwise
-// `requested`. Sets *resuming accordingly.
+// The config a run continues with. Without `resume` or without a checkpoint: `requested`.
+// Resuming: the checkpoint's config, and of the fields the command set explicitly (`given`, by
+// their JSON names):
+// - how the run proceeds, not what it computes (steps, graph, checkpoint_every, log_every,
+//   eval_every, eval_regenerations): the command's value;
+// - what the model and its data are (dataset, generator, latent, hidden, per_condition, responses,
+//   particles, sim_particles, data_seed, split): must equal the checkpoint's, else an error naming
+//   the field and both values;
+// - the rest (regularizer, lambda, batch, seed, optimizer settings, precision, keep_best): must
+//   equal the checkpoint's unless `override_config`, which takes the command's value (from the
+//   resumed step on; such a run is no longer bit-exact with the uninterrupted one).
+// Sets *resuming accordingly.
 gan::TrainConfig resume_config(const gan::TrainConfig& requested, const std::string& ckpt,
-                               bool resume, bool* resuming);
+                               bool resume, const std::set<std::string>& given,
+                               bool override_config, bool* resuming);
 
 // "cpu", "cuda" or "auto" (a GPU when one is usable, else the CPU with a one-line notice); "cuda"
 // without a usable GPU is an error that says why.
