@@ -325,6 +325,31 @@ TEST_CASE("npz malformed inputs throw dg::Error naming the problem") {
   check(short_deflate, "deflate stream");
 }
 
+TEST_CASE("npy/npz: sizes a file claims are checked against its size before allocating") {
+  // A 100-byte npy whose shape overflows, and one claiming 80 GB: refused from the header, with no
+  // allocation (under AddressSanitizer a multi-GB allocation would fail the test).
+  CHECK_THROWS_WITH_AS(
+      parse_npy(
+          npy_with_header(
+              "{'descr': '<f8', 'fortran_order': False, 'shape': (10000000000, 10000000000), }",
+              f8_bytes({1})),
+          "huge.npy"),
+      doctest::Contains("too large"), dg::Error);
+  CHECK_THROWS_WITH_AS(
+      parse_npy(npy_with_header("{'descr': '<f8', 'fortran_order': False, 'shape': (100000, "
+                                "100000), }",
+                                f8_bytes({1})),
+                "huge.npy"),
+      doctest::Contains("data shorter than shape implies"), dg::Error);
+  // A deflated npz member claiming 4 GB uncompressed from a few hundred bytes: refused by the
+  // deflate ratio bound before inflating.
+  TempDir tmp("npz_bound");
+  std::string deflated = slurp(kFixtures + "particles_deflated.npz");
+  const size_t cd = find_sig(deflated, "PK\x01\x02");
+  put_u32(deflated, cd + 24, 0xFFFFFFF0u);
+  CHECK_THROWS_AS(read_npz(tmp.write("bomb.npz", deflated), "arr_0"), dg::Error);
+}
+
 TEST_CASE("npy/npz readers never crash on mutated or truncated files") {
   TempDir tmp("npz_fuzz");
   std::mt19937 gen(12345);
