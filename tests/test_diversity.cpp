@@ -45,8 +45,8 @@ struct Batch {
     z1 = rand_uniform({B, K}, -2, 2, seed + 2, dt);
     z2 = add(z1, rand_off_zero({B, K}, 0.2, 1.5, seed + 3, dt));
     std::vector<double> wv = rand_uniform({B}, -1, 1, seed + 4).to_vector();
-    wv[0] = -std::abs(wv[0]);  // at least one negative and one positive weight
-    wv[1] = std::abs(wv[1]);
+    wv[0] = -std::abs(wv[0]);  // at least one negative and (with B > 1) one positive weight
+    if (B > 1) wv[1] = std::abs(wv[1]);
     w = Tensor::from_vector(wv, {B}, dt);
   }
 };
