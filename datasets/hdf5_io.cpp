@@ -3,9 +3,13 @@
 #include <hdf5.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <set>
 #include <sstream>
+#include <system_error>
 
 #include "base/atomic_file.h"
 #include "base/error.h"
@@ -181,6 +185,45 @@ void write_contents(const std::string& tmp, const std::string& path,
            path << ": cannot flush and close " << tmp << " (disk full?)" << h5_reason());
 }
 
+// Checks a dataset of shape `dims` (`numel` > 0 values of `type_size` bytes) against what the file
+// stores for it before anything is allocated or read: contiguous and compact storage must hold
+// every value, chunked storage (possibly compressed) at least one byte per kMaxInflation bytes of
+// values, deflate's own limit being about 1032:1, and the storage must lie in the file; chunks
+// must have the dataset's rank and no zero extent (libhdf5 1.10 does not check this, and iterates
+// over millions of chunks for a rank-1 dataspace with rank-2 chunks). So a corrupt header cannot
+// make the reader, or the library, allocate more than a bounded multiple of the file's size. A
+// dataset never written (no storage, only its fill value) is refused too: ZDC files hold data.
+constexpr uint64_t kMaxInflation = 1100;
+
+void check_storage(hid_t ds, const std::string& path, const std::string& where,
+                   const std::vector<hsize_t>& dims, uint64_t numel, size_t type_size) {
+  std::error_code ec;
+  const uint64_t file_size = std::filesystem::file_size(path, ec);
+  DG_CHECK(!ec, where << ": cannot read the file's size: " << ec.message());
+  H5Handle dcpl(H5Dget_create_plist(ds), H5Pclose);
+  DG_CHECK(dcpl.valid(), where << ": cannot read its creation properties" << h5_reason());
+  const H5D_layout_t layout = H5Pget_layout(dcpl.get());
+  DG_CHECK(layout == H5D_CONTIGUOUS || layout == H5D_CHUNKED || layout == H5D_COMPACT,
+           where << ": unsupported storage layout " << static_cast<int>(layout)
+                 << " (expected contiguous, chunked or compact)" << h5_reason());
+  if (layout == H5D_CHUNKED) {
+    hsize_t chunk[H5S_MAX_RANK] = {};
+    const int rank = H5Pget_chunk(dcpl.get(), H5S_MAX_RANK, chunk);
+    bool ok = rank == static_cast<int>(dims.size());
+    for (int k = 0; ok && k < rank; ++k) ok = chunk[k] > 0;
+    DG_CHECK(ok, where << ": chunks of rank " << rank << " for a dataset of rank " << dims.size()
+                       << ", or a chunk extent of 0 (corrupt file?)" << h5_reason());
+  }
+  const uint64_t stored = H5Dget_storage_size(ds);
+  const unsigned __int128 bytes = static_cast<unsigned __int128>(numel) * type_size;
+  const uint64_t ratio = layout == H5D_CHUNKED ? kMaxInflation : 1;
+  DG_CHECK(
+      stored > 0 && stored <= file_size && bytes <= static_cast<unsigned __int128>(stored) * ratio,
+      where << ": declares " << numel << " values of " << type_size << " bytes but " << stored
+            << " bytes are stored for it in a file of " << file_size
+            << " bytes (corrupt or truncated file, or a dataset never written)");
+}
+
 }  // namespace
 
 bool hdf5_available() { return true; }
@@ -223,9 +266,23 @@ NpyArray read_h5_dataset(const std::string& path, const std::string& name) {
   const int rank = H5Sget_simple_extent_ndims(space.get());
   DG_CHECK(rank >= 0, where << ": cannot read its rank" << h5_reason());
   std::vector<hsize_t> dims(static_cast<size_t>(rank));
-  if (rank > 0) H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
-  out.shape.assign(dims.begin(), dims.end());
-  out.data.resize(static_cast<size_t>(shape_numel(out.shape)));
+  DG_CHECK(rank == 0 || H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr) == rank,
+           where << ": cannot read its dimensions" << h5_reason());
+  // The dimensions come from the file: before anything is allocated for them, their product (and
+  // every partial product, as shape_numel forms them) must fit, and the values must fit in what
+  // the file stores for the dataset.
+  uint64_t numel = 1;
+  bool overflow = false;
+  for (hsize_t d : dims) {
+    overflow |= d > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) ||
+                __builtin_mul_overflow(numel, static_cast<uint64_t>(d), &numel) ||
+                numel > static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
+    out.shape.push_back(static_cast<int64_t>(
+        std::min<uint64_t>(d, static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))));
+  }
+  DG_CHECK(!overflow, where << ": shape " << shape_str(out.shape) << " is too large");
+  if (numel > 0) check_storage(ds.get(), path, where, dims, numel, size);
+  out.data.resize(static_cast<size_t>(numel));
   if (!out.data.empty()) {
     // The library converts float32 and big-endian data to native double exactly.
     DG_CHECK(

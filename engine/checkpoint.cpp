@@ -35,6 +35,12 @@ const char* st_dtype(DType t) { return t == DType::F32 ? "F32" : t == DType::F64
 
 std::string errno_text() { return std::strerror(errno); }
 
+// A JSON value for an error message: a number or string as written, an array or object by its
+// type only (dumping a deeply nested one would recurse once per level and can overflow the stack).
+std::string describe(const json& v) {
+  return v.is_array() || v.is_object() ? std::string("an ") + v.type_name() : v.dump();
+}
+
 // Owns a file descriptor; closing in the destructor covers every early throw.
 struct Fd {
   int fd = -1;
@@ -105,27 +111,13 @@ void save_safetensors(const std::string& path,
   });
 }
 
-SafetensorsFile load_safetensors(const std::string& path) {
-  const std::string where = "load_safetensors('" + path + "')";
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.fd < 0) DG_FAIL(where << ": cannot open: " << errno_text());
-  struct stat st;
-  if (::fstat(fd.fd, &st) != 0) DG_FAIL(where << ": cannot stat: " << errno_text());
-  const uint64_t file_size = static_cast<uint64_t>(st.st_size);
+namespace {
 
-  auto read_at = [&](void* dst, uint64_t n, uint64_t off) {
-    auto* p = static_cast<char*>(dst);
-    while (n > 0) {
-      ssize_t r = ::pread(fd.fd, p, n, static_cast<off_t>(off));
-      if (r < 0 && errno == EINTR) continue;
-      if (r < 0) DG_FAIL(where << ": read failed: " << errno_text());
-      if (r == 0) DG_FAIL(where << ": unexpected end of file at byte " << off);
-      p += r;
-      n -= static_cast<uint64_t>(r);
-      off += static_cast<uint64_t>(r);
-    }
-  };
-
+// The validating reader behind load_safetensors and parse_safetensors: `file_size` bytes, of which
+// read_at(dst, n, off) copies n from offset off (throwing on a short read). Every size and offset
+// the header names is checked against file_size before anything is allocated for it.
+template <class ReadAt>
+SafetensorsFile parse_source(const std::string& where, uint64_t file_size, const ReadAt& read_at) {
   DG_CHECK(file_size >= 8,
            where << ": file is " << file_size
                  << " bytes, shorter than the 8-byte header length (truncated or not "
@@ -146,7 +138,7 @@ SafetensorsFile load_safetensors(const std::string& path) {
   json h;
   try {
     h = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // syntax, or a number out of range (out_of_range.406)
     DG_FAIL(where << ": header is not valid JSON: " << e.what());
   }
   DG_CHECK(h.is_object(), where << ": header JSON must be an object, got " << h.type_name());
@@ -194,16 +186,19 @@ SafetensorsFile load_safetensors(const std::string& path) {
     bool overflow = false;
     for (const json& d : v["shape"]) {
       DG_CHECK(d.is_number_unsigned(),
-               what << ": shape entries must be non-negative integers, got " << d.dump());
+               what << ": shape entries must be non-negative integers, got " << describe(d));
       uint64_t n = d.get<uint64_t>();
       DG_CHECK(n <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max()),
                what << ": dimension " << n << " too large");
       e.shape.push_back(static_cast<int64_t>(n));
-      overflow |= __builtin_mul_overflow(numel, n, &numel);
+      // Every prefix product must fit int64_t too: shape_numel multiplies in this order, so
+      // (2^32, 2^31, 0), zero elements, would overflow there.
+      overflow |= __builtin_mul_overflow(numel, n, &numel) ||
+                  numel > static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
     }
     for (const json& o : v["data_offsets"])
       DG_CHECK(o.is_number_unsigned(),
-               what << ": data_offsets must be non-negative integers, got " << o.dump());
+               what << ": data_offsets must be non-negative integers, got " << describe(o));
     e.begin = v["data_offsets"][0].get<uint64_t>();
     e.end = v["data_offsets"][1].get<uint64_t>();
     DG_CHECK(e.begin <= e.end,
@@ -213,10 +208,11 @@ SafetensorsFile load_safetensors(const std::string& path) {
                                      << " bytes; truncated?)");
     uint64_t want = 0;
     overflow |= __builtin_mul_overflow(numel, static_cast<uint64_t>(dtype_size(e.dtype)), &want);
-    DG_CHECK(!overflow && want == e.end - e.begin,
-             what << ": data_offsets span " << e.end - e.begin << " bytes but shape "
-                  << shape_str(e.shape) << " of " << dt << " needs "
-                  << (overflow ? std::string("more than 2^64") : std::to_string(want)));
+    DG_CHECK(!overflow, what << ": shape " << shape_str(e.shape)
+                             << " is too large (a partial product of its dimensions exceeds 2^63)");
+    DG_CHECK(want == e.end - e.begin, what << ": data_offsets span " << e.end - e.begin
+                                           << " bytes but shape " << shape_str(e.shape) << " of "
+                                           << dt << " needs " << want);
     entries.push_back(std::move(e));
   }
 
@@ -229,6 +225,11 @@ SafetensorsFile load_safetensors(const std::string& path) {
     DG_CHECK(e.begin >= last_end, where << ": tensor '" << e.name << "' data_offsets [" << e.begin
                                         << ", " << e.end << "] overlap tensor '" << prev->name
                                         << "'");
+    // As the format and its reference reader require: no holes, so every byte of the data section
+    // belongs to a tensor (no room to hide other content in a checkpoint).
+    DG_CHECK(e.begin == last_end, where << ": bytes [" << last_end << ", " << e.begin
+                                        << ") of the data section belong to no tensor (before "
+                                        << "tensor '" << e.name << "'; holes are not allowed)");
     last_end = e.end;
     prev = &e;
   }
@@ -241,6 +242,39 @@ SafetensorsFile load_safetensors(const std::string& path) {
     out.tensors.emplace_back(e.name, std::move(t));
   }
   return out;
+}
+
+}  // namespace
+
+SafetensorsFile parse_safetensors(std::string_view bytes, const std::string& origin) {
+  const std::string where = "parse_safetensors('" + origin + "')";
+  return parse_source(where, bytes.size(), [&](void* dst, uint64_t n, uint64_t off) {
+    // parse_source reads only inside the size it was given; checked anyway.
+    DG_CHECK(off <= bytes.size() && n <= bytes.size() - off,
+             where << ": unexpected end of data at byte " << bytes.size());
+    if (n > 0) std::memcpy(dst, bytes.data() + off, n);
+  });
+}
+
+SafetensorsFile load_safetensors(const std::string& path) {
+  const std::string where = "load_safetensors('" + path + "')";
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.fd < 0) DG_FAIL(where << ": cannot open: " << errno_text());
+  struct stat st;
+  if (::fstat(fd.fd, &st) != 0) DG_FAIL(where << ": cannot stat: " << errno_text());
+  return parse_source(where, static_cast<uint64_t>(st.st_size),
+                      [&](void* dst, uint64_t n, uint64_t off) {
+                        auto* p = static_cast<char*>(dst);
+                        while (n > 0) {
+                          ssize_t r = ::pread(fd.fd, p, n, static_cast<off_t>(off));
+                          if (r < 0 && errno == EINTR) continue;
+                          if (r < 0) DG_FAIL(where << ": read failed: " << errno_text());
+                          if (r == 0) DG_FAIL(where << ": unexpected end of file at byte " << off);
+                          p += r;
+                          n -= static_cast<uint64_t>(r);
+                          off += static_cast<uint64_t>(r);
+                        }
+                      });
 }
 
 void restore_tensors(const SafetensorsFile& file,

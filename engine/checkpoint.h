@@ -6,6 +6,7 @@
 #pragma once
 #include <map>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -26,6 +27,9 @@ void save_safetensors(const std::string& path,
 // Throws dg::Error naming the file and what is wrong (bad header length, malformed JSON, offsets
 // outside the file, wrong byte counts, unknown dtype, truncated data).
 SafetensorsFile load_safetensors(const std::string& path);
+// The same reader over the bytes of a whole file held in memory; `origin` names them in errors
+// (the fuzz target tests/fuzz/fuzz_safetensors.cpp goes through here).
+SafetensorsFile parse_safetensors(std::string_view bytes, const std::string& origin);
 
 // Copies the file's tensors into `dst` by name; every name in dst must be present with the same
 // shape (else an Error naming the tensor), unless allow_missing.

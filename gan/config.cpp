@@ -1,6 +1,10 @@
 // TrainConfig validation and JSON round trip.
 #include "gan/config.h"
 
+#include <cstdint>
+#include <limits>
+#include <string>
+
 #include "gan/models_zdc.h"
 
 namespace dg::gan {
@@ -99,27 +103,66 @@ nlohmann::json TrainConfig::to_json() const {
   return j;
 }
 
+namespace {
+
+using json = nlohmann::json;
+
+// A JSON value for an error message: a number or string as written, an array or object by its
+// type only (dumping a deeply nested one would recurse once per level).
+std::string describe(const json& v) {
+  return v.is_array() || v.is_object() ? std::string("an ") + v.type_name() : v.dump();
+}
+
+// Integer fields must be JSON integers in the field's range: get<int64_t>() would also take 2.5
+// (truncating it) or 1e300 (undefined behaviour), and get<uint64_t>() would wrap -1.
+int64_t int_field(const json& j, const char* key) {
+  const json& v = j.at(key);
+  DG_CHECK(v.is_number_integer() &&
+               (!v.is_number_unsigned() ||
+                v.get<uint64_t>() <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max())),
+           "training config: '" << key << "' must be an integer, got " << describe(v));
+  return v.get<int64_t>();
+}
+
+uint64_t uint_field(const json& j, const char* key) {
+  const json& v = j.at(key);
+  DG_CHECK(v.is_number_unsigned(),
+           "training config: '" << key << "' must be a non-negative integer, got " << describe(v));
+  return v.get<uint64_t>();
+}
+
+// Fields of one data set, or added later: absent keeps the default.
+int64_t int_field(const json& j, const char* key, int64_t absent) {
+  return j.contains(key) ? int_field(j, key) : absent;
+}
+
+uint64_t uint_field(const json& j, const char* key, uint64_t absent) {
+  return j.contains(key) ? uint_field(j, key) : absent;
+}
+
+}  // namespace
+
 TrainConfig TrainConfig::from_json(const nlohmann::json& j) {
   TrainConfig c;
   try {
     c.dataset = parse_dataset(j.at("dataset").get<std::string>());
     c.reg = parse_regularizer(j.at("reg").get<std::string>());
     c.lambda = j.at("lambda").get<double>();
-    c.steps = j.at("steps").get<int64_t>();
-    c.batch = j.at("batch").get<int64_t>();
-    c.seed = j.at("seed").get<uint64_t>();
+    c.steps = int_field(j, "steps");
+    c.batch = int_field(j, "batch");
+    c.seed = uint_field(j, "seed");
     c.lr_g = j.at("lr_g").get<double>();
     c.lr_d = j.at("lr_d").get<double>();
     c.beta1 = j.at("beta1").get<double>();
     c.beta2 = j.at("beta2").get<double>();
     c.adam_eps = j.at("adam_eps").get<double>();
-    c.latent = j.at("latent").get<int64_t>();
-    c.hidden = j.value("hidden", c.hidden);
-    c.per_condition = j.value("per_condition", c.per_condition);
-    c.checkpoint_every = j.at("checkpoint_every").get<int64_t>();
-    c.log_every = j.at("log_every").get<int64_t>();
+    c.latent = int_field(j, "latent");
+    c.hidden = int_field(j, "hidden", c.hidden);
+    c.per_condition = int_field(j, "per_condition", c.per_condition);
+    c.checkpoint_every = int_field(j, "checkpoint_every");
+    c.log_every = int_field(j, "log_every");
     c.reg_opt.ds_tau = j.at("ds_tau").get<double>();
-    c.reg_opt.divco_negatives = j.at("divco_negatives").get<int64_t>();
+    c.reg_opt.divco_negatives = int_field(j, "divco_negatives");
     c.reg_opt.divco_tau = j.at("divco_tau").get<double>();
     c.reg_opt.divco_radius = j.at("divco_radius").get<double>();
     c.reg_opt.eps = j.at("eps").get<double>();
@@ -132,10 +175,10 @@ TrainConfig TrainConfig::from_json(const nlohmann::json& j) {
     c.graph = j.value("graph", c.graph);
     c.responses = j.value("responses", c.responses);
     c.particles = j.value("particles", c.particles);
-    c.sim_particles = j.value("sim_particles", c.sim_particles);
-    c.data_seed = j.value("data_seed", c.data_seed);
-    c.eval_every = j.value("eval_every", c.eval_every);
-    c.eval_regenerations = j.value("eval_regenerations", c.eval_regenerations);
+    c.sim_particles = int_field(j, "sim_particles", c.sim_particles);
+    c.data_seed = uint_field(j, "data_seed", c.data_seed);
+    c.eval_every = int_field(j, "eval_every", c.eval_every);
+    c.eval_regenerations = int_field(j, "eval_regenerations", c.eval_regenerations);
     c.split = parse_split_kind(j.value("split", "row"));
     c.keep_best = j.value("keep_best", c.keep_best);
   } catch (const nlohmann::json::exception& e) {

@@ -1,8 +1,10 @@
 // Training step and checkpoints (see trainer.h).
 #include "gan/trainer.h"
 
+#include <charconv>
 #include <cmath>
 #include <limits>
+#include <system_error>
 
 #include "engine/checkpoint.h"
 #include "engine/precision.h"
@@ -348,15 +350,15 @@ uint64_t checkpoint_metadata_u64(const SafetensorsFile& f, const std::string& pa
                                  const std::string& key) {
   auto it = f.metadata.find(key);
   DG_CHECK(it != f.metadata.end(), path << ": checkpoint metadata lacks '" << key << "'");
-  try {
-    size_t used = 0;
-    unsigned long long v = std::stoull(it->second, &used);
-    DG_CHECK(used == it->second.size(), "trailing characters");
-    return v;
-  } catch (const std::exception&) {
-    DG_FAIL(path << ": checkpoint metadata '" << key << "' is not an unsigned integer: '"
-                 << it->second << "'");
-  }
+  // Plain decimal digits only, as save() writes them: std::stoull would also take " 7", "+7" and
+  // "-1" (as 2^64 - 1).
+  const std::string& s = it->second;
+  uint64_t v = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  DG_CHECK(
+      !s.empty() && ec == std::errc() && end == s.data() + s.size(),
+      path << ": checkpoint metadata '" << key << "' is not an unsigned integer: '" << s << "'");
+  return v;
 }
 
 TrainConfig read_checkpoint_config(const std::string& path) {
@@ -373,7 +375,25 @@ TrainConfig checkpoint_config(const SafetensorsFile& f, const std::string& path)
   } catch (const nlohmann::json::exception& e) {
     DG_FAIL(path << ": checkpoint 'config' metadata is not valid JSON: " << e.what());
   }
-  TrainConfig c = TrainConfig::from_json(j);
+  TrainConfig c;
+  try {
+    c = TrainConfig::from_json(j);
+    c.validate();
+  } catch (const Error& e) {
+    DG_FAIL(path << ": checkpoint 'config' metadata: " << e.what());
+  }
+  // make_models allocates the 2D networks before any tensor is restored, so their sizes are
+  // bounded by the values the file holds: each 2D network has a (latent + 10, hidden) weight and
+  // two (hidden, hidden) ones. (The ZDC networks have fixed sizes.)
+  if (c.dataset == Dataset::Points2D) {
+    unsigned __int128 held = 0;
+    for (const auto& [name, t] : f.tensors) held += static_cast<uint64_t>(t.numel());
+    const auto h = static_cast<unsigned __int128>(c.hidden);
+    DG_CHECK(h * h + h * static_cast<uint64_t>(c.latent) <= held,
+             path << ": checkpoint 'config' names networks of hidden size " << c.hidden
+                  << " and latent size " << c.latent << ", larger than the "
+                  << static_cast<uint64_t>(held) << " values the file holds (corrupt config?)");
+  }
   // How the step ran is not part of the model: a checkpoint from a graph-mode run loads anywhere,
   // and whoever resumes it decides again (train --graph).
   c.graph = false;
