@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -13,7 +14,6 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
-#include <regex>
 
 #include "engine/checkpoint.h"
 #include "engine/device.h"
@@ -165,7 +165,8 @@ gan::TrainConfig resume_config(const gan::TrainConfig& requested, const std::str
       cfg[field] = want[field];
       continue;
     }
-    const std::string flag = "--" + std::regex_replace(field, std::regex("_"), "-");
+    std::string flag = "--" + field;
+    std::replace(flag.begin(), flag.end(), '_', '-');
     DG_CHECK(!kFixed.count(field), flag << " " << str(want[field]) << " contradicts the checkpoint "
                                         << ckpt << " (" << field << " " << str(have)
                                         << "): a resumed run keeps its model and data");

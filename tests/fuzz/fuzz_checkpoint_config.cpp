@@ -22,32 +22,19 @@
 #include "engine/checkpoint.h"
 #include "gan/config.h"
 #include "gan/trainer.h"
+#include "tests/fuzz/fuzz_support.h"
+
+namespace dg::fuzz {
+const char* const kTarget = "fuzz_checkpoint_config";
+}  // namespace dg::fuzz
 
 namespace {
 
+using dg::fuzz::expect_ok_or_error;
+using dg::fuzz::finding;
+using dg::fuzz::require;
+
 using nlohmann::json;
-
-[[noreturn]] void finding(const char* what, const char* detail = "") {
-  std::fprintf(stderr, "fuzz_checkpoint_config: FINDING: %s %s\n", what, detail);
-  std::abort();
-}
-
-void require(bool ok, const char* what) {
-  if (!ok) finding("invariant violated:", what);
-}
-
-template <class F>
-void expect_ok_or_error(F&& f) {
-  try {
-    f();
-  } catch (const dg::Error&) {
-    // Expected for malformed input.
-  } catch (const std::exception& e) {
-    finding("exception other than dg::Error:", e.what());
-  } catch (...) {
-    finding("non-std exception");
-  }
-}
 
 // An accepted config survives to_json/from_json unchanged, and validate() only throws dg::Error.
 void check_config(const dg::gan::TrainConfig& c) {

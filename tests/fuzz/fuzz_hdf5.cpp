@@ -48,41 +48,28 @@
 
 #include "base/error.h"
 #include "datasets/hdf5_io.h"
+#include "tests/fuzz/fuzz_support.h"
+
+namespace dg::fuzz {
+const char* const kTarget = "fuzz_hdf5";
+}  // namespace dg::fuzz
 
 namespace {
+
+using dg::fuzz::expect_ok_or_error;
+using dg::fuzz::finding;
+using dg::fuzz::require;
 
 using dg::data::NpyArray;
 
 // The reader's bound on values per byte of file (datasets/hdf5_io.cpp).
 constexpr uint64_t kMaxInflation = 1100;
 
-[[noreturn]] void finding(const char* what, const char* detail = "") {
-  std::fprintf(stderr, "fuzz_hdf5: FINDING: %s %s\n", what, detail);
-  std::abort();
-}
-
-void require(bool ok, const char* what) {
-  if (!ok) finding("invariant violated:", what);
-}
-
 // Failures of the harness itself (template set-up), not of the code under test.
 void setup_check(bool ok, const char* what) {
   if (!ok) {
     std::fprintf(stderr, "fuzz_hdf5: set-up failed: %s\n", what);
     std::exit(1);
-  }
-}
-
-template <class F>
-void expect_ok_or_error(F&& f) {
-  try {
-    f();
-  } catch (const dg::Error&) {
-    // Expected for malformed input.
-  } catch (const std::exception& e) {
-    finding("exception other than dg::Error:", e.what());
-  } catch (...) {
-    finding("non-std exception");
   }
 }
 

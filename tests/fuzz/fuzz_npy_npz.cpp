@@ -21,19 +21,19 @@
 #include "base/error.h"
 #include "datasets/npy.h"
 #include "datasets/npz.h"
+#include "tests/fuzz/fuzz_support.h"
+
+namespace dg::fuzz {
+const char* const kTarget = "fuzz_npy_npz";
+}  // namespace dg::fuzz
 
 namespace {
 
+using dg::fuzz::expect_ok_or_error;
+using dg::fuzz::finding;
+using dg::fuzz::require;
+
 using dg::data::NpyArray;
-
-[[noreturn]] void finding(const char* what, const char* detail = "") {
-  std::fprintf(stderr, "fuzz_npy_npz: FINDING: %s %s\n", what, detail);
-  std::abort();
-}
-
-void require(bool ok, const char* what) {
-  if (!ok) finding("invariant violated:", what);
-}
 
 // What a successful parse must satisfy, plus an encode/parse round trip through the writer.
 void check_array(const NpyArray& a) {
@@ -98,19 +98,6 @@ std::string stored_zip(const std::string& name, const std::string& body, bool zi
   put(z, zip64 ? 0xFFFF : 1, 2), put(z, zip64 ? 0xFFFF : 1, 2);
   put(z, zip64 ? k32 : cd_size, 4), put(z, zip64 ? k32 : cd_off, 4), put(z, 0, 2);
   return z;
-}
-
-template <class F>
-void expect_ok_or_error(F&& f) {
-  try {
-    f();
-  } catch (const dg::Error&) {
-    // Expected for malformed input.
-  } catch (const std::exception& e) {
-    finding("exception other than dg::Error:", e.what());
-  } catch (...) {
-    finding("non-std exception");
-  }
 }
 
 }  // namespace

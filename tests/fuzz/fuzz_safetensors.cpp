@@ -18,17 +18,17 @@
 
 #include "base/error.h"
 #include "engine/checkpoint.h"
+#include "tests/fuzz/fuzz_support.h"
+
+namespace dg::fuzz {
+const char* const kTarget = "fuzz_safetensors";
+}  // namespace dg::fuzz
 
 namespace {
 
-[[noreturn]] void finding(const char* what, const char* detail = "") {
-  std::fprintf(stderr, "fuzz_safetensors: FINDING: %s %s\n", what, detail);
-  std::abort();
-}
-
-void require(bool ok, const char* what) {
-  if (!ok) finding("invariant violated:", what);
-}
+using dg::fuzz::expect_ok_or_error;
+using dg::fuzz::finding;
+using dg::fuzz::require;
 
 // What a successful parse of `bytes` must satisfy.
 void check_file(const dg::SafetensorsFile& f, const std::string& bytes) {
