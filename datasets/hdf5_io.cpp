@@ -118,6 +118,13 @@ std::string join_names(const std::vector<std::string>& names) {
   return os.str();
 }
 
+// The numpy descr of a float or integer HDF5 type, e.g. "<f4", ">i2", "|u1".
+std::string numpy_descr(hid_t type, bool is_float, size_t size) {
+  const char order = size == 1 ? '|' : H5Tget_order(type) == H5T_ORDER_BE ? '>' : '<';
+  const char kind = is_float ? 'f' : H5Tget_sign(type) == H5T_SGN_NONE ? 'u' : 'i';
+  return std::string{order, kind} + std::to_string(size);
+}
+
 std::string class_name(H5T_class_t c) {
   switch (c) {
     case H5T_INTEGER:
@@ -252,12 +259,17 @@ NpyArray read_h5_dataset(const std::string& path, const std::string& name) {
   DG_CHECK(type.valid(), where << ": cannot read its datatype" << h5_reason());
   const H5T_class_t cls = H5Tget_class(type.get());
   const size_t size = H5Tget_size(type.get());
-  DG_CHECK(cls == H5T_FLOAT && (size == 4 || size == 8),
-           where << ": unsupported type " << class_name(cls) << " of " << size
-                 << " bytes; expected float32 or float64");
+  // What numpy and h5py write for numbers: floats of 2, 4 or 8 bytes, integers of 1 to 8 bytes,
+  // either sign and byte order (photon counts are often stored as uint8/int16/int32). The library
+  // converts each to double on reading, as the npy reader does.
+  const bool is_float = cls == H5T_FLOAT && (size == 2 || size == 4 || size == 8);
+  const bool is_int = cls == H5T_INTEGER && (size == 1 || size == 2 || size == 4 || size == 8);
+  DG_CHECK(is_float || is_int, where << ": unsupported type " << class_name(cls) << " of " << size
+                                     << " bytes; expected a float (2, 4 or 8 bytes) or an "
+                                        "integer (1, 2, 4 or 8 bytes)");
 
   NpyArray out;
-  out.dtype = size == 4 ? "<f4" : "<f8";
+  out.dtype = numpy_descr(type.get(), is_float, size);
   H5Handle space(H5Dget_space(ds.get()), H5Sclose);
   DG_CHECK(space.valid(), where << ": cannot read its dataspace" << h5_reason());
   const H5S_class_t sclass = H5Sget_simple_extent_type(space.get());

@@ -103,7 +103,10 @@ void Adam::step() {
   const AdamStep s = step_constants(opt_, t_);
   std::vector<cuda::AdamTensor> on_gpu;
   for (size_t i = 0; i < params_.size(); ++i) {
-    auto& [name, p] = params_[i];
+    // Named references, not a structured binding: the lambda below uses p, and clang before 16
+    // cannot capture a structured binding.
+    const std::string& name = params_[i].first;
+    Tensor& p = params_[i].second;
     Tensor g = p.grad();
     if (!g.defined()) continue;
     DG_CHECK(g.shape() == p.shape() && g.dtype() == p.dtype() && g.device() == p.device(),

@@ -347,7 +347,7 @@ void Trainer::save(const std::string& path, const std::map<std::string, std::str
 }
 
 uint64_t checkpoint_metadata_u64(const SafetensorsFile& f, const std::string& path,
-                                 const std::string& key) {
+                                 const std::string& key, uint64_t max) {
   auto it = f.metadata.find(key);
   DG_CHECK(it != f.metadata.end(), path << ": checkpoint metadata lacks '" << key << "'");
   // Plain decimal digits only, as save() writes them: std::stoull would also take " 7", "+7" and
@@ -358,6 +358,8 @@ uint64_t checkpoint_metadata_u64(const SafetensorsFile& f, const std::string& pa
   DG_CHECK(
       !s.empty() && ec == std::errc() && end == s.data() + s.size(),
       path << ": checkpoint metadata '" << key << "' is not an unsigned integer: '" << s << "'");
+  DG_CHECK(v <= max, path << ": checkpoint metadata '" << key << "' is " << s
+                          << ", larger than the largest allowed (" << max << ")");
   return v;
 }
 
@@ -406,9 +408,14 @@ void Trainer::load(const std::string& path) {
   DG_CHECK(fmt != f.metadata.end() && fmt->second == "divgan-train-v1",
            path << ": not a divgan training checkpoint (metadata 'format' missing or unknown)");
   restore_tensors(f, state_tensors(m_, opt_g_, opt_d_));
-  step_ = static_cast<int64_t>(checkpoint_metadata_u64(f, path, "step"));
-  opt_g_.set_steps(static_cast<int64_t>(checkpoint_metadata_u64(f, path, "optG.steps")));
-  opt_d_.set_steps(static_cast<int64_t>(checkpoint_metadata_u64(f, path, "optD.steps")));
+  // Step counters are int64 in memory: a value above 2^63 - 1 would turn negative.
+  const auto count = [&](const char* key) {
+    return static_cast<int64_t>(
+        checkpoint_metadata_u64(f, path, key, std::numeric_limits<int64_t>::max()));
+  };
+  step_ = count("step");
+  opt_g_.set_steps(count("optG.steps"));
+  opt_d_.set_steps(count("optD.steps"));
   z_rng_.set_offset(checkpoint_metadata_u64(f, path, "rng.z"));
   data_rng_.set_offset(checkpoint_metadata_u64(f, path, "rng.data"));
   m_.dropout_rng->set_offset(checkpoint_metadata_u64(f, path, "rng.dropout"));

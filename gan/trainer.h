@@ -2,6 +2,7 @@
 // regularizer, checkpoints that restore everything (parameters, BN statistics, Adam moments, RNG
 // offsets, step) and a divergence guard.
 #pragma once
+#include <limits>
 #include <map>
 #include <memory>
 #include <string>
@@ -121,9 +122,10 @@ class Trainer {
 // Reads only the config stored in a checkpoint (to rebuild models before load()).
 TrainConfig read_checkpoint_config(const std::string& path);
 // Metadata entry `key` of a checkpoint loaded from `path` as an unsigned integer (e.g. "step");
-// throws naming the file and the key when it is missing or not a number.
+// throws naming the file and the key when it is missing, not a number or above `max`.
 uint64_t checkpoint_metadata_u64(const SafetensorsFile& file, const std::string& path,
-                                 const std::string& key);
+                                 const std::string& key,
+                                 uint64_t max = std::numeric_limits<uint64_t>::max());
 // The config from a checkpoint already loaded from `path` (named in errors).
 TrainConfig checkpoint_config(const SafetensorsFile& file, const std::string& path);
 

@@ -147,7 +147,9 @@ TEST_CASE("checkpoint: the file is valid safetensors when read by hand") {
   CHECK(j["__metadata__"] == nlohmann::json({{"step", "7"}}));
   CHECK(j.size() == tensors.size() + 1);
   uint64_t data_len = bytes.size() - 8 - n, expect_begin = 0;
-  for (const auto& [name, t] : tensors) {
+  for (const auto& entry : tensors) {
+    const std::string& name = entry.first;  // CAPTURE's lambda cannot take a structured binding
+    const Tensor& t = entry.second;         // in clang before 16
     CAPTURE(name);
     REQUIRE(j.contains(name));
     const auto& e = j[name];

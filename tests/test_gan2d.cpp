@@ -196,6 +196,21 @@ TEST_CASE("gan2d: damaged, foreign and missing checkpoints throw naming the file
   CHECK_THROWS_WITH_AS(read_checkpoint_config(foreign), doctest::Contains(foreign.c_str()),
                        dg::Error);
 
+  // Step counters above int64's range would turn negative in memory: refused, naming the key.
+  for (const char* key : {"step", "optG.steps", "optD.steps"}) {
+    CAPTURE(key);
+    SafetensorsFile f = load_safetensors(good);
+    f.metadata[key] = "9223372036854775808";  // 2^63
+    const std::string huge = dir.file("huge.safetensors");
+    save_safetensors(huge, f.tensors, f.metadata);
+    Trainer v(cfg, train_data(cfg), make_models(cfg));
+    const std::string expected = std::string("'") + key + "' is 9223372036854775808";
+    CHECK_THROWS_WITH_AS(v.load(huge), doctest::Contains(expected.c_str()), dg::Error);
+    f.metadata[key] = "9223372036854775807";  // 2^63 - 1 still loads
+    save_safetensors(huge, f.tensors, f.metadata);
+    CHECK_NOTHROW(v.load(huge));
+  }
+
   // A checkpoint of another architecture names the mismatching tensor.
   TrainConfig wide = cfg;
   wide.hidden = 48;

@@ -3,9 +3,9 @@
 // which is listed and read as the ZDC loaders read it: datasets "responses" and "particles" (and
 // a nested path where the file names a group "zdc"). A dg::Error is the expected outcome for bad
 // input; any other exception, a sanitizer report, a crash or a hang is a finding, and so is an
-// HDF5 object the reader leaves open. A dataset that is read must have a float dtype, a consistent
-// shape, and no more values than the file could hold (the reader's bound: kMaxInflation values
-// per byte).
+// HDF5 object the reader leaves open. A dataset that is read must have a numeric dtype, a
+// consistent shape, and no more values than the file could hold (the reader's bound: kMaxInflation
+// values per byte).
 //
 // Inputs are not whole files but edits of the shape and values of valid ones. libhdf5 1.10.8
 // (Debian 12) is not robust against damaged files, and its findings would stop every run before
@@ -15,14 +15,14 @@
 // over-read in H5VM_memcpyvv under H5Dread (a decompressed chunk smaller than the chunk size) and
 // leaks on H5Dopen's error paths. So the target writes a few valid files at startup (templates, as
 // divgan and h5py lay them out: contiguous, chunked with shuffle and deflate, compact, big-endian
-// float32, scalar and empty datasets, an integer one, a nested group) and locates in each the
-// fields that carry a dataset's shape and values: the body of its dataspace message (version,
-// rank, flags, dimensions, maximum dimensions) and its raw data (contiguous, each chunk, or the
-// compact data inside the layout message). An input is one byte choosing the template, then the
-// bytes written over those fields in that order (a shorter input leaves the rest as it was).
-// Everything else (superblock, datatype, layout, filters, B-trees, heaps, groups) stays valid.
-// LeakSanitizer suppresses leaks allocated inside libhdf5 (tests/fuzz/hdf5.lsan.supp), which
-// run.sh reports when there are any.
+// float32, scalar and empty datasets, integer ones (int32, chunked uint8, big-endian int16), a
+// nested group) and locates in each the fields that carry a dataset's shape and values: the body of
+// its dataspace message (version, rank, flags, dimensions, maximum dimensions) and its raw data
+// (contiguous, each chunk, or the compact data inside the layout message). An input is one byte
+// choosing the template, then the bytes written over those fields in that order (a shorter input
+// leaves the rest as it was). Everything else (superblock, datatype, layout, filters, B-trees,
+// heaps, groups) stays valid. LeakSanitizer suppresses leaks allocated inside libhdf5
+// (tests/fuzz/hdf5.lsan.supp), which run.sh reports when there are any.
 //
 // FUZZ_HDF5_RAW=1: an input is a whole file instead, to fuzz libhdf5 itself (expect the library's
 // findings above). FUZZ_HDF5_EXPAND=<file>: also writes the file an input describes there (to
@@ -74,7 +74,14 @@ void setup_check(bool ok, const char* what) {
 }
 
 void check_array(const NpyArray& a, uint64_t file_size) {
-  require(a.dtype == "<f4" || a.dtype == "<f8", "dtype other than <f4/<f8");
+  // Floats of 2/4/8 bytes, integers of 1/2/4/8 bytes, as numpy descrs ("<f4", ">i2", "|u1").
+  const std::string& d = a.dtype;
+  const bool one = d.size() == 3 && d[2] == '1';
+  require(d.size() == 3 && (one ? d[0] == '|' : d[0] == '<' || d[0] == '>') &&
+              (d[1] == 'f' ? d[2] == '2' || d[2] == '4' || d[2] == '8'
+                           : (d[1] == 'i' || d[1] == 'u') &&
+                                 (one || d[2] == '2' || d[2] == '4' || d[2] == '8')),
+          "dtype other than a float or integer descr");
   uint64_t n = 1;
   for (int64_t d : a.shape) {
     require(d >= 0, "negative dimension");
@@ -246,6 +253,8 @@ const std::vector<Template>& templates() {
         make_template(path, {{"particles", f8, {1, 9}, L::Compact}}),
         make_template(path, {{"responses", f8, {}}, {"particles", f4, {0, 9}}}),
         make_template(path, {{"zdc/responses", f8, {2}}, {"particles", H5T_STD_I32LE, {3}}}),
+        make_template(path, {{"responses", H5T_STD_U8LE, {2, 4}, L::Chunked},
+                             {"particles", H5T_STD_I16BE, {2, 3}}}),
     };
   }();
   return all;

@@ -39,7 +39,7 @@ for t in "${targets[@]}"; do [[ " ${all_targets[*]} " == *" $t "* ]] || usage; d
 
 # shellcheck source=tools/apt_install.sh
 . tools/apt_install.sh
-APT_TAG=fuzz ensure_packages clang-14 libclang-rt-14-dev g++ zlib1g-dev libhdf5-dev \
+APT_TAG=fuzz ensure_packages clang-14 libclang-rt-14-dev zlib1g-dev libhdf5-dev \
   libeigen3-dev nlohmann-json3-dev
 CXX=clang++-14
 command -v "$CXX" >/dev/null || CXX=clang++
@@ -54,12 +54,6 @@ lib_flags=("${common[@]}" -fsanitize=fuzzer-no-link,address,undefined -fno-sanit
 # shellcheck disable=SC2054
 target_flags=("${common[@]}" -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all)
 libs=(-lhdf5_serial -lz -lpthread)
-# engine/optim.cpp captures a structured binding in a lambda, which clang 14 cannot compile
-# (clang >= 16 can); g++ compiles it without instrumentation. No target runs the optimizer: it is
-# linked only because gan/trainer.cpp refers to it.
-gxx_sources=(engine/optim.cpp)
-gxx_flags=(-std=c++20 -g -O1 -I. -I/usr/include/eigen3)
-
 # compile SRC OBJ COMPILER FLAGS...: compiles when OBJ is missing or older than SRC or one of the
 # project headers it included last time (from the depfile written beside it).
 compile() {
@@ -84,7 +78,7 @@ compile() {
 }
 
 # Objects built with other flags are rebuilt.
-stamp="$CXX ${lib_flags[*]} | g++ ${gxx_flags[*]}"
+stamp="$CXX ${lib_flags[*]}"
 if [ "$(cat "$out/obj/flags" 2>/dev/null)" != "$stamp" ]; then
   rm -rf "$out/obj"
   mkdir -p "$out/obj"
@@ -96,11 +90,7 @@ echo "fuzz: building the library (${#sources[@]} sources) with $CXX into $out/ob
 objects=()
 for src in "${sources[@]}"; do
   obj=$out/obj/${src%.cpp}.o
-  if [[ " ${gxx_sources[*]} " == *" $src "* ]]; then
-    compile "$src" "$obj" g++ "${gxx_flags[@]}"
-  else
-    compile "$src" "$obj" "$CXX" "${lib_flags[@]}"
-  fi
+  compile "$src" "$obj" "$CXX" "${lib_flags[@]}"
   objects+=("$obj")
 done
 rm -f "$out/libdg_fuzz.a"
