@@ -7,18 +7,25 @@
 
 namespace dg::gan {
 
-Eval2D evaluate2d(ConditionalGenerator& g, const data::Points2D& ev, Philox& rng) {
-  const int64_t n = ev.size();
-  DG_CHECK(n > 0, "evaluate2d: empty evaluation set");
+std::vector<double> generate_points2d(ConditionalGenerator& g, const data::Points2D& at,
+                                      Philox& rng) {
+  const int64_t n = at.size();
   NoGradGuard ng;
   g.eval();
   const Device dev = g.device();
   Tensor c =
-      Tensor::from_vector(data::conditions2d(ev.cls, ev.spread), {n, data::kCondDim2D}).to(dev);
+      Tensor::from_vector(data::conditions2d(at.cls, at.spread), {n, data::kCondDim2D}).to(dev);
   Tensor z = rng.normal({n, g.latent_dim()}).to(dev);
   std::vector<double> gen = g.generate(z, c).to(Device::CPU).to_vector();
   g.train();
   for (double& v : gen) v /= data::kScale2D;
+  return gen;
+}
+
+Eval2D evaluate2d(ConditionalGenerator& g, const data::Points2D& ev, Philox& rng) {
+  const int64_t n = ev.size();
+  DG_CHECK(n > 0, "evaluate2d: empty evaluation set");
+  const std::vector<double> gen = generate_points2d(g, ev, rng);
 
   Eval2D r;
   for (int s = 0; s < 2; ++s) {

@@ -19,6 +19,11 @@ struct Eval2D {
   nlohmann::json to_json() const;
 };
 
+// One generated point (N, 2) per point of `at`, with its condition, in original units; latents
+// N(0, 1) from `rng`, the generator in eval mode (train mode restored).
+std::vector<double> generate_points2d(ConditionalGenerator& g, const data::Points2D& at,
+                                      Philox& rng);
+
 // One generated point per evaluation point, with its condition; latents from `rng`.
 Eval2D evaluate2d(ConditionalGenerator& g, const data::Points2D& eval_set, Philox& rng);
 

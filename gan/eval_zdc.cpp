@@ -186,8 +186,10 @@ void diversity(ConditionalGenerator& g, Device dev, const data::ZdcDataset& test
     real.insert(real.end(), more.begin(), more.end());
     const double f_real =
         group_diversity(real, static_cast<int64_t>(real.size()) / kPixels, kPixels) / norm;
-    err += std::abs(group_diversity(fin, m, kPixels) / norm - f_real);
+    const double f_gen = group_diversity(fin, m, kPixels) / norm;
+    err += std::abs(f_gen - f_real);
     ++e.div_groups;
+    e.div_detail.push_back({test.raw_conditions({tg.members[chosen[j]][0]}), f_real, f_gen});
   }
   if (e.div_groups > 0) e.diversity_error = err / static_cast<double>(e.div_groups);
 }

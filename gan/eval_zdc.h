@@ -63,7 +63,14 @@ struct ZdcEval {
   int64_t empty_real = 0;
   double empty_generated = 0;       // mean per regeneration
   int64_t nonfinite_generated = 0;  // total over regenerations
-  nlohmann::json to_json() const;   // NaN values as null
+  // Each group behind diversity_error, in the order used: its raw attributes (9) and the real and
+  // generated f_div. Kept for pictures (divgan report); not part of to_json.
+  struct GroupDiversity {
+    std::vector<double> attributes;
+    double real = 0, generated = 0;
+  };
+  std::vector<GroupDiversity> div_detail;
+  nlohmann::json to_json() const;  // NaN values as null
 };
 
 // One generated image per test condition, opt.regenerations times, against the test split's real

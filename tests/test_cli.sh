@@ -182,6 +182,37 @@ for ext in npz h5 npy; do
     bad "zdc generate --test-split to .$ext, then eval --showers" "$(tail -n 3 "$WORK/zg.out")" "$(tail -n 3 "$WORK/zs.out")"
   fi
 done
+# ---- support size (birthday paradox) ----
+if "$DIVGAN" support --real "$WORK/real.npz" --showers "$WORK/gen.npz" --trials 100 --quiet \
+     --json "$WORK/sup.json" >"$WORK/sup.out" 2>&1 \
+   && grep -q "| generated | 88 |" "$WORK/sup.out" && grep -q '"thresholds"' "$WORK/sup.json" \
+   && grep -q '"p_duplicate"' "$WORK/sup.json"; then
+  ok "support of real vs generated files prints the table and writes JSON"
+else
+  bad "support of real vs generated files prints the table and writes JSON" "$(tail -n 5 "$WORK/sup.out")"
+fi
+if "$DIVGAN" support --checkpoint "$zrun/checkpoint.safetensors" --criteria js_x,js_y,total,ssim \
+     --trials 50 --sizes 2:20 --quiet >"$WORK/sup2.out" 2>&1 \
+   && grep -q "SSIM >= " "$WORK/sup2.out" && grep -q "test split of simulator" "$WORK/sup2.out"; then
+  ok "support of a checkpoint (test split against generated) with SSIM"
+else
+  bad "support of a checkpoint (test split against generated) with SSIM" "$(tail -n 5 "$WORK/sup2.out")"
+fi
+expect_error "support without real showers" - -- support --showers "$WORK/gen.npz"
+expect_error "support of showers of the wrong shape" - -- support --real "$WORK/real.npz" --showers "$FIX/particles9_f8.npy" --json "$WORK/bad_sup.json"
+grep -q "particles9_f8.npy: showers have shape (3, 9)" "$WORK/stderr" || bad "support names the file and shape" "$(cat "$WORK/stderr")"
+expect_error "support with alpha outside (0, 1)" - -- support --real "$WORK/real.npz" --showers "$WORK/gen.npz" --alpha 1.5 --json "$WORK/bad_sup.json"
+grep -q "alpha is 1.5; expected 0 < alpha < 1" "$WORK/stderr" || bad "support names alpha" "$(cat "$WORK/stderr")"
+expect_error "support with a size grid beyond the data" - -- support --real "$WORK/real.npz" --showers "$WORK/gen.npz" --sizes 2:100000:1000 --json "$WORK/bad_sup.json"
+grep -q "goes up to 99002 but the real pool holds only" "$WORK/stderr" || bad "support names the grid and the pool" "$(cat "$WORK/stderr")"
+expect_error "support with an unknown criterion" - -- support --real "$WORK/real.npz" --showers "$WORK/gen.npz" --criteria js_x,energy
+expect_error "support with a malformed size grid" - -- support --real "$WORK/real.npz" --showers "$WORK/gen.npz" --sizes 10:2
+if [ ! -e "$WORK/bad_sup.json" ] && [ -z "$(find "$WORK" -maxdepth 1 -name 'bad_sup.json*' -print -quit)" ]; then
+  ok "a failed support writes no JSON, complete or partial"
+else
+  bad "a failed support writes no JSON, complete or partial"
+fi
+
 # BF16 generation (CPU emulation of the tensor-core arithmetic): same shape, close to FP32.
 NUMPY_PY=""
 for py in python3 /usr/bin/python3; do
@@ -244,6 +275,61 @@ if "$DIVGAN" studyzdc --steps 2 --seeds 2 --lambdas 1 --regs none,divbal --sim-p
 else
   bad "studyzdc trains every configuration and prints the table" "$(tail -n 3 "$WORK/sz.err")"
 fi
+if [ -f "$WORK/sz/report/report.html" ] && grep -q "DivBal-GAN" "$WORK/sz/report/report.md" \
+   && grep -q "<table>" "$WORK/sz/report/report.html"; then
+  ok "studyzdc writes the study's report"
+else
+  bad "studyzdc writes the study's report" "$(tail -n 3 "$WORK/sz.err")" "$(tail -n 3 "$WORK/sz.out")"
+fi
+
+# ---- report: one page for a ZDC and a 2D run ----
+# report_complete DIR: report.html and report.md exist; every picture the HTML references exists
+# and decodes as a PNG (with Python's matplotlib where there is one; else its signature and end
+# chunk); at least one picture unless the page says why there is none.
+report_complete() {
+  local dir=$1 src n=0
+  [ -f "$dir/report.html" ] && [ -f "$dir/report.md" ] || return 1
+  for src in $(grep -o 'src="[^"]*"' "$dir/report.html" | sed 's/^src="//; s/"$//'); do
+    [ -f "$dir/$src" ] || { echo "missing $src"; return 1; }
+    n=$((n + 1))
+    if [ -n "$PLOT_PY" ]; then
+      "$PLOT_PY" -c "import sys, matplotlib.image as m; a = m.imread(sys.argv[1]); assert a.ndim == 3 and a.shape[0] > 100" "$dir/$src" \
+        || { echo "$src does not decode"; return 1; }
+    else
+      [ "$(head -c 8 "$dir/$src" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ] \
+        && tail -c 8 "$dir/$src" | grep -q "IEND" || { echo "$src is not a PNG"; return 1; }
+    fi
+  done
+  [ "$n" -gt 0 ] || grep -q "No pictures:" "$dir/report.md"
+}
+PLOT_PY=""
+for py in python3 /usr/bin/python3; do
+  if "$py" -c "import numpy, matplotlib" 2>/dev/null; then PLOT_PY=$py; break; fi
+done
+if "$DIVGAN" report "$zrun" "$run" --out "$WORK/rep" --quiet >"$WORK/rep.out" 2>&1 \
+   && report_complete "$WORK/rep" >>"$WORK/rep.out" \
+   && grep -q "ZDC: support size" "$WORK/rep/report.md" && grep -q "2D benchmark: variance" "$WORK/rep/report.md" \
+   && { [ -z "$PLOT_PY" ] || { [ -f "$WORK/rep/img/zdc/channels.png" ] && [ -f "$WORK/rep/img/run/points.png" ]; }; }; then
+  ok "report of a ZDC and a 2D run: tables, and every picture it references decodes${PLOT_PY:+ (with pictures)}"
+else
+  bad "report of a ZDC and a 2D run: tables, and every picture it references decodes" "$(tail -n 5 "$WORK/rep.out")"
+fi
+if "$DIVGAN" report "$zrun" --out "$WORK/rep" --no-pictures --quiet >/dev/null 2>&1 \
+   && [ ! -d "$WORK/rep/img" ] && grep -q "No pictures: not asked for" "$WORK/rep/report.md" \
+   && [ -z "$(find "$WORK" -maxdepth 1 -name 'rep.tmp-*' -print -quit)" ]; then
+  ok "a second report replaces the first as a whole, leaving no temporary folder"
+else
+  bad "a second report replaces the first as a whole, leaving no temporary folder"
+fi
+expect_error "report of a folder without a checkpoint" - -- report "$WORK/nothing_here" --out "$WORK/rep_bad"
+mkdir -p "$WORK/not_a_report" && echo keep >"$WORK/not_a_report/notes.txt"
+expect_error "report into a folder that holds something else" - -- report "$zrun" --out "$WORK/not_a_report"
+if [ ! -e "$WORK/rep_bad" ] && [ "$(cat "$WORK/not_a_report/notes.txt")" = keep ]; then
+  ok "a failed report writes nothing and touches nothing"
+else
+  bad "a failed report writes nothing and touches nothing"
+fi
+
 # Without a GPU (CI, this kind of machine) --device cuda says why; --device auto falls back with a notice.
 if "$DIVGAN" train --data zdc --generator dcgan --sim-particles 20 --batch 4 --steps 1 --quiet --device auto \
      --out "$WORK/zauto" >/dev/null 2>"$WORK/zauto.err"; then
@@ -457,10 +543,22 @@ fi
 
 # --resume with flags that contradict the checkpoint: refused naming the field, unless --override
 # (training settings only; the model and data never change on resume).
-expect_error "--resume with another regularizer" - -- train --resume --reg sdi --steps 60 --quiet --out "$run"
-expect_error "--resume with another batch" - -- train --resume --batch 7 --steps 60 --quiet --out "$run"
-expect_error "--resume with another model (--override cannot change it)" - -- train --resume --hidden 64 --override --steps 60 --quiet --out "$run"
-expect_error "--resume with other ZDC data" - -- train --resume --sim-particles 31 --steps 8 --quiet --out "$zrun"
+# Each refusal is checked for its text (the field, both values, why), not only for failing: a model
+# mismatch would also fail later, when the tensors do not fit, for the wrong reason.
+# expect_refusal NAME PATTERN -- ARGS...: expect_error, and stderr matches PATTERN (grep -E).
+expect_refusal() {
+  local name=$1 pattern=$2
+  shift 3
+  expect_error "$name" - -- "$@"
+  grep -Eq -e "$pattern" "$WORK/stderr" || bad "$name: the message says why" "$(cat "$WORK/stderr")"
+}
+expect_refusal "--resume with another regularizer" "--reg sdi contradicts the checkpoint .*\(reg [a-z]+\); resume without it, or add --override" -- train --resume --reg sdi --steps 60 --quiet --out "$run"
+expect_refusal "--resume with another batch" "--batch 7 contradicts the checkpoint .*\(batch [0-9]+\)" -- train --resume --batch 7 --steps 60 --quiet --out "$run"
+expect_refusal "--resume with another model (--override cannot change it)" "--hidden 64 contradicts the checkpoint .*\(hidden [0-9]+\): a resumed run keeps its model and data" -- train --resume --hidden 64 --override --steps 60 --quiet --out "$run"
+expect_refusal "--resume with other ZDC data" "--sim-particles 31 contradicts the checkpoint .*\(sim_particles 40\)" -- train --resume --sim-particles 31 --steps 8 --quiet --out "$zrun"
+expect_refusal "--resume --override with other ZDC data (--override cannot change it)" "--sim-particles 31 contradicts the checkpoint .*: a resumed run keeps its model and data" -- train --resume --sim-particles 31 --override --steps 8 --quiet --out "$zrun"
+expect_refusal "--resume --override with another data seed" "--data-seed 5 contradicts the checkpoint .*: a resumed run keeps its model and data" -- train --resume --data-seed 5 --override --steps 8 --quiet --out "$zrun"
+expect_refusal "--resume --override with another split" "--split particle contradicts the checkpoint .*: a resumed run keeps its model and data" -- train --resume --split particle --override --steps 8 --quiet --out "$zrun"
 if "$DIVGAN" train --resume --reg sdi --override --steps 8 --quiet --out "$run" >/dev/null 2>"$WORK/ovr.err" \
    && grep -q "reg changes from none to sdi" "$WORK/ovr.err" && grep -q '"reg": "sdi"' "$run/eval.json"; then
   ok "--resume --override takes the command's regularizer, saying so"

@@ -129,6 +129,7 @@ void add_studyzdc_command(CLI::App& app) {
       ->capture_default_str();
   cmd->callback([=] {
     const Device dev = select_device(*device);
+    spec->device = dev;
     spec->base.generator = gan::parse_generator_arch(*generator);
     spec->base.split = gan::parse_split_kind(*split);
     take_lists(*lists, *spec);

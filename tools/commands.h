@@ -9,5 +9,7 @@ void add_eval_command(CLI::App& app);
 void add_study2d_command(CLI::App& app);
 void add_generate_command(CLI::App& app);
 void add_studyzdc_command(CLI::App& app);
+void add_support_command(CLI::App& app);
+void add_report_command(CLI::App& app);
 
 }  // namespace dg::tools

@@ -59,6 +59,8 @@ int main(int argc, char** argv) {
   dg::tools::add_generate_command(app);
   dg::tools::add_study2d_command(app);
   dg::tools::add_studyzdc_command(app);
+  dg::tools::add_support_command(app);
+  dg::tools::add_report_command(app);
   // CLI11 reports an unknown first word as a missing subcommand and an unknown flag without a
   // suggestion; say what it is and what was probably meant.
   if (const std::string why = unknown_names(app, argc, argv); !why.empty()) {

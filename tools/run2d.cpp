@@ -2,6 +2,7 @@
 #include "tools/run2d.h"
 
 #include <cstdio>
+#include <memory>
 
 #include "datasets/benchmark2d.h"
 #include "gan/trainer.h"
@@ -79,14 +80,38 @@ Run2DResult run_2d(const gan::TrainConfig& cfg_in, const std::string& dir,
   return r;
 }
 
+namespace {
+
+// A trainer holding the checkpoint's state (its training data is not needed: a small draw).
+std::unique_ptr<gan::Trainer> load_2d(const std::string& checkpoint, gan::TrainConfig* cfg) {
+  *cfg = gan::read_checkpoint_config(checkpoint);
+  DG_CHECK(cfg->dataset == gan::Dataset::Points2D,
+           checkpoint << ": a ZDC checkpoint; expected one of the 2D benchmark");
+  auto data = std::make_shared<data::Benchmark2D>(data::make_points2d(cfg->seed, 2, 0));
+  auto trainer = std::make_unique<gan::Trainer>(*cfg, data, gan::make_models(*cfg));
+  trainer->load(checkpoint);
+  return trainer;
+}
+
+}  // namespace
+
 Run2DResult evaluate_checkpoint_2d(const std::string& checkpoint, uint64_t eval_seed) {
-  gan::TrainConfig cfg = gan::read_checkpoint_config(checkpoint);
-  auto data = std::make_shared<data::Benchmark2D>(data::make_points2d(cfg.seed, 2, 0));
-  gan::Trainer trainer(cfg, data, gan::make_models(cfg));
-  trainer.load(checkpoint);
-  Run2DResult r = evaluate(*trainer.models().g, cfg, eval_seed);
-  r.steps = trainer.steps_done();
+  gan::TrainConfig cfg;
+  const auto trainer = load_2d(checkpoint, &cfg);
+  Run2DResult r = evaluate(*trainer->models().g, cfg, eval_seed);
+  r.steps = trainer->steps_done();
   return r;
+}
+
+Points2DPair checkpoint_points_2d(const std::string& checkpoint, int64_t per_condition,
+                                  uint64_t seed) {
+  gan::TrainConfig cfg;
+  const auto trainer = load_2d(checkpoint, &cfg);
+  Points2DPair p;
+  p.real = data::make_points2d(cfg.seed, per_condition, 1);
+  Philox rng(seed, 3ULL << 48);
+  p.generated = gan::generate_points2d(*trainer->models().g, p.real, rng);
+  return p;
 }
 
 }  // namespace dg::tools

@@ -3,6 +3,7 @@
 #pragma once
 #include <string>
 
+#include "datasets/benchmark2d.h"
 #include "gan/config.h"
 #include "gan/eval2d.h"
 #include "tools/run.h"
@@ -25,5 +26,14 @@ Run2DResult run_2d(const gan::TrainConfig& cfg, const std::string& dir, const Ru
 
 // Evaluates a trained generator on the test and validation splits of its config's seed.
 Run2DResult evaluate_checkpoint_2d(const std::string& checkpoint, uint64_t eval_seed);
+
+// The test draw of a checkpoint's config (`per_condition` points per class and spread) and one
+// generated point for each, latents from `seed`: what the report's scatter shows.
+struct Points2DPair {
+  data::Points2D real;
+  std::vector<double> generated;  // (N, 2)
+};
+Points2DPair checkpoint_points_2d(const std::string& checkpoint, int64_t per_condition,
+                                  uint64_t seed);
 
 }  // namespace dg::tools

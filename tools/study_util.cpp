@@ -15,6 +15,7 @@
 #include "base/atomic_file.h"
 #include "base/error.h"
 #include "gan/trainer.h"
+#include "tools/report.h"
 #include "tools/train_loop.h"
 #include "tools/validators.h"
 
@@ -185,6 +186,38 @@ Stat stat_of(const std::vector<const StudyJob*>& runs,
   return stat(v);
 }
 
+namespace {
+
+// The report of a study: one run per regularizer (the first seed at the selected lambda), the
+// study's tables above them. A failure here is a warning: the study's results are written.
+void write_study_report(const StudySpec& spec, const std::vector<RegularizerRuns>& grouped,
+                        const std::string& table) {
+  ReportOptions o;
+  for (const RegularizerRuns& g : grouped) {
+    if (!g.best || g.best->ok.empty()) continue;
+    const StudyJob* first = g.best->ok.front();
+    for (const StudyJob* j : g.best->ok)
+      if (j->cfg.seed < first->cfg.seed) first = j;
+    o.runs.push_back(first->dir);
+  }
+  if (o.runs.empty()) return;
+  o.out = (std::filesystem::path(spec.out) / "report").string();
+  o.title = "Study " + spec.out;
+  o.notes = "Every regularizer over the lambda grid and " + std::to_string(spec.seeds) +
+            " seeds; lambda selected on the validation figure. The runs shown below are the "
+            "first seed's at each selected lambda.\n\n" +
+            table;
+  o.pictures = spec.report == "pictures";
+  o.device = spec.device;
+  try {
+    std::printf("\nreport: %s\n", write_report(o).c_str());
+  } catch (const Error& e) {
+    std::fprintf(stderr, "divgan: warning: the study's report was not written: %s\n", e.what());
+  }
+}
+
+}  // namespace
+
 void run_study_grid(const StudySpec& spec) {
   ensure_output_dir(spec.out);
   std::vector<StudyJob> all;
@@ -257,6 +290,7 @@ void run_study_grid(const StudySpec& spec) {
   write_file_atomic((std::filesystem::path(spec.out) / "table.md").string(), table);
   std::printf("%s", table.c_str());
   for (const auto& f : failures) std::fprintf(stderr, "failed: %s\n", f.c_str());
+  if (spec.report != "none") write_study_report(spec, grouped, table);
 }
 
 void add_study_options(CLI::App* cmd, StudySpec& spec, StudyLists& lists) {
@@ -276,7 +310,12 @@ void add_study_options(CLI::App* cmd, StudySpec& spec, StudyLists& lists) {
   cmd->add_option("--jobs", spec.jobs, "Runs in parallel (threads)")
       ->check(positive())
       ->capture_default_str();
-  cmd->add_option("--out", spec.out, "Output directory (one folder per run, study.json, table.md)")
+  cmd->add_option("--out", spec.out,
+                  "Output directory (one folder per run, study.json, table.md, report/)")
+      ->capture_default_str();
+  cmd->add_option("--report", spec.report,
+                  "The study's report in <out>/report: pictures, tables (no Python) or none")
+      ->check(CLI::IsMember({"pictures", "tables", "none"}))
       ->capture_default_str();
 }
 

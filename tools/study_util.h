@@ -97,6 +97,10 @@ struct StudySpec {
   nlohmann::json header;  // study.json's fields besides runs, best and failures
   // The Markdown tables, and each regularizer's entry of study.json's "best" (by name).
   std::function<std::string(const std::vector<RegularizerRuns>&, nlohmann::json* best)> tables;
+  // The study's report (<out>/report, tools/report.h): "pictures", "tables" or "none". It shows
+  // the first seed's run at each regularizer's selected lambda, under the study's tables.
+  std::string report = "pictures";
+  Device device = Device::CPU;
 };
 
 // Runs the study; writes <out>/study.json and <out>/table.md and prints the tables.

@@ -1,0 +1,671 @@
+// `divgan report`: evaluates each run, writes the data behind the pictures, has
+// tools/plots/divgan_plots.py draw them, and writes one HTML page and its Markdown twin.
+#include "tools/report.h"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "base/atomic_file.h"
+#include "base/error.h"
+#include "datasets/npz.h"
+#include "datasets/zdc_dataset.h"
+#include "gan/eval_zdc.h"
+#include "gan/regularizers.h"
+#include "gan/support_size.h"
+#include "gan/trainer.h"
+#include "tools/format.h"
+#include "tools/provenance.h"
+#include "tools/run2d.h"
+#include "tools/run_zdc.h"
+
+extern char** environ;
+
+namespace dg::tools {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int64_t kShowerRegenerations = 4;  // generated showers per test condition in the files
+constexpr int64_t kPoints2DPerCondition = 200;
+
+// ---- tables, written once and rendered as Markdown and as HTML -----------------------------
+
+struct Table {
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;
+  std::string markdown() const;
+  std::string html() const;
+};
+
+std::string html_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+std::string Table::markdown() const {
+  auto line = [](const std::vector<std::string>& cells) {
+    std::string s = "|";
+    for (const std::string& c : cells) {
+      s += " ";
+      for (char ch : c) s += ch == '|' ? std::string("\\|") : std::string(1, ch);
+      s += " |";
+    }
+    return s + "\n";
+  };
+  std::string s = line(header) + "|";
+  for (size_t k = 0; k < header.size(); ++k) s += "---|";
+  s += "\n";
+  for (const auto& r : rows) s += line(r);
+  return s;
+}
+
+std::string Table::html() const {
+  std::string s = "<table>\n<tr>";
+  for (const std::string& h : header) s += "<th>" + html_escape(h) + "</th>";
+  s += "</tr>\n";
+  for (const auto& r : rows) {
+    s += "<tr>";
+    for (size_t k = 0; k < r.size(); ++k) {
+      // Figures right-aligned for comparing digits, words left-aligned.
+      const char c = r[k].empty() ? '0' : r[k][0];
+      const bool figure = std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '>' ||
+                          c == '.' || r[k] == "n/a" || r[k].rfind("NaN", 0) == 0;
+      s += std::string(k == 0   ? "<td class=\"name\">"
+                       : figure ? "<td>"
+                                : "<td class=\"text\">") +
+           html_escape(r[k]) + "</td>";
+    }
+    s += "</tr>\n";
+  }
+  return s + "</table>\n";
+}
+
+std::string fmt(double v, const char* f = "%.2f") {
+  if (std::isnan(v)) return "n/a";
+  char b[64];
+  std::snprintf(b, sizeof b, f, v);
+  return b;
+}
+
+// ---- one run ---------------------------------------------------------------------------------
+
+struct Picture {
+  std::string file, caption;
+  bool wide = false;  // spans the page (multi-panel figures); else half of it
+};
+
+struct RunReport {
+  std::string dir, name, title;
+  gan::TrainConfig cfg;
+  int64_t steps = 0;
+  gan::ZdcEval zdc;
+  gan::SupportResult support;
+  std::string support_error;  // why there is no support result
+  Run2DResult eval2d;
+  std::vector<Picture> pictures;  // relative to the report folder
+};
+
+std::string run_title(const gan::TrainConfig& c) {
+  std::string t = gan::regularizer_title(c.reg);
+  if (c.reg != gan::Regularizer::None) t += " (λ " + fmt(c.effective_lambda(), "%g") + ")";
+  return t;
+}
+
+std::vector<double> tiled(const std::vector<double>& rows, int64_t k) {
+  std::vector<double> out;
+  for (int64_t r = 0; r < k; ++r) out.insert(out.end(), rows.begin(), rows.end());
+  return out;
+}
+
+void write_json(const fs::path& p, const nlohmann::json& j) {
+  write_file_atomic(p.string(), j.dump(1) + "\n");
+}
+
+// The run's metrics.jsonl, with the report's own final evaluation (ZDC) appended as the last test
+// point when the periodic ones stop short of the last step (they run every eval_every steps; the
+// final one goes to eval.json), so the curve ends where the tables are.
+void copy_metrics(const RunReport& r, const fs::path& data) {
+  const fs::path m = fs::path(r.dir) / "metrics.jsonl";
+  if (!fs::exists(m)) return;
+  std::ifstream in(m);
+  std::string text, line;
+  int64_t last_eval = -1;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    text += line + "\n";
+    try {
+      const nlohmann::json j = nlohmann::json::parse(line);
+      if (j.contains("eval") && j.contains("step")) last_eval = j.at("step").get<int64_t>();
+    } catch (const std::exception&) {
+      // a line the plots will name; the report itself does not need it
+    }
+  }
+  if (r.cfg.dataset == gan::Dataset::Zdc && last_eval >= 0 && last_eval < r.steps)
+    text +=
+        nlohmann::json{{"step", r.steps}, {"eval", r.zdc.to_json()}, {"final", true}}.dump() + "\n";
+  write_file_atomic((data / "metrics.jsonl").string(), text);
+}
+
+// Evaluates a ZDC run (the final protocol with `seed`), generates kShowerRegenerations showers
+// per test condition, runs the support test (one shower per condition against the test split)
+// and writes what the pictures need into `data`.
+void prepare_zdc(RunReport& r, const ReportOptions& o, const fs::path& data) {
+  const std::string ckpt = (fs::path(r.dir) / "checkpoint.safetensors").string();
+  ZdcModel m = load_zdc_model(ckpt, o.device);
+  r.steps = m.step;
+  ZdcData d = load_zdc_data(m.cfg, m.cfg.keep_best);
+  r.zdc = gan::evaluate_zdc(*m.g, *d.test, final_eval_options(o.seed), d.train.get());
+  std::vector<int64_t> all(d.test->size());
+  for (int64_t i = 0; i < d.test->size(); ++i) all[i] = i;
+  const std::vector<double> cond = d.test->raw_conditions(all);
+  const std::vector<double> real = d.test->raw_responses(all);
+  const std::vector<double> gen = generate_counts(m, cond, kShowerRegenerations, 256, o.seed);
+  data::write_zdc_showers((data / "real.npz").string(), real, cond, "<f4");
+  data::write_zdc_showers((data / "generated.npz").string(), gen, tiled(cond, kShowerRegenerations),
+                          "<f4");
+  gan::SupportOptions so;
+  so.seed = o.seed;
+  const std::vector<double> first(gen.begin(),
+                                  gen.begin() + static_cast<std::ptrdiff_t>(real.size()));
+  // A pool can be too small for the test (e.g. a barely trained generator whose showers are all
+  // empty): the report says so in the table instead of failing.
+  try {
+    r.support = gan::estimate_support(real, first, so);
+    nlohmann::json sj = r.support.to_json();
+    sj["real_source"] = "test split of " + d.source;
+    sj["generated_source"] = "one shower per test condition";
+    write_json(data / "support.json", sj);
+  } catch (const Error& e) {
+    r.support_error = e.what();
+  }
+  nlohmann::json groups = nlohmann::json::array();
+  for (const auto& g : r.zdc.div_detail)
+    groups.push_back({{"real", g.real},
+                      {"generated", g.generated},
+                      {"energy", g.attributes.at(0)},
+                      {"charge", g.attributes.at(8)}});
+  write_json(data / "diversity.json",
+             {{"diversity_error", std::isnan(r.zdc.diversity_error)
+                                      ? nlohmann::json()
+                                      : nlohmann::json(r.zdc.diversity_error)},
+              {"groups", groups}});
+}
+
+void prepare_2d(RunReport& r, const ReportOptions& o, const fs::path& data) {
+  const std::string ckpt = (fs::path(r.dir) / "checkpoint.safetensors").string();
+  r.eval2d = evaluate_checkpoint_2d(ckpt, o.seed);
+  r.steps = r.eval2d.steps;
+  const Points2DPair p = checkpoint_points_2d(ckpt, kPoints2DPerCondition, o.seed);
+  auto ints = [](const std::vector<int>& v) { return std::vector<double>(v.begin(), v.end()); };
+  const auto n = static_cast<int64_t>(p.real.size());
+  data::write_npz((data / "points.npz").string(),
+                  {{"real", {n, 2}, p.real.xy, "<f8"},
+                   {"real_label", {n}, ints(p.real.cls), "<f8"},
+                   {"real_spread", {n}, ints(p.real.spread), "<f8"},
+                   {"generated", {n, 2}, p.generated, "<f8"},
+                   {"generated_label", {n}, ints(p.real.cls), "<f8"},
+                   {"generated_spread", {n}, ints(p.real.spread), "<f8"}});
+}
+
+// ---- pictures (tools/plots/divgan_plots.py) ----------------------------------------------------
+
+std::string plots_script() {
+  if (const char* s = std::getenv("DIVGAN_PLOTS"); s && *s) return s;
+#ifdef DG_SOURCE_DIR
+  return std::string(DG_SOURCE_DIR) + "/tools/plots/divgan_plots.py";
+#else
+  return "tools/plots/divgan_plots.py";
+#endif
+}
+
+// Runs argv (PATH searched), stdout and stderr appended to `log`; the exit status, or -1 when it
+// could not start.
+int run_logged(const std::vector<std::string>& argv, const std::string& log) {
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&fa, 1, 2);
+  std::vector<char*> args;
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = 0;
+  const int rc = posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0) return -1;
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// A Python 3 that imports numpy and matplotlib, or "" (why in *reason).
+std::string find_python(const std::string& log, std::string* reason) {
+  std::vector<std::string> candidates;
+  if (const char* p = std::getenv("DIVGAN_PYTHON"); p && *p) candidates.push_back(p);
+  candidates.insert(candidates.end(), {"python3", "/usr/bin/python3"});
+  for (const std::string& py : candidates)
+    if (run_logged({py, "-c", "import numpy, matplotlib"}, log) == 0) return py;
+  *reason =
+      "no Python 3 with numpy and matplotlib was found (tried DIVGAN_PYTHON, python3, "
+      "/usr/bin/python3; tools/setup.sh installs python3-matplotlib)";
+  return {};
+}
+
+std::string last_line(const std::string& path) {
+  std::ifstream in(path);
+  std::string line, last;
+  while (std::getline(in, line))
+    if (!line.empty()) last = line;
+  return last;
+}
+
+struct PictureSpec {
+  const char* file;
+  const char* caption;
+  bool wide;
+};
+
+// Wide figures first, then the two square ones side by side.
+const PictureSpec kZdcPictures[] = {
+    {"channels.png",
+     "Channel sums, real test split vs generated (log y; generated weighted per regeneration). "
+     "As in Figure 2 of the SDI-GAN and DivBal-GAN papers.",
+     true},
+    {"showers.png",
+     "Showers of test particles (neutral and charged): real repeats beside generated ones, one "
+     "log color scale per row. As in their Figure 1.",
+     true},
+    {"curves.png", "Training: losses and the periodic test evaluation over steps.", true},
+    {"diversity.png",
+     "Selective diversity: per test group, real f_div against generated f_div (the diagonal is "
+     "a perfect match).",
+     false},
+    {"support.png",
+     "Support size: P(a duplicate among s showers) for real and generated showers (as in "
+     "Jaruskova and Vallecorsa 2020, Figure 3).",
+     false},
+};
+const PictureSpec k2DPictures[] = {
+    {"points.png", "Generated points over the real test points, per class and spread.", true},
+    {"curves.png", "Training: losses and the periodic evaluation over steps.", true},
+};
+const PictureSpec kComparePictures[] = {
+    {"support_compare.png", "Support-size curves of every run (generated) and of the real data.",
+     false},
+    {"curves_compare.png", "Test mean channel Wasserstein distance over training, every run.",
+     false},
+};
+
+// Draws the pictures of every run; returns "" or why there are none.
+std::string draw_pictures(std::vector<RunReport>& runs, const fs::path& root) {
+  const std::string log = (root / "data" / "plots.log").string();
+  std::string reason;
+  const std::string py = find_python(log, &reason);
+  if (py.empty()) return reason;
+  const std::string script = plots_script();
+  if (!fs::exists(script)) return "the plotting script " + script + " is missing";
+  std::vector<std::string> compare = {py, script, "compare", (root / "img").string()};
+  for (RunReport& r : runs) {
+    const bool zdc = r.cfg.dataset == gan::Dataset::Zdc;
+    const fs::path data = root / "data" / r.name, img = root / "img" / r.name;
+    const int rc = run_logged({py, script, zdc ? "zdc" : "2d", data.string(), img.string()}, log);
+    DG_CHECK(rc == 0, "report: drawing the pictures of " << r.dir << " failed (" << last_line(log)
+                                                         << "; log in " << log << ")");
+    for (const PictureSpec& p :
+         zdc ? std::vector<PictureSpec>(std::begin(kZdcPictures), std::end(kZdcPictures))
+             : std::vector<PictureSpec>(std::begin(k2DPictures), std::end(k2DPictures)))
+      if (fs::exists(img / p.file))
+        r.pictures.push_back({"img/" + r.name + "/" + p.file, p.caption, p.wide});
+    if (zdc) compare.push_back(data.string());
+  }
+  if (compare.size() > 5) {  // at least two ZDC runs
+    const int rc = run_logged(compare, log);
+    DG_CHECK(rc == 0, "report: drawing the comparison pictures failed ("
+                          << last_line(log) << "; log in " << log << ")");
+  }
+  return {};
+}
+
+// ---- the page
+// ------------------------------------------------------------------------------------
+
+struct Page {
+  std::string md, html;
+  void heading(int level, const std::string& text) {
+    md += std::string(static_cast<size_t>(level), '#') + " " + text + "\n\n";
+    html += "<h" + std::to_string(level) + ">" + html_escape(text) + "</h" + std::to_string(level) +
+            ">\n";
+  }
+  void paragraph(const std::string& text) {
+    md += text + "\n\n";
+    html += "<p>" + html_escape(text) + "</p>\n";
+  }
+  // Markdown text as it comes (tables of '|' lines, paragraphs between blank lines): the same
+  // text in report.md, and tables and paragraphs in the HTML.
+  void markdown_block(const std::string& text) {
+    md += text + "\n\n";
+    std::istringstream in(text);
+    std::vector<std::string> lines;
+    for (std::string l; std::getline(in, l);) lines.push_back(l);
+    lines.emplace_back();
+    std::string para;
+    Table t;
+    auto cells = [](const std::string& l) {
+      std::vector<std::string> out;
+      std::string cur;
+      for (size_t k = 1; k < l.size(); ++k) {
+        if (l[k] == '\\' && k + 1 < l.size() && l[k + 1] == '|') {
+          cur += '|';
+          ++k;
+        } else if (l[k] == '|') {
+          const size_t a = cur.find_first_not_of(' '), b = cur.find_last_not_of(' ');
+          out.push_back(a == std::string::npos ? "" : cur.substr(a, b - a + 1));
+          cur.clear();
+        } else {
+          cur += l[k];
+        }
+      }
+      return out;
+    };
+    for (const std::string& l : lines) {
+      if (!l.empty() && l[0] == '|') {
+        if (!para.empty()) html += "<p>" + html_escape(para) + "</p>\n", para.clear();
+        std::vector<std::string> c = cells(l);
+        if (t.header.empty())
+          t.header = c;
+        else if (l.find("---") == std::string::npos)
+          t.rows.push_back(c);
+        continue;
+      }
+      if (!t.header.empty()) html += t.html(), t = Table{};
+      if (l.empty()) {
+        if (!para.empty()) html += "<p>" + html_escape(para) + "</p>\n", para.clear();
+      } else {
+        para += (para.empty() ? "" : " ") + l;
+      }
+    }
+  }
+  void table(const Table& t) {
+    md += t.markdown() + "\n";
+    html += t.html();
+  }
+  void pictures(const std::vector<Picture>& ps) {
+    if (ps.empty()) return;
+    html += "<div class=\"pictures\">\n";
+    for (const Picture& p : ps) {
+      md += "![" + p.caption + "](" + p.file + ")\n\n*" + p.caption + "*\n\n";
+      html += std::string(p.wide ? "<figure class=\"wide\">" : "<figure>") + "<a href=\"" +
+              html_escape(p.file) + "\"><img src=\"" + html_escape(p.file) + "\" alt=\"" +
+              html_escape(p.caption) + "\"></a><figcaption>" + html_escape(p.caption) +
+              "</figcaption></figure>\n";
+    }
+    html += "</div>\n";
+  }
+};
+
+const char* kStyle = R"(<style>
+body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 2em auto;
+       max-width: 1200px; padding: 0 1.5em; color: #1d1d1f; line-height: 1.45; }
+h1 { font-size: 1.7em; border-bottom: 2px solid #d0d4da; padding-bottom: .3em; }
+h2 { font-size: 1.3em; margin-top: 2em; border-bottom: 1px solid #e2e5e9; padding-bottom: .2em; }
+h3 { font-size: 1.1em; margin-top: 1.6em; }
+table { border-collapse: collapse; margin: .8em 0 1.2em; font-size: .92em; }
+th, td { border: 1px solid #d0d4da; padding: .35em .7em; text-align: right; }
+th { background: #f3f5f8; }
+td.name { text-align: left; font-weight: 600; }
+td.text { text-align: left; }
+tr:nth-child(even) td { background: #fafbfc; }
+.pictures { display: grid; grid-template-columns: repeat(auto-fill, minmax(480px, 1fr));
+            gap: 1.2em; }
+figure.wide { grid-column: 1 / -1; }
+figure.wide img { max-width: 1100px; display: block; margin: 0 auto; }
+figure { margin: 0; border: 1px solid #e2e5e9; padding: .6em; background: #fff; }
+figure img { width: 100%; height: auto; }
+figcaption { font-size: .88em; color: #50555c; margin-top: .4em; }
+p.note { color: #50555c; font-size: .92em; }
+</style>
+)";
+
+void write_page(const std::vector<RunReport>& runs, const ReportOptions& o,
+                const std::string& no_pictures, const fs::path& root) {
+  Page p;
+  p.heading(1, o.title);
+  p.paragraph("Written by " + version_line() + " on " + local_time_iso() + ".");
+  if (!o.notes.empty()) p.markdown_block(o.notes);
+  if (!no_pictures.empty()) p.paragraph("No pictures: " + no_pictures + ".");
+
+  Table cfg{{"run", "folder", "data", "model", "regularizer", "steps", "batch", "seed", "split"},
+            {}};
+  for (const RunReport& r : runs) {
+    const bool zdc = r.cfg.dataset == gan::Dataset::Zdc;
+    cfg.rows.push_back({r.name, r.dir, zdc ? "ZDC" : "2D benchmark",
+                        zdc ? gan::generator_arch_name(r.cfg.generator) : "MLP", r.title,
+                        std::to_string(r.steps), std::to_string(r.cfg.batch),
+                        std::to_string(r.cfg.seed), zdc ? gan::split_kind_name(r.cfg.split) : "-"});
+  }
+  p.heading(2, "Runs");
+  p.table(cfg);
+
+  std::vector<const RunReport*> zdc, two;
+  for (const RunReport& r : runs) (r.cfg.dataset == gan::Dataset::Zdc ? zdc : two).push_back(&r);
+  if (!zdc.empty()) {
+    p.heading(2, "ZDC: channel Wasserstein distances and diversity");
+    p.paragraph(
+        "Test split, final protocol (5 regenerations, 200 diversity groups of 10 generations, "
+        "evaluation seed " +
+        std::to_string(o.seed) +
+        "). Channel WS in photons, lower is better; the diversity error is the mean |generated - "
+        "real| normalized f_div over the groups; empty = total count below 0.5 (generated: mean "
+        "per regeneration).");
+    Table t{{"run", "ch1 WS", "ch2 WS", "ch3 WS", "ch4 WS", "ch5 WS", "mean WS", "diversity error",
+             "empty real / gen", "non-finite"},
+            {}};
+    for (const RunReport* r : zdc) {
+      std::vector<std::string> row{r->name};
+      for (double w : r->zdc.ws) row.push_back(fmt(w));
+      row.push_back(fmt(r->zdc.ws_mean));
+      row.push_back(fmt(r->zdc.diversity_error, "%.4f"));
+      row.push_back(std::to_string(r->zdc.empty_real) + " / " +
+                    fmt(r->zdc.empty_generated, "%.1f"));
+      row.push_back(std::to_string(r->zdc.nonfinite_generated));
+      t.rows.push_back(row);
+    }
+    p.table(t);
+
+    p.heading(2, "ZDC: support size (birthday paradox)");
+    const gan::SupportResult& s0 = zdc.front()->support;
+    std::string crit;
+    for (const std::string& c : s0.options.criteria()) crit += (crit.empty() ? "" : ", ") + c;
+    p.paragraph(
+        "Duplicates: every one of " + crit + " below the real test split's " +
+        fmt(s0.options.alpha, "%g") + "-quantile; P(duplicate) over " +
+        std::to_string(s0.options.trials) +
+        " random subsets per size; s½ = the smallest size with P ≥ 0.5, support ≈ s½² "
+        "(for N equally likely showers s½² ≈ 1.39 N). Generated: one shower per test "
+        "condition, so both sides have the same conditions. Compare the two columns: a ratio "
+        "well below 1 means the generator covers fewer distinct showers than the data; at a "
+        "short training budget that is expected. Empty showers are left out (counted).");
+    Table t2{{"run", "real pool (empty)", "real s½", "real support", "generated pool (empty)",
+              "generated s½", "generated support", "ratio gen / real"},
+             {}};
+    auto support_cell = [](const gan::SupportPool& sp) {
+      return sp.s_half > 0 ? fmt(sp.support(), "%.0f") : "> " + fmt(sp.support_at_least(), "%.0f");
+    };
+    for (const RunReport* r : zdc) {
+      if (!r->support_error.empty()) {
+        t2.rows.push_back(
+            {r->name, "-", "-", "-", "-", "-", "-", "not measured: " + r->support_error});
+        continue;
+      }
+      const gan::SupportResult& s = r->support;
+      t2.rows.push_back(
+          {r->name, std::to_string(s.real.pool) + " (" + std::to_string(s.real.empty) + ")",
+           s.real.s_half > 0 ? std::to_string(s.real.s_half) : "-", support_cell(s.real),
+           std::to_string(s.generated.pool) + " (" + std::to_string(s.generated.empty) + ")",
+           s.generated.s_half > 0 ? std::to_string(s.generated.s_half) : "-",
+           support_cell(s.generated), fmt(s.ratio(), "%.3g")});
+    }
+    p.table(t2);
+  }
+  if (!two.empty()) {
+    p.heading(2, "2D benchmark: variance and Wasserstein per spread");
+    Table t{{"run", "variance spread 0", "variance spread 1", "real variance 0 / 1",
+             "Wasserstein spread 0", "Wasserstein spread 1"},
+            {}};
+    for (const RunReport* r : two) {
+      const gan::Eval2D& e = r->eval2d.test;
+      t.rows.push_back({r->name, fmt(e.variance[0], "%.3f"), fmt(e.variance[1], "%.3f"),
+                        fmt(e.real_variance[0], "%.3f") + " / " + fmt(e.real_variance[1], "%.3f"),
+                        fmt(e.wasserstein[0], "%.3f"), fmt(e.wasserstein[1], "%.3f")});
+    }
+    p.table(t);
+  }
+  std::vector<Picture> compare;
+  for (const PictureSpec& s : kComparePictures)
+    if (fs::exists(root / "img" / s.file))
+      compare.push_back({std::string("img/") + s.file, s.caption, s.wide});
+  if (!compare.empty()) {
+    p.heading(2, "All runs");
+    p.pictures(compare);
+  }
+  for (const RunReport& r : runs) {
+    if (r.pictures.empty()) continue;
+    p.heading(2, r.name + ": " + r.title);
+    p.pictures(r.pictures);
+  }
+  p.paragraph("The data behind every picture is in data/<run>/ (npz and JSON).");
+
+  write_file_atomic((root / "report.md").string(), p.md);
+  write_file_atomic(
+      (root / "report.html").string(),
+      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>" +
+          html_escape(o.title) + "</title>\n" + kStyle + "</head>\n<body>\n" + p.html +
+          "</body>\n</html>\n");
+}
+
+// Unique, file-name-safe names: the folder's name, with its parent's when two runs share it.
+std::vector<std::string> run_names(const std::vector<std::string>& dirs) {
+  auto safe = [](std::string s) {
+    for (char& c : s)
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') c = '_';
+    return s;
+  };
+  std::vector<std::string> names;
+  for (const std::string& d : dirs)
+    names.push_back(safe(fs::path(d).lexically_normal().filename().string()));
+  std::set<std::string> seen;
+  for (size_t k = 0; k < dirs.size(); ++k) {
+    if (std::count(names.begin(), names.end(), names[k]) > 1) {
+      const fs::path p = fs::path(dirs[k]).lexically_normal();
+      names[k] = safe(p.parent_path().filename().string() + "_" + p.filename().string());
+    }
+    std::string n = names[k];
+    for (int i = 2; seen.count(n); ++i) n = names[k] + "_" + std::to_string(i);
+    names[k] = n;
+    seen.insert(n);
+  }
+  return names;
+}
+
+// Removes the temporary folder unless the report was moved into place.
+struct TempDir {
+  fs::path path;
+  bool keep = false;
+  ~TempDir() {
+    std::error_code ec;
+    if (!keep) fs::remove_all(path, ec);
+  }
+};
+
+}  // namespace
+
+std::string write_report(const ReportOptions& o) {
+  DG_CHECK(!o.runs.empty(), "report: no run folders given");
+  DG_CHECK(!o.out.empty(), "report: no output folder given (--out)");
+  const fs::path out = fs::path(o.out).lexically_normal();
+  if (fs::exists(out))
+    DG_CHECK(fs::is_directory(out) && (fs::is_empty(out) || fs::exists(out / "report.html")),
+             o.out << ": exists and is not a report folder; expected a new folder or an earlier "
+                      "report (which is replaced)");
+  // Every run is checked before any work: a missing checkpoint is found in a second, not after
+  // the other runs' evaluations.
+  std::vector<RunReport> runs;
+  const std::vector<std::string> names = run_names(o.runs);
+  for (size_t k = 0; k < o.runs.size(); ++k) {
+    RunReport r;
+    r.dir = o.runs[k];
+    r.name = names[k];
+    const fs::path ckpt = fs::path(r.dir) / "checkpoint.safetensors";
+    DG_CHECK(fs::is_directory(r.dir),
+             r.dir << ": not a folder; expected a run folder written by divgan train");
+    DG_CHECK(fs::exists(ckpt), ckpt.string() << ": missing; expected a run folder written by "
+                                                "divgan train (with its checkpoint)");
+    r.cfg = gan::read_checkpoint_config(ckpt.string());
+    r.title = run_title(r.cfg);
+    runs.push_back(std::move(r));
+  }
+  const fs::path parent = out.has_parent_path() ? out.parent_path() : fs::path(".");
+  fs::create_directories(parent);
+  TempDir tmp{parent / (out.filename().string() + ".tmp-" + std::to_string(::getpid()))};
+  fs::remove_all(tmp.path);
+  fs::create_directories(tmp.path / "data");
+  for (size_t k = 0; k < runs.size(); ++k) {
+    RunReport& r = runs[k];
+    if (o.progress)
+      std::fprintf(stderr, "report: [%zu/%zu] %s (%s)\n", k + 1, runs.size(), r.dir.c_str(),
+                   r.title.c_str());
+    const fs::path data = tmp.path / "data" / r.name;
+    fs::create_directories(data);
+    if (r.cfg.dataset == gan::Dataset::Zdc)
+      prepare_zdc(r, o, data);
+    else
+      prepare_2d(r, o, data);
+    copy_metrics(r, data);
+    write_json(data / "run.json",
+               {{"name", r.name}, {"title", r.title}, {"steps", r.steps}, {"folder", r.dir}});
+  }
+  std::string no_pictures = "not asked for (--no-pictures)";
+  if (o.pictures) {
+    if (o.progress) std::fprintf(stderr, "report: drawing the pictures\n");
+    no_pictures = draw_pictures(runs, tmp.path);
+  }
+  write_page(runs, o, no_pictures, tmp.path);
+  // Into place: an earlier report is replaced only once the new one is complete.
+  if (fs::exists(out)) fs::remove_all(out);
+  fs::rename(tmp.path, out);
+  tmp.keep = true;
+  return (out / "report.html").string();
+}
+
+}  // namespace dg::tools
