@@ -574,26 +574,33 @@ void write_page(const std::vector<RunReport>& runs, const ReportOptions& o,
           "</body>\n</html>\n");
 }
 
-// Unique, file-name-safe names: the folder's name, with its parent's when two runs share it.
+// Unique, file-name-safe names: each folder's path below the folders' common parent, '/' turned
+// into '_' ("none", "divbal" for runs/quickstart/{none,divbal}; "sdi_lambda_1_seed_1" in a study).
 std::vector<std::string> run_names(const std::vector<std::string>& dirs) {
   auto safe = [](std::string s) {
     for (char& c : s)
       if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') c = '_';
     return s;
   };
+  std::vector<fs::path> paths;
+  for (const std::string& d : dirs) paths.push_back(fs::absolute(d).lexically_normal());
+  for (fs::path& p : paths)
+    if (!p.has_filename()) p = p.parent_path();  // "dir/" -> "dir"
+  fs::path common = paths.size() > 1 ? paths[0].parent_path() : fs::path();
+  for (const fs::path& p : paths)
+    while (!common.empty() && p.lexically_relative(common).string().rfind("..", 0) == 0)
+      common = common == common.parent_path() ? fs::path() : common.parent_path();
   std::vector<std::string> names;
-  for (const std::string& d : dirs)
-    names.push_back(safe(fs::path(d).lexically_normal().filename().string()));
   std::set<std::string> seen;
-  for (size_t k = 0; k < dirs.size(); ++k) {
-    if (std::count(names.begin(), names.end(), names[k]) > 1) {
-      const fs::path p = fs::path(dirs[k]).lexically_normal();
-      names[k] = safe(p.parent_path().filename().string() + "_" + p.filename().string());
-    }
-    std::string n = names[k];
-    for (int i = 2; seen.count(n); ++i) n = names[k] + "_" + std::to_string(i);
-    names[k] = n;
+  for (const fs::path& p : paths) {
+    std::string rel =
+        common.empty() ? p.filename().string() : p.lexically_relative(common).string();
+    std::replace(rel.begin(), rel.end(), '/', '_');
+    const std::string base = safe(rel.empty() ? std::string("run") : rel);
+    std::string n = base;
+    for (int i = 2; seen.count(n); ++i) n = base + "_" + std::to_string(i);
     seen.insert(n);
+    names.push_back(n);
   }
   return names;
 }
