@@ -131,4 +131,15 @@ void write_json_atomic(const std::string& path, const json& j) {
   write_file_atomic(path, j.dump(2) + "\n");
 }
 
+std::string write_result(const std::string& out, const std::string& stem, const json& root) {
+  const std::string path = !out.empty()
+                               ? out
+                               : std::string(DG_SOURCE_DIR) + "/bench/results/" + stem + "_" +
+                                     root.at("git").at("commit").get<std::string>().substr(0, 12) +
+                                     "_" + utc_stamp(true) + ".json";
+  write_json_atomic(path, root);
+  std::printf("\nwrote %s\n", path.c_str());
+  return path;
+}
+
 }  // namespace dg::bench

@@ -17,5 +17,10 @@ nlohmann::json cpu_info();
 nlohmann::json gpu_info();
 // Writes `j` (indented) to `path` through a temporary file and a rename, creating the folder.
 void write_json_atomic(const std::string& path, const nlohmann::json& j);
+// Writes a benchmark's `root` (which holds "git" from git_info()) to `out`, or, when `out` is
+// empty, to bench/results/<stem>_<commit12>_<UTC>.json in the source tree; prints and returns
+// the path.
+std::string write_result(const std::string& out, const std::string& stem,
+                         const nlohmann::json& root);
 
 }  // namespace dg::bench

@@ -90,13 +90,7 @@ int run(const Options& o) {
                  {"alpha", gan::SupportOptions{}.alpha},
                  {"repeats", o.repeats}}},
                {"results", results}};
-  const std::string path = !o.out.empty()
-                               ? o.out
-                               : std::string(DG_SOURCE_DIR) + "/bench/results/support_size_cpu_" +
-                                     root["git"]["commit"].get<std::string>().substr(0, 12) + "_" +
-                                     utc_stamp(true) + ".json";
-  write_json_atomic(path, root);
-  std::printf("\nwrote %s\n", path.c_str());
+  write_result(o.out, "support_size_cpu", root);
   return 0;
 }
 

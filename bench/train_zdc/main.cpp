@@ -241,14 +241,7 @@ int run(const Options& o) {
                   fmt_or_dash(e.value("mean_channel_ws_vs_fp32", json(nullptr)), "%.4g").c_str());
   }
 
-  const std::string path = !o.out.empty()
-                               ? o.out
-                               : std::string(DG_SOURCE_DIR) + "/bench/results/train_zdc_" +
-                                     (gpu ? "cuda" : "cpu") + "_" +
-                                     root["git"]["commit"].get<std::string>().substr(0, 12) + "_" +
-                                     utc_stamp(true) + ".json";
-  write_json_atomic(path, root);
-  std::printf("\nwrote %s\n", path.c_str());
+  write_result(o.out, std::string("train_zdc_") + (gpu ? "cuda" : "cpu"), root);
   return 0;
 }
 
