@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <tuple>
+#include <utility>
 
 #include "base/error.h"
 #include "engine/autograd.h"
@@ -18,12 +20,17 @@ namespace {
 constexpr int64_t kPixels = kZdcSide * kZdcSide;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-// Channel values of the finite images of one set (the real split or one regeneration).
+// Channel values and occupancies of the finite images of one set (the real split or one
+// regeneration), with empty counts overall and per species when the charges are known.
 struct ChannelSamples {
   std::array<std::vector<double>, 5> v;
+  std::vector<double> occupancy;  // fraction of fibres with >= 0.5 photons, per finite image
   int64_t empty = 0, nonfinite = 0;
+  // [0] neutral, [1] charged: finite images and empty ones among them.
+  std::array<int64_t, 2> species{}, species_empty{};
 
-  void add(const double* counts, int64_t m) {  // (m, 44, 44) photon counts
+  // (m, 44, 44) photon counts; `charge` (m) the raw charge of each row, or null.
+  void add(const double* counts, int64_t m, const double* charge = nullptr) {
     for (int64_t i = 0; i < m; ++i) {
       const double* im = counts + i * kPixels;
       const ZdcChannels ch = zdc_channels(im);
@@ -36,11 +43,37 @@ struct ChannelSamples {
       }
       double total = 0;
       for (double x : ch) total += x;
-      if (total < 0.5) ++empty;
+      const bool is_empty = total < 0.5;
+      empty += is_empty;
+      if (charge) {
+        const int sp = charge[i] != 0 ? 1 : 0;
+        ++species[sp];
+        species_empty[sp] += is_empty;
+      }
+      int64_t lit = 0;
+      for (int64_t p = 0; p < kPixels; ++p) lit += im[p] >= 0.5;
+      occupancy.push_back(static_cast<double>(lit) / static_cast<double>(kPixels));
       for (int k = 0; k < 5; ++k) v[k].push_back(ch[k]);
     }
   }
 };
+
+double mean_of(const std::vector<double>& v) {
+  if (v.empty()) return kNaN;
+  double m = 0;
+  for (double x : v) m += x;
+  return m / static_cast<double>(v.size());
+}
+
+// Mean and population std of one figure over the regenerations.
+std::pair<double, double> mean_std(const std::vector<double>& per) {
+  const double r = static_cast<double>(per.size());
+  double m = 0, s = 0;
+  for (double x : per) m += x;
+  m /= r;
+  for (double x : per) s += (x - m) * (x - m);
+  return {m, std::sqrt(s / r)};
+}
 
 ZdcEval summarize(const ChannelSamples& real, const std::vector<ChannelSamples>& gen) {
   DG_CHECK(real.nonfinite == 0,
@@ -54,13 +87,28 @@ ZdcEval summarize(const ChannelSamples& real, const std::vector<ChannelSamples>&
     std::vector<double> per(gen.size());
     for (size_t j = 0; j < gen.size(); ++j)
       per[j] = gen[j].v[k].empty() ? kNaN : wasserstein_1d(real.v[k], gen[j].v[k]);
-    double m = 0, s = 0;
-    for (double x : per) m += x;
-    m /= r;
-    for (double x : per) s += (x - m) * (x - m);
-    e.ws[k] = m;
-    e.ws_std[k] = std::sqrt(s / r);
-    e.ws_mean += m / 5.0;
+    std::tie(e.ws[k], e.ws_std[k]) = mean_std(per);
+    e.ws_mean += e.ws[k] / 5.0;
+  }
+  std::vector<double> occ_ws(gen.size()), occ_mean(gen.size());
+  for (size_t j = 0; j < gen.size(); ++j) {
+    occ_ws[j] = gen[j].occupancy.empty() ? kNaN : wasserstein_1d(real.occupancy, gen[j].occupancy);
+    occ_mean[j] = mean_of(gen[j].occupancy);
+  }
+  std::tie(e.occupancy_ws, e.occupancy_ws_std) = mean_std(occ_ws);
+  e.occupancy_real = mean_of(real.occupancy);
+  e.occupancy_generated = mean_std(occ_mean).first;
+  for (int sp = 0; sp < 2; ++sp) {
+    // NaN where the species has no (finite) shower, or the charges are unknown.
+    auto frac = [sp](const ChannelSamples& c) {
+      return c.species[sp] > 0
+                 ? static_cast<double>(c.species_empty[sp]) / static_cast<double>(c.species[sp])
+                 : kNaN;
+    };
+    e.empty_fraction_real[sp] = frac(real);
+    std::vector<double> per(gen.size());
+    for (size_t j = 0; j < gen.size(); ++j) per[j] = frac(gen[j]);
+    e.empty_fraction_generated[sp] = mean_std(per).first;
   }
   for (const auto& g : gen) {
     e.empty_generated += static_cast<double>(g.empty) / r;
@@ -226,16 +274,22 @@ ZdcEval evaluate_zdc(ConditionalGenerator& g, const data::ZdcDataset& test,
 
   ChannelSamples real;
   std::vector<ChannelSamples> gen(opt.regenerations);
+  // The raw charge of every test row: empty fractions per species.
+  std::vector<double> charge(static_cast<size_t>(n));
+  {
+    const std::vector<double> raw = test.raw_conditions(iota(0, n));
+    for (int64_t i = 0; i < n; ++i) charge[i] = raw[i * data::kZdcCondDim + 8];
+  }
   for (int64_t s = 0; s < n; s += opt.batch) {
     const auto counts = test.raw_responses(iota(s, std::min(n, s + opt.batch)));
-    real.add(counts.data(), static_cast<int64_t>(counts.size()) / kPixels);
+    real.add(counts.data(), static_cast<int64_t>(counts.size()) / kPixels, &charge[s]);
   }
   for (auto& reg : gen)
     for (int64_t s = 0; s < n; s += opt.batch) {
       const auto idx = iota(s, std::min(n, s + opt.batch));
       auto x = generate_logs(g, dev, rng, test.conditions(idx));
       for (double& v : x) v = std::expm1(v);
-      reg.add(x.data(), static_cast<int64_t>(idx.size()));
+      reg.add(x.data(), static_cast<int64_t>(idx.size()), &charge[s]);
       step(static_cast<int64_t>(idx.size()));
     }
   ZdcEval e = summarize(real, gen);
@@ -269,25 +323,35 @@ nlohmann::json ZdcEval::to_json() const {
     w.push_back(num(ws[k]));
     s.push_back(num(ws_std[k]));
   }
-  return {{"ws", w},
-          {"ws_std", s},
-          {"ws_mean", num(ws_mean)},
-          {"diversity_error", num(diversity_error)},
-          {"div_groups", div_groups},
-          {"div_nonfinite", div_nonfinite},
-          {"n_test", n_test},
-          {"regenerations", regenerations},
-          {"empty_real", empty_real},
-          {"empty_generated", empty_generated},
-          {"nonfinite_generated", nonfinite_generated}};
+  return {
+      {"ws", w},
+      {"ws_std", s},
+      {"ws_mean", num(ws_mean)},
+      {"diversity_error", num(diversity_error)},
+      {"div_groups", div_groups},
+      {"div_nonfinite", div_nonfinite},
+      {"n_test", n_test},
+      {"regenerations", regenerations},
+      {"empty_real", empty_real},
+      {"empty_generated", empty_generated},
+      {"empty_fraction",
+       {{"neutral",
+         {{"real", num(empty_fraction_real[0])}, {"generated", num(empty_fraction_generated[0])}}},
+        {"charged",
+         {{"real", num(empty_fraction_real[1])},
+          {"generated", num(empty_fraction_generated[1])}}}}},
+      {"occupancy_ws", num(occupancy_ws)},
+      {"occupancy_ws_std", num(occupancy_ws_std)},
+      {"occupancy_real", num(occupancy_real)},
+      {"occupancy_generated", num(occupancy_generated)},
+      {"nonfinite_generated", nonfinite_generated}};
 }
 
 std::string zdc_eval_markdown(const std::vector<std::pair<std::string, ZdcEval>>& rows) {
   std::string s =
-      "| Model | ch1 WS | ch2 WS | ch3 WS | ch4 WS | ch5 WS | Mean WS | Diversity error | Empty "
-      "(real / gen) | "
-      "Non-finite |\n"
-      "|---|---|---|---|---|---|---|---|---|---|\n";
+      "| Model | ch1 WS | ch2 WS | ch3 WS | ch4 WS | ch5 WS | Mean WS | Occupancy WS | Diversity "
+      "error | Empty (real / gen) | Non-finite |\n"
+      "|---|---|---|---|---|---|---|---|---|---|---|\n";
   char buf[128];
   auto cell = [&](double x, const char* fmt, const char* missing) {
     if (std::isnan(x)) return std::string(missing);
@@ -299,7 +363,8 @@ std::string zdc_eval_markdown(const std::vector<std::pair<std::string, ZdcEval>>
     for (char ch : name)
       line += ch == '|' ? std::string("\\|") : std::string(1, ch);  // keep the columns intact
     for (double w : r.ws) line += " | " + cell(w, "%.2f", "NaN");
-    line += " | " + cell(r.ws_mean, "%.2f", "NaN") + " | " + cell(r.diversity_error, "%.4f", "-");
+    line += " | " + cell(r.ws_mean, "%.2f", "NaN") + " | " + cell(r.occupancy_ws, "%.4f", "NaN") +
+            " | " + cell(r.diversity_error, "%.4f", "-");
     std::snprintf(buf, sizeof buf, " | %lld / %.1f | %lld |\n",
                   static_cast<long long>(r.empty_real), r.empty_generated,
                   static_cast<long long>(r.nonfinite_generated));

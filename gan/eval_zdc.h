@@ -63,6 +63,20 @@ struct ZdcEval {
   int64_t empty_real = 0;
   double empty_generated = 0;       // mean per regeneration
   int64_t nonfinite_generated = 0;  // total over regenerations
+  // Occupancy: the fraction of an image's 1936 fibres with at least one photon (>= 0.5 for
+  // generated counts, as for empty). occupancy_ws: wasserstein_1d of the real and generated
+  // occupancies per regeneration, mean (and population std) over regenerations; occupancy_real /
+  // _generated: mean occupancy (generated: mean over regenerations). NaN where nothing is finite.
+  double occupancy_ws = std::numeric_limits<double>::quiet_NaN(), occupancy_ws_std = 0;
+  double occupancy_real = std::numeric_limits<double>::quiet_NaN();
+  double occupancy_generated = std::numeric_limits<double>::quiet_NaN();
+  // Empty fraction per species, [0] neutral (charge 0), [1] charged: real, and generated (mean over
+  // regenerations, of the finite images). NaN without charges (evaluate_zdc_counts) or without a
+  // shower of the species.
+  std::array<double, 2> empty_fraction_real{std::numeric_limits<double>::quiet_NaN(),
+                                            std::numeric_limits<double>::quiet_NaN()};
+  std::array<double, 2> empty_fraction_generated{std::numeric_limits<double>::quiet_NaN(),
+                                                 std::numeric_limits<double>::quiet_NaN()};
   // Each group behind diversity_error, in the order used: its raw attributes (9) and the real and
   // generated f_div. Kept for pictures (divgan report); not part of to_json.
   struct GroupDiversity {

@@ -226,6 +226,33 @@ TEST_CASE("zdc eval: empty responses use total < 0.5 for real and generated") {
   CHECK(e.empty_generated == doctest::Approx(1.5));  // (1 + 2) / 2
 }
 
+TEST_CASE("zdc eval: occupancy is the fraction of fibres with >= 0.5 photons, compared by WS") {
+  // Real images light 1 and 3 fibres; generated ones 2 (one at exactly 0.5) and 4, the 0.4
+  // fibre not counting: WS between {1, 3} and {2, 4} fibres is 1 fibre.
+  std::vector<double> real(2 * kPx, 0.0), gen(2 * kPx, 0.0);
+  real[0] = 5;
+  for (int p = 0; p < 3; ++p) real[kPx + p] = 1;
+  gen[0] = 2, gen[1] = 0.5, gen[2] = 0.4;
+  for (int p = 0; p < 4; ++p) gen[kPx + p] = 7;
+  const ZdcEval e = evaluate_zdc_counts(real, gen, 2, 1);
+  const double f = 1.0 / static_cast<double>(kPx);
+  CHECK(e.occupancy_ws == doctest::Approx(f));
+  CHECK(e.occupancy_ws_std == 0);
+  CHECK(e.occupancy_real == doctest::Approx(2 * f));
+  CHECK(e.occupancy_generated == doctest::Approx(3 * f));
+  // Without charges the per-species empty fractions are unknown, not 0.
+  CHECK(std::isnan(e.empty_fraction_real[0]));
+  CHECK(e.to_json()["empty_fraction"]["charged"]["generated"].is_null());
+  CHECK(e.to_json()["occupancy_ws"].get<double>() == doctest::Approx(f));
+
+  // Two regenerations: the mean and population std of the per-regeneration WS.
+  std::vector<double> gen2 = gen;
+  gen2.insert(gen2.end(), real.begin(), real.end());  // the second regeneration is the real set
+  const ZdcEval e2 = evaluate_zdc_counts(real, gen2, 2, 2);
+  CHECK(e2.occupancy_ws == doctest::Approx(0.5 * f));
+  CHECK(e2.occupancy_ws_std == doctest::Approx(0.5 * f));
+}
+
 TEST_CASE("zdc eval: evaluate_zdc counts, restores the mode, and is reproducible") {
   const auto z = make_zdc(11);
   const auto& test = *z->test;
@@ -257,6 +284,29 @@ TEST_CASE("zdc eval: evaluate_zdc counts, restores the mode, and is reproducible
     empty += ch[0] + ch[1] + ch[2] + ch[3] + ch[4] == 0;
   }
   CHECK(e.empty_real == empty);
+  // Every generated shower is empty: the empty fraction is 1 for each species present, and the
+  // real fractions count the test split's empty showers per species.
+  const auto raw = test.raw_conditions([&] {
+    std::vector<int64_t> all;
+    for (int64_t i = 0; i < test.size(); ++i) all.push_back(i);
+    return all;
+  }());
+  std::array<int64_t, 2> rows{}, empties{};
+  const auto chs = zdc_channels_batch(counts);
+  for (int64_t i = 0; i < test.size(); ++i) {
+    const int sp = raw[i * 9 + 8] != 0 ? 1 : 0;
+    ++rows[sp];
+    const auto& ch = chs[i];
+    empties[sp] += ch[0] + ch[1] + ch[2] + ch[3] + ch[4] < 0.5;
+  }
+  for (int sp = 0; sp < 2; ++sp) {
+    CAPTURE(sp);
+    REQUIRE(rows[sp] > 0);  // the simulated split holds both species
+    CHECK(e.empty_fraction_generated[sp] == 1.0);
+    CHECK(e.empty_fraction_real[sp] ==
+          doctest::Approx(static_cast<double>(empties[sp]) / static_cast<double>(rows[sp])));
+  }
+  CHECK(e.occupancy_generated == 0);
   for (int k = 0; k < 5; ++k) {
     CHECK(e.ws[k] == doctest::Approx(mean[k]).epsilon(1e-12));
     CHECK(e.ws_std[k] == doctest::Approx(0.0));
@@ -345,6 +395,7 @@ TEST_CASE("zdc eval: markdown table has one formatted row per model") {
   a.diversity_error = 0.123456;
   a.empty_real = 7;
   a.empty_generated = 6.5;
+  a.occupancy_ws = 0.012345;
   ZdcEval b = a;
   b.ws[2] = kNaN;
   b.diversity_error = kNaN;
@@ -357,6 +408,7 @@ TEST_CASE("zdc eval: markdown table has one formatted row per model") {
   CHECK(lines[0].find("| Model | ch1 WS |") == 0);
   CHECK(lines[0].find("Diversity error") != std::string::npos);
   CHECK(lines[1].find("|---|") == 0);
-  CHECK(lines[2] == "| SDI-GAN | 1.50 | 2.25 | 3.00 | 4.00 | 5.12 | 3.17 | 0.1235 | 7 / 6.5 | 0 |");
-  CHECK(lines[3] == "| a\\|b | 1.50 | 2.25 | NaN | 4.00 | 5.12 | 3.17 | - | 7 / 6.5 | 12 |");
+  CHECK(lines[2] ==
+        "| SDI-GAN | 1.50 | 2.25 | 3.00 | 4.00 | 5.12 | 3.17 | 0.0123 | 0.1235 | 7 / 6.5 | 0 |");
+  CHECK(lines[3] == "| a\\|b | 1.50 | 2.25 | NaN | 4.00 | 5.12 | 3.17 | 0.0123 | - | 7 / 6.5 | 12 |");
 }

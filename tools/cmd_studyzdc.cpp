@@ -42,9 +42,9 @@ std::string studyzdc_tables(const std::vector<RegularizerRuns>& grouped, nlohman
   };
   auto seconds = [](const nlohmann::json& ev) { return ev.at("train_seconds").get<double>(); };
   std::string best_table =
-      "| Model | best λ | Mean channel WS (test half) | Diversity error | Empty responses (gen / "
-      "real) | non-finite images | failed runs | paper WS (real ZDC) |\n"
-      "|---|---|---|---|---|---|---|---|\n";
+      "| Model | best λ | Mean channel WS (test half) | Occupancy WS | Diversity error | Empty "
+      "responses (gen / real) | non-finite images | failed runs | paper WS (real ZDC) |\n"
+      "|---|---|---|---|---|---|---|---|---|\n";
   std::string grid_table =
       "| Model | λ | Mean channel WS (test half) | Diversity error | validation WS | failed runs "
       "| train s / run |\n"
@@ -75,7 +75,8 @@ std::string studyzdc_tables(const std::vector<RegularizerRuns>& grouped, nlohman
       empty_real = j->eval.at("test").at("empty_real").get<int64_t>();
     }
     best_table += "| " + title + " | " + lambda_cell(g.best->lambda) + " | " + fmt(ws, 2) + " | " +
-                  fmt(div, 3) + " | " + fmt(stat_of(runs, test("empty_generated")), 1) + " / " +
+                  fmt(stat_of(runs, test("occupancy_ws")), 4) + " | " + fmt(div, 3) + " | " +
+                  fmt(stat_of(runs, test("empty_generated")), 1) + " / " +
                   std::to_string(empty_real) + " | " + std::to_string(nonfinite) + " | " +
                   std::to_string(g.failed) + " | " + paper.at(g.reg) + " |\n";
     (*best)[gan::regularizer_name(g.reg)] = {{"lambda", g.best->lambda},

@@ -485,19 +485,26 @@ void write_page(const std::vector<RunReport>& runs, const ReportOptions& o,
         "Test split, final protocol (5 regenerations, 200 diversity groups of 10 generations, "
         "evaluation seed " +
         std::to_string(o.seed) +
-        "). Channel WS in photons, lower is better; the diversity error is the mean |generated - "
-        "real| normalized f_div over the groups; empty = total count below 0.5 (generated: mean "
-        "per regeneration).");
-    Table t{{"run", "ch1 WS", "ch2 WS", "ch3 WS", "ch4 WS", "ch5 WS", "mean WS", "diversity error",
-             "empty real / gen", "non-finite"},
+        "). Channel WS in photons, lower is better; occupancy WS: between the real and "
+        "generated distributions of the fraction of fibres with at least one photon; the "
+        "diversity error is the mean |generated - real| normalized f_div over the groups; empty "
+        "= total count below 0.5 (generated: mean per regeneration), also as a fraction per "
+        "species.");
+    Table t{{"run", "ch1 WS", "ch2 WS", "ch3 WS", "ch4 WS", "ch5 WS", "mean WS", "occupancy WS",
+             "diversity error", "empty real / gen", "empty neutral real / gen",
+             "empty charged real / gen", "non-finite"},
             {}};
     for (const RunReport* r : zdc) {
       std::vector<std::string> row{r->name};
       for (double w : r->zdc.ws) row.push_back(fmt(w));
       row.push_back(fmt(r->zdc.ws_mean));
+      row.push_back(fmt(r->zdc.occupancy_ws, "%.4f"));
       row.push_back(fmt(r->zdc.diversity_error, "%.4f"));
       row.push_back(std::to_string(r->zdc.empty_real) + " / " +
                     fmt(r->zdc.empty_generated, "%.1f"));
+      for (int sp = 0; sp < 2; ++sp)
+        row.push_back(fmt(100 * r->zdc.empty_fraction_real[sp], "%.1f%%") + " / " +
+                      fmt(100 * r->zdc.empty_fraction_generated[sp], "%.1f%%"));
       row.push_back(std::to_string(r->zdc.nonfinite_generated));
       t.rows.push_back(row);
     }
