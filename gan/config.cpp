@@ -58,6 +58,10 @@ void TrainConfig::validate() const {
   DG_CHECK(beta1 >= 0 && beta1 < 1, "beta1 must lie in [0, 1), got " << beta1);
   DG_CHECK(beta2 >= 0 && beta2 < 1, "beta2 must lie in [0, 1), got " << beta2);
   DG_CHECK(adam_eps > 0, "Adam eps must be > 0");
+  DG_CHECK(label_flip >= 0 && label_flip < 1,
+           "label_flip (--label-flip) must lie in [0, 1), got " << label_flip);
+  DG_CHECK(label_smoothing >= 0 && label_smoothing < 1,
+           "label_smoothing (--label-smoothing) must lie in [0, 1), got " << label_smoothing);
   DG_CHECK(latent > 0 && hidden > 0, "latent and hidden sizes must be > 0");
   DG_CHECK(per_condition > 1, "per_condition must be > 1, got " << per_condition);
   DG_CHECK(checkpoint_every > 0 && log_every > 0, "checkpoint/log intervals must be > 0");
@@ -87,7 +91,9 @@ nlohmann::json TrainConfig::to_json() const {
                       {"precision", matmul_precision_name(precision)},
                       {"graph", graph},
                       {"eval_every", eval_every},
-                      {"keep_best", keep_best}};
+                      {"keep_best", keep_best},
+                      {"label_flip", label_flip},
+                      {"label_smoothing", label_smoothing}};
   if (dataset == Dataset::Points2D) {
     j["hidden"] = hidden;
     j["per_condition"] = per_condition;
@@ -181,6 +187,8 @@ TrainConfig TrainConfig::from_json(const nlohmann::json& j) {
     c.eval_regenerations = int_field(j, "eval_regenerations", c.eval_regenerations);
     c.split = parse_split_kind(j.value("split", "row"));
     c.keep_best = j.value("keep_best", c.keep_best);
+    c.label_flip = j.value("label_flip", c.label_flip);
+    c.label_smoothing = j.value("label_smoothing", c.label_smoothing);
   } catch (const nlohmann::json::exception& e) {
     DG_FAIL("training config: " << e.what());
   }

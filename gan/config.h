@@ -62,6 +62,12 @@ struct TrainConfig {
   // Capture the training step as a CUDA graph and replay it (models on the GPU only). Changes how
   // the step runs, not what it computes (the same losses bit for bit).
   bool graph = false;
+  // Paper 004's label tips (docs/design.md#label-flipping-and-smoothing), for D's loss only: a
+  // real sample's target is 1 - label_smoothing (one-sided smoothing), a generated one's 0, and
+  // each is swapped with probability label_flip (a seeded stream, exact on resume).
+  double label_flip = 0;       // in [0, 1)
+  double label_smoothing = 0;  // in [0, 1)
+  bool label_tips() const { return label_flip > 0 || label_smoothing > 0; }
 
   double effective_lambda() const { return lambda < 0 ? default_lambda(reg) : lambda; }
   // Throws dg::Error naming the field and the accepted range.

@@ -28,6 +28,7 @@ struct StepInputs {
   Tensor z1;                  // (B, K)
   std::vector<Tensor> z;      // the regularizer's latents, as draw_latents returned them
   Tensor c_rep;               // (B*r, C): each batch row's condition r = condition_repeats() times
+  Tensor t_real, t_fake;      // (B, 1) D's targets with label tips; undefined: 1 and 0
 };
 
 // What the loss sees of a step (device tensors; every one but `fake` in the autograd graph of the

@@ -78,7 +78,8 @@ Trainer::Trainer(TrainConfig cfg, std::shared_ptr<const data::ConditionalDataset
       opt_g_(m_.g->named_parameters(), adam_options(cfg_, cfg_.lr_g)),
       opt_d_(m_.d->named_parameters(), adam_options(cfg_, cfg_.lr_d)),
       z_rng_(cfg_.seed, 1ULL << 48),
-      data_rng_(cfg_.seed, 2ULL << 48) {
+      data_rng_(cfg_.seed, 2ULL << 48),
+      label_rng_(cfg_.seed, 5ULL << 48) {
   cfg_.validate();
   reg_ = create_regularizer(cfg_.reg, cfg_.reg_opt);
   DG_CHECK(data_->size() > 0, "training set is empty");
@@ -130,7 +131,25 @@ void Trainer::stage() {
   std::vector<Tensor> z = reg_->draw_latents(z_rng_, b, k);
   in_.z.resize(z.size());
   for (size_t i = 0; i < z.size(); ++i) stage_into(in_.z[i], z[i], dev);
+  if (cfg_.label_tips()) stage_targets(dev);
   if (!stats_.defined()) stats_ = Tensor::zeros({4}, DType::F32, dev);
+}
+
+// D's targets with the label tips: real 1 - s and generated 0, each swapped with probability p.
+// The flips come from their own stream, drawn only when p > 0, so the other streams (and runs
+// without the tips) are unchanged.
+void Trainer::stage_targets(Device dev) {
+  const int64_t b = cfg_.batch;
+  const double hi = 1.0 - cfg_.label_smoothing;
+  std::vector<double> u(static_cast<size_t>(2 * b), 1.0);
+  if (cfg_.label_flip > 0) label_rng_.fill_uniform(u.data(), 2 * b);
+  Tensor real = Tensor::empty({b, 1}, DType::F32), fake = Tensor::empty({b, 1}, DType::F32);
+  for (int64_t i = 0; i < b; ++i) {
+    real.data<float>()[i] = static_cast<float>(u[i] < cfg_.label_flip ? 0.0 : hi);
+    fake.data<float>()[i] = static_cast<float>(u[b + i] < cfg_.label_flip ? hi : 0.0);
+  }
+  stage_into(in_.t_real, real, dev);
+  stage_into(in_.t_fake, fake, dev);
 }
 
 void Trainer::stage_batch(const std::vector<int64_t>& idx, Device dev) {
@@ -186,12 +205,16 @@ void Trainer::compute() {
   Tensor fake1 = zs.size() == 1 ? fake : narrow(fake, 0, b);
   Tensor diverged = overflow_measure(fake);
 
-  // Discriminator: real -> 1, generated -> 0.
+  // Discriminator: real -> 1, generated -> 0 (with the label tips: the staged targets).
   opt_d_.zero_grad();
   Tensor loss_d;
   {
-    Tensor lr = bce_with_logits(m_.d->discriminate(in_.x, c).logit, 1.0);
-    Tensor lf = bce_with_logits(m_.d->discriminate(fake1.detach(), c).logit, 0.0);
+    const Tensor real_logit = m_.d->discriminate(in_.x, c).logit;
+    const Tensor fake_logit = m_.d->discriminate(fake1.detach(), c).logit;
+    Tensor lr = in_.t_real.defined() ? bce_with_logits(real_logit, in_.t_real)
+                                     : bce_with_logits(real_logit, 1.0);
+    Tensor lf = in_.t_fake.defined() ? bce_with_logits(fake_logit, in_.t_fake)
+                                     : bce_with_logits(fake_logit, 0.0);
     loss_d = add(lr, lf);
     diverged = add(diverged, nonfinite_flag(loss_d));
     loss_d.backward();
@@ -343,6 +366,7 @@ void Trainer::save(const std::string& path, const std::map<std::string, std::str
   meta["rng.z"] = std::to_string(z_rng_.offset());
   meta["rng.data"] = std::to_string(data_rng_.offset());
   meta["rng.dropout"] = std::to_string(m_.dropout_rng->offset());
+  meta["rng.label"] = std::to_string(label_rng_.offset());
   save_safetensors(path, state_tensors(m_, opt_g_, opt_d_), meta);
 }
 
@@ -419,6 +443,9 @@ void Trainer::load(const std::string& path) {
   z_rng_.set_offset(checkpoint_metadata_u64(f, path, "rng.z"));
   data_rng_.set_offset(checkpoint_metadata_u64(f, path, "rng.data"));
   m_.dropout_rng->set_offset(checkpoint_metadata_u64(f, path, "rng.dropout"));
+  // Checkpoints from before the label tips have no "rng.label": their stream was never drawn.
+  label_rng_.set_offset(
+      f.metadata.count("rng.label") ? checkpoint_metadata_u64(f, path, "rng.label") : 0);
   stats_ = Tensor();  // a fresh divergence measure for the restored state
 }
 

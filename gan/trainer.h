@@ -70,6 +70,8 @@ class Trainer {
   int64_t steps_done() const { return step_; }
   const TrainConfig& config() const { return cfg_; }
   Models& models() { return m_; }
+  // The inputs the last stage() staged (read only; for tests and diagnostics).
+  const StepInputs& staged() const { return in_; }
 
   // Atomic safetensors checkpoint of the whole training state.
   // `more` adds metadata entries to this file only (e.g. what made it the best checkpoint).
@@ -90,6 +92,7 @@ class Trainer {
   Models m_;
   Adam opt_g_, opt_d_;
   Philox z_rng_, data_rng_;
+  Philox label_rng_;  // label flipping (drawn only with cfg.label_flip > 0)
   int64_t step_ = 0;
   std::map<std::string, std::string> extra_meta_;
 
@@ -105,6 +108,7 @@ class Trainer {
   data::Batch table_;  // x, c, fdiv (no pairs)
   Tensor rows_[3];  // int32 on the table's device: batch rows (B), their pairs (B), repeated (B*r)
   void stage_batch(const std::vector<int64_t>& idx, Device dev);
+  void stage_targets(Device dev);
   // (4,) on the models' device: loss_d, loss_g_adv, loss_div of the latest step, and the
   // divergence measure summed over every step so far (0 while all is fine; sticky).
   Tensor stats_;

@@ -566,6 +566,18 @@ else
   bad "--resume --override takes the command's regularizer" "$(cat "$WORK/ovr.err")"
 fi
 
+# Paper 004's label tips: recorded in the run, refused outside [0, 1), and, on resume, training
+# settings that --override may change.
+if "$DIVGAN" train --steps 4 --label-flip 0.1 --label-smoothing 0.1 --quiet --out "$WORK/tips" >/dev/null 2>"$WORK/tips.err" \
+   && grep -q '"label_flip": 0.1' "$WORK/tips/run.json" && grep -q '"label_smoothing": 0.1' "$WORK/tips/run.json"; then
+  ok "train --label-flip/--label-smoothing records them in the run"
+else
+  bad "train --label-flip/--label-smoothing records them in the run" "$(cat "$WORK/tips.err")"
+fi
+expect_refusal "--label-flip outside [0, 1)" "label_flip \(--label-flip\) must lie in \[0, 1\), got 1.5" -- train --steps 2 --label-flip 1.5 --out "$WORK/tips_bad"
+expect_refusal "--label-smoothing outside [0, 1)" "label_smoothing \(--label-smoothing\) must lie in \[0, 1\), got -0.1" -- train --steps 2 --label-smoothing -0.1 --out "$WORK/tips_bad"
+expect_refusal "--resume with another --label-flip" "--label-flip 0.2 contradicts the checkpoint .*\(label_flip 0.1\)" -- train --resume --label-flip 0.2 --steps 6 --quiet --out "$WORK/tips"
+
 # kill -9 at 5 random moments, resuming each time: the run ends bitwise where an uninterrupted one
 # ends (checkpoint and evaluation).
 soak=(--steps 6000 --batch 64 --checkpoint-every 50 --quiet)

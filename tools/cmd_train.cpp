@@ -133,6 +133,13 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--adam-eps", cfg->adam_eps, "Adam epsilon (Keras uses 1e-7)")
       ->check(positive())
       ->capture_default_str();
+  cmd->add_option("--label-flip", cfg->label_flip,
+                  "Probability of swapping D's real/generated target per sample (paper 004's "
+                  "label flipping; 0: off)")
+      ->capture_default_str();
+  cmd->add_option("--label-smoothing", cfg->label_smoothing,
+                  "One-sided label smoothing: D's target for real samples is 1 - this (0: off)")
+      ->capture_default_str();
   cmd->add_option("--ds-tau", cfg->reg_opt.ds_tau, "DS-GAN clamp of the ratio (0: none)")
       ->check(non_negative())
       ->capture_default_str();
