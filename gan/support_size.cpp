@@ -86,7 +86,8 @@ void for_each_pair(const ShowerFeatures& f, const SupportOptions& o, const std::
     for (int64_t i = 0; i < n; ++i)
       for (int64_t k = 0; k < kPixels; ++k) t[k * n + i] = f.centered[i * kPixels + k];
   }
-  std::atomic<int64_t> next{0}, done{0};
+  std::atomic<int64_t> next{0};
+  int64_t done = 0;  // under progress_mutex
   std::mutex progress_mutex;
   std::exception_ptr failure;
   auto work = [&](int thread) {
@@ -108,10 +109,10 @@ void for_each_pair(const ShowerFeatures& f, const SupportOptions& o, const std::
             fn(thread, i, j, q);
           }
         }
-        const int64_t d = ++done;
         if (o.progress) {
+          // Counted under the lock, so the callback sees 1, 2, ..., blocks in order.
           std::lock_guard<std::mutex> lock(progress_mutex);
-          o.progress(stage, d, blocks);
+          o.progress(stage, ++done, blocks);
         }
       }
     } catch (...) {
@@ -122,7 +123,10 @@ void for_each_pair(const ShowerFeatures& f, const SupportOptions& o, const std::
   };
   const int threads = static_cast<int>(std::min<int64_t>(thread_count(o.threads), blocks));
   std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) pool.emplace_back(work, t);
+  try {
+    for (int t = 1; t < threads; ++t) pool.emplace_back(work, t);
+  } catch (...) {  // a thread could not start: the started ones still finish the work
+  }
   work(0);
   for (auto& t : pool) t.join();
   if (failure) std::rethrow_exception(failure);

@@ -79,7 +79,7 @@ Trainer::Trainer(TrainConfig cfg, std::shared_ptr<const data::ConditionalDataset
       opt_d_(m_.d->named_parameters(), adam_options(cfg_, cfg_.lr_d)),
       z_rng_(cfg_.seed, 1ULL << 48),
       data_rng_(cfg_.seed, 2ULL << 48),
-      label_rng_(cfg_.seed, 5ULL << 48) {
+      label_rng_(cfg_.seed, 7ULL << 48) {
   cfg_.validate();
   reg_ = create_regularizer(cfg_.reg, cfg_.reg_opt);
   DG_CHECK(data_->size() > 0, "training set is empty");

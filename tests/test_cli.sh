@@ -300,7 +300,7 @@ report_complete() {
         && tail -c 8 "$dir/$src" | grep -q "IEND" || { echo "$src is not a PNG"; return 1; }
     fi
   done
-  [ "$n" -gt 0 ] || grep -q "No pictures:" "$dir/report.md"
+  [ "$n" -gt 0 ] || grep -q "Pictures missing:" "$dir/report.md"
 }
 PLOT_PY=""
 for py in python3 /usr/bin/python3; do
@@ -314,12 +314,12 @@ if "$DIVGAN" report "$zrun" "$run" --out "$WORK/rep" --quiet >"$WORK/rep.out" 2>
 else
   bad "report of a ZDC and a 2D run: tables, and every picture it references decodes" "$(tail -n 5 "$WORK/rep.out")"
 fi
-if "$DIVGAN" report "$zrun" --out "$WORK/rep" --no-pictures --quiet >/dev/null 2>&1 \
-   && [ ! -d "$WORK/rep/img" ] && grep -q "No pictures: not asked for" "$WORK/rep/report.md" \
-   && [ -z "$(find "$WORK" -maxdepth 1 -name 'rep.tmp-*' -print -quit)" ]; then
-  ok "a second report replaces the first as a whole, leaving no temporary folder"
+if "$DIVGAN" report "$zrun" --out "$WORK/rep/" --no-pictures --quiet >/dev/null 2>&1 \
+   && [ ! -d "$WORK/rep/img" ] && grep -q "Pictures missing: not asked for" "$WORK/rep/report.md" \
+   && [ -z "$(find "$WORK" -maxdepth 1 \( -name 'rep.tmp-*' -o -name 'rep.old-*' \) -print -quit)" ]; then
+  ok "a second report (--out with a trailing slash) replaces the first as a whole, leaving nothing aside"
 else
-  bad "a second report replaces the first as a whole, leaving no temporary folder"
+  bad "a second report (--out with a trailing slash) replaces the first as a whole, leaving nothing aside" "$(ls "$WORK")"
 fi
 expect_error "report of a folder without a checkpoint" - -- report "$WORK/nothing_here" --out "$WORK/rep_bad"
 mkdir -p "$WORK/not_a_report" && echo keep >"$WORK/not_a_report/notes.txt"

@@ -43,7 +43,11 @@ std::vector<int64_t> parse_sizes(const std::string& spec) {
                   step = parts.size() == 3 ? number(parts[2]) : 1;
     DG_CHECK(step >= 1 && start <= stop,
              "--sizes: '" << spec << "' is empty or has a step below 1");
-    for (int64_t s = start; s <= stop; s += step) out.push_back(s);
+    // Bounded before it is built: a subset can hold at most a pool of showers, and a grid of
+    // more than a million sizes is a typo.
+    DG_CHECK(start >= 0 && (stop - start) / step < 1000000,
+             "--sizes: '" << spec << "' has more than a million sizes or a negative one");
+    for (int64_t k = 0; k <= (stop - start) / step; ++k) out.push_back(start + k * step);
   } else {
     std::stringstream ss(spec);
     for (std::string p; std::getline(ss, p, ',');) out.push_back(number(p));
@@ -155,6 +159,7 @@ void add_support_command(CLI::App& app) {
     std::string stage;
     if (!*quiet)
       opt.progress = [&](const std::string& name, int64_t done, int64_t total) {
+        if (name == stage && !bar) return;  // this stage's bar is finished
         if (name != stage) {
           if (bar) bar->finish();
           stage = name;

@@ -264,8 +264,8 @@ int run_logged(const std::vector<std::string>& argv, const std::string& log) {
   posix_spawn_file_actions_destroy(&fa);
   if (rc != 0) return -1;
   int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
+  while (waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR) return -1;
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
@@ -327,7 +327,7 @@ const PictureSpec kComparePictures[] = {
      false},
 };
 
-// Draws the pictures of every run; returns "" or why there are none.
+// Draws the pictures of every run; returns "" or why some or all are missing.
 std::string draw_pictures(std::vector<RunReport>& runs, const fs::path& root) {
   const std::string log = (root / "data" / "plots.log").string();
   std::string reason;
@@ -336,12 +336,17 @@ std::string draw_pictures(std::vector<RunReport>& runs, const fs::path& root) {
   const std::string script = plots_script();
   if (!fs::exists(script)) return "the plotting script " + script + " is missing";
   std::vector<std::string> compare = {py, script, "compare", (root / "img").string()};
+  std::string failed;
   for (RunReport& r : runs) {
     const bool zdc = r.cfg.dataset == gan::Dataset::Zdc;
     const fs::path data = root / "data" / r.name, img = root / "img" / r.name;
     const int rc = run_logged({py, script, zdc ? "zdc" : "2d", data.string(), img.string()}, log);
-    DG_CHECK(rc == 0, "report: drawing the pictures of " << r.dir << " failed (" << last_line(log)
-                                                         << "; log in " << log << ")");
+    if (rc != 0) {
+      // The evaluations and tables stand without this run's pictures; the page says why.
+      failed += (failed.empty() ? "" : "; ") + std::string("those of ") + r.name +
+                " could not be drawn (" + last_line(log) + ")";
+      continue;
+    }
     for (const PictureSpec& p :
          zdc ? std::vector<PictureSpec>(std::begin(kZdcPictures), std::end(kZdcPictures))
              : std::vector<PictureSpec>(std::begin(k2DPictures), std::end(k2DPictures)))
@@ -349,12 +354,11 @@ std::string draw_pictures(std::vector<RunReport>& runs, const fs::path& root) {
         r.pictures.push_back({"img/" + r.name + "/" + p.file, p.caption, p.wide});
     if (zdc) compare.push_back(data.string());
   }
-  if (compare.size() > 5) {  // at least two ZDC runs
-    const int rc = run_logged(compare, log);
-    DG_CHECK(rc == 0, "report: drawing the comparison pictures failed ("
-                          << last_line(log) << "; log in " << log << ")");
-  }
-  return {};
+  if (compare.size() > 5 && run_logged(compare, log) != 0)  // at least two ZDC runs
+    failed += (failed.empty() ? "" : "; ") + std::string("the comparison could not be drawn (") +
+              last_line(log) + ")";
+  if (!failed.empty()) failed += "; the log is data/plots.log";
+  return failed;
 }
 
 // ---- the page
@@ -463,7 +467,7 @@ void write_page(const std::vector<RunReport>& runs, const ReportOptions& o,
   p.heading(1, o.title);
   p.paragraph("Written by " + version_line() + " on " + local_time_iso() + ".");
   if (!o.notes.empty()) p.markdown_block(o.notes);
-  if (!no_pictures.empty()) p.paragraph("No pictures: " + no_pictures + ".");
+  if (!no_pictures.empty()) p.paragraph("Pictures missing: " + no_pictures + ".");
 
   Table cfg{{"run", "folder", "data", "model", "regularizer", "steps", "batch", "seed", "split"},
             {}};
@@ -594,8 +598,10 @@ std::vector<std::string> run_names(const std::vector<std::string>& dirs) {
   for (fs::path& p : paths)
     if (!p.has_filename()) p = p.parent_path();  // "dir/" -> "dir"
   fs::path common = paths.size() > 1 ? paths[0].parent_path() : fs::path();
+  // Up until every folder lies strictly below it (a folder given with its own parent included).
   for (const fs::path& p : paths)
-    while (!common.empty() && p.lexically_relative(common).string().rfind("..", 0) == 0)
+    while (!common.empty() && (p.lexically_relative(common).string().rfind("..", 0) == 0 ||
+                               p.lexically_relative(common) == "."))
       common = common == common.parent_path() ? fs::path() : common.parent_path();
   std::vector<std::string> names;
   std::set<std::string> seen;
@@ -627,7 +633,10 @@ struct TempDir {
 std::string write_report(const ReportOptions& o) {
   DG_CHECK(!o.runs.empty(), "report: no run folders given");
   DG_CHECK(!o.out.empty(), "report: no output folder given (--out)");
-  const fs::path out = fs::path(o.out).lexically_normal();
+  fs::path out = fs::path(o.out).lexically_normal();
+  if (!out.has_filename()) out = out.parent_path();  // "DIR/"
+  DG_CHECK(!out.empty() && out.filename() != "." && out.filename() != "..",
+           o.out << ": expected a folder name for the report (e.g. runs/report)");
   if (fs::exists(out))
     DG_CHECK(fs::is_directory(out) && (fs::is_empty(out) || fs::exists(out / "report.html")),
              o.out << ": exists and is not a report folder; expected a new folder or an earlier "
@@ -675,10 +684,27 @@ std::string write_report(const ReportOptions& o) {
     no_pictures = draw_pictures(runs, tmp.path);
   }
   write_page(runs, o, no_pictures, tmp.path);
-  // Into place: an earlier report is replaced only once the new one is complete.
-  if (fs::exists(out)) fs::remove_all(out);
-  fs::rename(tmp.path, out);
-  tmp.keep = true;
+  if (!no_pictures.empty() && o.pictures)
+    std::fprintf(stderr, "divgan: warning: report pictures missing: %s\n", no_pictures.c_str());
+  // Into place: an earlier report is moved aside, the new one moved in, then the old one removed;
+  // at no moment is there neither.
+  if (fs::exists(out)) {
+    const fs::path old = parent / (out.filename().string() + ".old-" + std::to_string(::getpid()));
+    fs::remove_all(old);
+    fs::rename(out, old);
+    try {
+      fs::rename(tmp.path, out);
+    } catch (...) {
+      fs::rename(old, out);
+      throw;
+    }
+    tmp.keep = true;
+    std::error_code ec;
+    fs::remove_all(old, ec);
+  } else {
+    fs::rename(tmp.path, out);
+    tmp.keep = true;
+  }
   return (out / "report.html").string();
 }
 

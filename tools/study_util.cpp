@@ -211,7 +211,7 @@ void write_study_report(const StudySpec& spec, const std::vector<RegularizerRuns
   o.device = spec.device;
   try {
     std::printf("\nreport: %s\n", write_report(o).c_str());
-  } catch (const Error& e) {
+  } catch (const std::exception& e) {  // filesystem and JSON errors too: the study stands
     std::fprintf(stderr, "divgan: warning: the study's report was not written: %s\n", e.what());
   }
 }
