@@ -89,7 +89,8 @@ int64_t birthday_s_half(int64_t n) {
 }  // namespace
 
 TEST_CASE("support: quantile_linear is numpy.quantile to the last bit") {
-  for (const auto& c : expected().at("quantiles")) {
+  const nlohmann::json e = expected();  // named: a range over a temporary's member dangles
+  for (const auto& c : e.at("quantiles")) {
     std::vector<double> v = c.at("values").get<std::vector<double>>();
     CAPTURE(v.size());
     CHECK(quantile_linear(v, c.at("q").get<double>()) == c.at("expected").get<double>());
