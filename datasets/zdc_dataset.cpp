@@ -144,6 +144,17 @@ NpyArray read_zdc_array_unchecked(const std::string& path, const char* h5_name) 
   return read_array(path, h5_name, &field);
 }
 
+std::vector<double> read_zdc_showers_unchecked(const std::string& path, const char* what,
+                                               int64_t* rows) {
+  NpyArray a = read_zdc_array_unchecked(path, "responses");
+  DG_CHECK(
+      a.shape.size() == 3 && a.shape[1] == kZdcSide && a.shape[2] == kZdcSide && a.shape[0] > 0,
+      path << ": " << what << " have shape " << shape_str(a.shape)
+           << "; expected (N, 44, 44) photon counts, N > 0");
+  if (rows) *rows = a.shape[0];
+  return std::move(a.data);
+}
+
 std::vector<double> load_zdc_particles(const std::string& path) {
   std::string field;
   NpyArray p = read_array(path, "particles", &field);

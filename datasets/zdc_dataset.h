@@ -29,6 +29,10 @@ ZdcRaw load_zdc(const std::string& responses_path, const std::string& particles_
 // One array of a ZDC file (.npz key "arr_0", .npy, or HDF5 dataset `h5_name`) with no shape or
 // value checks: for generated showers, which may legitimately hold inf/NaN to be counted.
 NpyArray read_zdc_array_unchecked(const std::string& path, const char* h5_name);
+// Showers (N, 44, 44), N > 0, read that way (dataset "responses"): inf/NaN are kept for the caller
+// to count; another shape is a dg::Error naming the file and `what` they are ("showers").
+std::vector<double> read_zdc_showers_unchecked(const std::string& path, const char* what,
+                                               int64_t* rows = nullptr);
 // A conditions file alone (same formats and checks): raw attributes (N, 9).
 std::vector<double> load_zdc_particles(const std::string& path);
 // Writes an array in the format the extension names: .npz (key "arr_0"), .npy, or HDF5 with the

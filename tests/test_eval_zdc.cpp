@@ -410,5 +410,6 @@ TEST_CASE("zdc eval: markdown table has one formatted row per model") {
   CHECK(lines[1].find("|---|") == 0);
   CHECK(lines[2] ==
         "| SDI-GAN | 1.50 | 2.25 | 3.00 | 4.00 | 5.12 | 3.17 | 0.0123 | 0.1235 | 7 / 6.5 | 0 |");
-  CHECK(lines[3] == "| a\\|b | 1.50 | 2.25 | NaN | 4.00 | 5.12 | 3.17 | 0.0123 | - | 7 / 6.5 | 12 |");
+  CHECK(lines[3] ==
+        "| a\\|b | 1.50 | 2.25 | NaN | 4.00 | 5.12 | 3.17 | 0.0123 | - | 7 / 6.5 | 12 |");
 }

@@ -16,18 +16,6 @@ namespace dg::tools {
 
 namespace {
 
-// Generated showers may hold inf/NaN (a diverged model): read without the data-file checks, which
-// would reject them, and let the evaluation count and skip them.
-std::vector<double> read_showers(const std::string& path, int64_t* rows) {
-  data::NpyArray a = data::read_zdc_array_unchecked(path, "responses");
-  DG_CHECK(a.shape.size() == 3 && a.shape[1] == data::kZdcSide && a.shape[2] == data::kZdcSide &&
-               a.shape[0] > 0,
-           path << ": showers have shape " << shape_str(a.shape)
-                << "; expected (N, 44, 44) photon counts, N > 0");
-  *rows = a.shape[0];
-  return std::move(a.data);
-}
-
 // The attributes of the real rows: --particles, else those stored with the real responses, else
 // the first N rows of those stored with the showers; empty when none is found.
 std::vector<double> find_particles(const std::string& given, const std::string& real,
@@ -64,8 +52,10 @@ std::vector<double> find_particles(const std::string& given, const std::string& 
 void eval_showers(const std::string& showers, const std::string& real,
                   const std::string& particles_path, const std::string& json, uint64_t seed) {
   int64_t n_gen = 0, n_real = 0;
-  std::vector<double> gen = read_showers(showers, &n_gen);
-  std::vector<double> ref = read_showers(real, &n_real);
+  // Generated showers may hold inf/NaN (a diverged model): read without the data-file checks,
+  // which would reject them, and let the evaluation count and skip them.
+  std::vector<double> gen = data::read_zdc_showers_unchecked(showers, "showers", &n_gen);
+  std::vector<double> ref = data::read_zdc_showers_unchecked(real, "showers", &n_real);
   DG_CHECK(n_gen % n_real == 0,
            showers << ": " << n_gen << " showers are not a whole number of regenerations of the "
                    << n_real << " real responses in " << real << "; expected N = k * " << n_real

@@ -38,14 +38,6 @@ void warn_out_of_range(const data::Standardizer& st, const std::vector<double>& 
                100 * kRangeMargin, where.c_str());
 }
 
-// The rows `cond` (n, 9) repeated `k` times: the conditions of regeneration-major showers.
-std::vector<double> tile(const std::vector<double>& cond, int64_t k) {
-  std::vector<double> out;
-  out.reserve(cond.size() * k);
-  for (int64_t r = 0; r < k; ++r) out.insert(out.end(), cond.begin(), cond.end());
-  return out;
-}
-
 std::string files(const std::vector<std::string>& written) {
   std::string s;
   for (const auto& w : written) s += (s.empty() ? "" : " + ") + w;
@@ -113,11 +105,9 @@ void add_generate_command(CLI::App& app) {
     std::vector<double> cond;
     std::vector<double> real;
     if (*test_split) {
-      ZdcData d = load_zdc_data(m.cfg, m.cfg.keep_best);  // the test half of a keep-best run
-      std::vector<int64_t> all(d.test->size());
-      for (int64_t i = 0; i < d.test->size(); ++i) all[i] = i;
-      cond = d.test->raw_conditions(all);
-      if (!real_out->empty()) real = d.test->raw_responses(all);
+      ZdcTestSplit t = checkpoint_test_split(m.cfg);
+      cond = std::move(t.conditions);
+      if (!real_out->empty()) real = std::move(t.responses);
     } else {
       cond = data::load_zdc_particles(*conditions);
       warn_out_of_range(m.standardizer, cond, *conditions);
@@ -128,7 +118,7 @@ void add_generate_command(CLI::App& app) {
     const double secs =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const std::string dt = "<" + *dtype;
-    const auto written = data::write_zdc_showers(*out, counts, tile(cond, *regen), dt);
+    const auto written = data::write_zdc_showers(*out, counts, tile_rows(cond, *regen), dt);
     std::printf(
         "wrote %s: %lld showers (%lld conditions x %lld) with their conditions; %.0f "
         "showers/s on the %s\n",

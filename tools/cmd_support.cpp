@@ -55,16 +55,6 @@ std::vector<int64_t> parse_sizes(const std::string& spec) {
   return out;
 }
 
-// Showers for the test, read as eval reads generated files: inf/NaN are counted, not refused.
-std::vector<double> read_showers(const std::string& path, const char* what) {
-  data::NpyArray a = data::read_zdc_array_unchecked(path, "responses");
-  DG_CHECK(a.shape.size() == 3 && a.shape[1] == data::kZdcSide && a.shape[2] == data::kZdcSide &&
-               a.shape[0] > 0,
-           path << ": " << what << " have shape " << shape_str(a.shape)
-                << "; expected (N, 44, 44) photon counts, N > 0");
-  return std::move(a.data);
-}
-
 }  // namespace
 
 void add_support_command(CLI::App& app) {
@@ -144,16 +134,15 @@ void add_support_command(CLI::App& app) {
     std::string real_name = *real, gen_name = *showers;
     if (!ckpt->empty()) {
       ZdcModel m = load_zdc_model(*ckpt, select_device(*device));
-      ZdcData d = load_zdc_data(m.cfg, m.cfg.keep_best);  // the test half of a keep-best run
-      std::vector<int64_t> all(d.test->size());
-      for (int64_t i = 0; i < d.test->size(); ++i) all[i] = i;
-      ref = d.test->raw_responses(all);
-      gen = generate_counts(m, d.test->raw_conditions(all), 1, 256, opt.seed);
-      real_name = "test split of " + d.source;
+      ZdcTestSplit t = checkpoint_test_split(m.cfg);
+      ref = std::move(t.responses);
+      gen = generate_counts(m, t.conditions, 1, 256, opt.seed);
+      real_name = "test split of " + t.data.source;
       gen_name = *ckpt + " (one shower per test condition, seed " + std::to_string(opt.seed) + ")";
     } else {
-      ref = read_showers(*real, "real responses");
-      gen = read_showers(*showers, "showers");
+      // As eval reads generated files: inf/NaN are counted, not refused.
+      ref = data::read_zdc_showers_unchecked(*real, "real responses");
+      gen = data::read_zdc_showers_unchecked(*showers, "showers");
     }
     std::unique_ptr<ProgressBar> bar;
     std::string stage;

@@ -27,6 +27,7 @@
 #include "gan/trainer.h"
 #include "tools/format.h"
 #include "tools/provenance.h"
+#include "tools/report_page.h"
 #include "tools/run2d.h"
 #include "tools/run_zdc.h"
 
@@ -41,76 +42,6 @@ namespace {
 constexpr int64_t kShowerRegenerations = 4;  // generated showers per test condition in the files
 constexpr int64_t kPoints2DPerCondition = 200;
 
-// ---- tables, written once and rendered as Markdown and as HTML -----------------------------
-
-struct Table {
-  std::vector<std::string> header;
-  std::vector<std::vector<std::string>> rows;
-  std::string markdown() const;
-  std::string html() const;
-};
-
-std::string html_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
-std::string Table::markdown() const {
-  auto line = [](const std::vector<std::string>& cells) {
-    std::string s = "|";
-    for (const std::string& c : cells) {
-      s += " ";
-      for (char ch : c) s += ch == '|' ? std::string("\\|") : std::string(1, ch);
-      s += " |";
-    }
-    return s + "\n";
-  };
-  std::string s = line(header) + "|";
-  for (size_t k = 0; k < header.size(); ++k) s += "---|";
-  s += "\n";
-  for (const auto& r : rows) s += line(r);
-  return s;
-}
-
-std::string Table::html() const {
-  std::string s = "<table>\n<tr>";
-  for (const std::string& h : header) s += "<th>" + html_escape(h) + "</th>";
-  s += "</tr>\n";
-  for (const auto& r : rows) {
-    s += "<tr>";
-    for (size_t k = 0; k < r.size(); ++k) {
-      // Figures right-aligned for comparing digits, words left-aligned.
-      const char c = r[k].empty() ? '0' : r[k][0];
-      const bool figure = std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '>' ||
-                          c == '.' || r[k] == "n/a" || r[k].rfind("NaN", 0) == 0;
-      s += std::string(k == 0   ? "<td class=\"name\">"
-                       : figure ? "<td>"
-                                : "<td class=\"text\">") +
-           html_escape(r[k]) + "</td>";
-    }
-    s += "</tr>\n";
-  }
-  return s + "</table>\n";
-}
-
 std::string fmt(double v, const char* f = "%.2f") {
   if (std::isnan(v)) return "n/a";
   char b[64];
@@ -119,11 +50,6 @@ std::string fmt(double v, const char* f = "%.2f") {
 }
 
 // ---- one run ---------------------------------------------------------------------------------
-
-struct Picture {
-  std::string file, caption;
-  bool wide = false;  // spans the page (multi-panel figures); else half of it
-};
 
 struct RunReport {
   std::string dir, name, title;
@@ -140,12 +66,6 @@ std::string run_title(const gan::TrainConfig& c) {
   std::string t = gan::regularizer_title(c.reg);
   if (c.reg != gan::Regularizer::None) t += " (λ " + fmt(c.effective_lambda(), "%g") + ")";
   return t;
-}
-
-std::vector<double> tiled(const std::vector<double>& rows, int64_t k) {
-  std::vector<double> out;
-  for (int64_t r = 0; r < k; ++r) out.insert(out.end(), rows.begin(), rows.end());
-  return out;
 }
 
 void write_json(const fs::path& p, const nlohmann::json& j) {
@@ -184,16 +104,15 @@ void prepare_zdc(RunReport& r, const ReportOptions& o, const fs::path& data) {
   const std::string ckpt = (fs::path(r.dir) / "checkpoint.safetensors").string();
   ZdcModel m = load_zdc_model(ckpt, o.device);
   r.steps = m.step;
-  ZdcData d = load_zdc_data(m.cfg, m.cfg.keep_best);
+  const ZdcTestSplit t = checkpoint_test_split(m.cfg);
+  const ZdcData& d = t.data;
   r.zdc = gan::evaluate_zdc(*m.g, *d.test, final_eval_options(o.seed), d.train.get());
-  std::vector<int64_t> all(d.test->size());
-  for (int64_t i = 0; i < d.test->size(); ++i) all[i] = i;
-  const std::vector<double> cond = d.test->raw_conditions(all);
-  const std::vector<double> real = d.test->raw_responses(all);
+  const std::vector<double>& cond = t.conditions;
+  const std::vector<double>& real = t.responses;
   const std::vector<double> gen = generate_counts(m, cond, kShowerRegenerations, 256, o.seed);
   data::write_zdc_showers((data / "real.npz").string(), real, cond, "<f4");
-  data::write_zdc_showers((data / "generated.npz").string(), gen, tiled(cond, kShowerRegenerations),
-                          "<f4");
+  data::write_zdc_showers((data / "generated.npz").string(), gen,
+                          tile_rows(cond, kShowerRegenerations), "<f4");
   gan::SupportOptions so;
   so.seed = o.seed;
   const std::vector<double> first(gen.begin(),
@@ -361,106 +280,6 @@ std::string draw_pictures(std::vector<RunReport>& runs, const fs::path& root) {
   return failed;
 }
 
-// ---- the page
-// ------------------------------------------------------------------------------------
-
-struct Page {
-  std::string md, html;
-  void heading(int level, const std::string& text) {
-    md += std::string(static_cast<size_t>(level), '#') + " " + text + "\n\n";
-    html += "<h" + std::to_string(level) + ">" + html_escape(text) + "</h" + std::to_string(level) +
-            ">\n";
-  }
-  void paragraph(const std::string& text) {
-    md += text + "\n\n";
-    html += "<p>" + html_escape(text) + "</p>\n";
-  }
-  // Markdown text as it comes (tables of '|' lines, paragraphs between blank lines): the same
-  // text in report.md, and tables and paragraphs in the HTML.
-  void markdown_block(const std::string& text) {
-    md += text + "\n\n";
-    std::istringstream in(text);
-    std::vector<std::string> lines;
-    for (std::string l; std::getline(in, l);) lines.push_back(l);
-    lines.emplace_back();
-    std::string para;
-    Table t;
-    auto cells = [](const std::string& l) {
-      std::vector<std::string> out;
-      std::string cur;
-      for (size_t k = 1; k < l.size(); ++k) {
-        if (l[k] == '\\' && k + 1 < l.size() && l[k + 1] == '|') {
-          cur += '|';
-          ++k;
-        } else if (l[k] == '|') {
-          const size_t a = cur.find_first_not_of(' '), b = cur.find_last_not_of(' ');
-          out.push_back(a == std::string::npos ? "" : cur.substr(a, b - a + 1));
-          cur.clear();
-        } else {
-          cur += l[k];
-        }
-      }
-      return out;
-    };
-    for (const std::string& l : lines) {
-      if (!l.empty() && l[0] == '|') {
-        if (!para.empty()) html += "<p>" + html_escape(para) + "</p>\n", para.clear();
-        std::vector<std::string> c = cells(l);
-        if (t.header.empty())
-          t.header = c;
-        else if (l.find("---") == std::string::npos)
-          t.rows.push_back(c);
-        continue;
-      }
-      if (!t.header.empty()) html += t.html(), t = Table{};
-      if (l.empty()) {
-        if (!para.empty()) html += "<p>" + html_escape(para) + "</p>\n", para.clear();
-      } else {
-        para += (para.empty() ? "" : " ") + l;
-      }
-    }
-  }
-  void table(const Table& t) {
-    md += t.markdown() + "\n";
-    html += t.html();
-  }
-  void pictures(const std::vector<Picture>& ps) {
-    if (ps.empty()) return;
-    html += "<div class=\"pictures\">\n";
-    for (const Picture& p : ps) {
-      md += "![" + p.caption + "](" + p.file + ")\n\n*" + p.caption + "*\n\n";
-      html += std::string(p.wide ? "<figure class=\"wide\">" : "<figure>") + "<a href=\"" +
-              html_escape(p.file) + "\"><img src=\"" + html_escape(p.file) + "\" alt=\"" +
-              html_escape(p.caption) + "\"></a><figcaption>" + html_escape(p.caption) +
-              "</figcaption></figure>\n";
-    }
-    html += "</div>\n";
-  }
-};
-
-const char* kStyle = R"(<style>
-body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 2em auto;
-       max-width: 1200px; padding: 0 1.5em; color: #1d1d1f; line-height: 1.45; }
-h1 { font-size: 1.7em; border-bottom: 2px solid #d0d4da; padding-bottom: .3em; }
-h2 { font-size: 1.3em; margin-top: 2em; border-bottom: 1px solid #e2e5e9; padding-bottom: .2em; }
-h3 { font-size: 1.1em; margin-top: 1.6em; }
-table { border-collapse: collapse; margin: .8em 0 1.2em; font-size: .92em; }
-th, td { border: 1px solid #d0d4da; padding: .35em .7em; text-align: right; }
-th { background: #f3f5f8; }
-td.name { text-align: left; font-weight: 600; }
-td.text { text-align: left; }
-tr:nth-child(even) td { background: #fafbfc; }
-.pictures { display: grid; grid-template-columns: repeat(auto-fill, minmax(480px, 1fr));
-            gap: 1.2em; }
-figure.wide { grid-column: 1 / -1; }
-figure.wide img { max-width: 1100px; display: block; margin: 0 auto; }
-figure { margin: 0; border: 1px solid #e2e5e9; padding: .6em; background: #fff; }
-figure img { width: 100%; height: auto; }
-figcaption { font-size: .88em; color: #50555c; margin-top: .4em; }
-p.note { color: #50555c; font-size: .92em; }
-</style>
-)";
-
 void write_page(const std::vector<RunReport>& runs, const ReportOptions& o,
                 const std::string& no_pictures, const fs::path& root) {
   Page p;
@@ -578,11 +397,7 @@ void write_page(const std::vector<RunReport>& runs, const ReportOptions& o,
   p.paragraph("The data behind every picture is in data/<run>/ (npz and JSON).");
 
   write_file_atomic((root / "report.md").string(), p.md);
-  write_file_atomic(
-      (root / "report.html").string(),
-      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>" +
-          html_escape(o.title) + "</title>\n" + kStyle + "</head>\n<body>\n" + p.html +
-          "</body>\n</html>\n");
+  write_file_atomic((root / "report.html").string(), p.html_document(o.title));
 }
 
 // Unique, file-name-safe names: each folder's path below the folders' common parent, '/' turned

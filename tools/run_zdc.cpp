@@ -245,11 +245,27 @@ std::vector<double> generate_counts(ZdcModel& m, const std::vector<double>& raw_
 ZdcRunResult evaluate_checkpoint_zdc(const std::string& checkpoint, const gan::ZdcEvalOptions& opt,
                                      Device device) {
   ZdcModel m = load_zdc_model(checkpoint, device);
-  ZdcData d = load_zdc_data(m.cfg, m.cfg.keep_best);
   ZdcRunResult r;
-  r.test = evaluate(*m.g, d, opt);
+  r.test = evaluate(*m.g, checkpoint_test_split(m.cfg).data, opt);
   r.steps = m.step;
   return r;
+}
+
+ZdcTestSplit checkpoint_test_split(const gan::TrainConfig& cfg) {
+  ZdcTestSplit t;
+  t.data = load_zdc_data(cfg, cfg.keep_best);
+  std::vector<int64_t> all(static_cast<size_t>(t.data.test->size()));
+  for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int64_t>(i);
+  t.conditions = t.data.test->raw_conditions(all);
+  t.responses = t.data.test->raw_responses(all);
+  return t;
+}
+
+std::vector<double> tile_rows(const std::vector<double>& rows, int64_t k) {
+  std::vector<double> out;
+  out.reserve(rows.size() * static_cast<size_t>(k));
+  for (int64_t r = 0; r < k; ++r) out.insert(out.end(), rows.begin(), rows.end());
+  return out;
 }
 
 }  // namespace dg::tools

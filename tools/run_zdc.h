@@ -63,4 +63,15 @@ ZdcModel load_zdc_model(const std::string& checkpoint, Device device = Device::C
 std::vector<double> generate_counts(ZdcModel& m, const std::vector<double>& raw_conditions,
                                     int64_t regenerations, int64_t batch, uint64_t seed);
 
+// What a checkpoint's model is judged on: the data of its config, where the test split is the test
+// half of a keep-best run, and the test rows' raw conditions (n, 9) and photon counts (n, 44, 44).
+struct ZdcTestSplit {
+  ZdcData data;
+  std::vector<double> conditions, responses;
+};
+ZdcTestSplit checkpoint_test_split(const gan::TrainConfig& cfg);
+
+// `rows` repeated `k` times: the conditions of k regeneration-major showers per row.
+std::vector<double> tile_rows(const std::vector<double>& rows, int64_t k);
+
 }  // namespace dg::tools

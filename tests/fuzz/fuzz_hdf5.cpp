@@ -59,6 +59,7 @@ namespace {
 using dg::fuzz::expect_ok_or_error;
 using dg::fuzz::finding;
 using dg::fuzz::require;
+using dg::fuzz::require_shape_matches;
 
 using dg::data::NpyArray;
 
@@ -82,12 +83,7 @@ void check_array(const NpyArray& a, uint64_t file_size) {
                            : (d[1] == 'i' || d[1] == 'u') &&
                                  (one || d[2] == '2' || d[2] == '4' || d[2] == '8')),
           "dtype other than a float or integer descr");
-  uint64_t n = 1;
-  for (int64_t d : a.shape) {
-    require(d >= 0, "negative dimension");
-    require(!__builtin_mul_overflow(n, static_cast<uint64_t>(d), &n), "shape product overflows");
-  }
-  require(n == a.data.size(), "element count does not match the shape");
+  const uint64_t n = require_shape_matches(a);
   require(n <= kMaxInflation * file_size, "more values than the file could hold");
 }
 

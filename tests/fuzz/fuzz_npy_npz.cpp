@@ -32,6 +32,7 @@ namespace {
 using dg::fuzz::expect_ok_or_error;
 using dg::fuzz::finding;
 using dg::fuzz::require;
+using dg::fuzz::require_shape_matches;
 
 using dg::data::NpyArray;
 
@@ -41,12 +42,7 @@ void check_array(const NpyArray& a) {
   require(a.dtype.size() == 3 && std::strchr("<>|=", a.dtype[0]) &&
               std::strchr("fiub", a.dtype[1]) && a.dtype[2] >= '1' && a.dtype[2] <= '8',
           "dtype outside the accepted set");
-  uint64_t n = 1;
-  for (int64_t d : a.shape) {
-    require(d >= 0, "negative dimension");
-    require(!__builtin_mul_overflow(n, static_cast<uint64_t>(d), &n), "shape product overflows");
-  }
-  require(n == a.data.size(), "element count does not match the shape");
+  require_shape_matches(a);
   const std::string enc = dg::data::encode_npy(a.data, a.shape, "<f8");
   const NpyArray b = dg::data::parse_npy(enc, "roundtrip");
   require(b.dtype == "<f8" && b.shape == a.shape, "round trip changed dtype or shape");
