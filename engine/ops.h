@@ -42,6 +42,10 @@ Tensor leaky_relu(const Tensor& x, double slope);
 Tensor sigmoid(const Tensor& x);
 Tensor tanh(const Tensor& x);
 Tensor clamp(const Tensor& x, double lo, double hi);  // gradient 1 strictly inside (lo, hi)
+// Paper 004's soft sparsity, per element: u^alpha / (u^alpha + u^-beta + 1) with u = |x|; 0 at 0,
+// -> 1 for large |x|, alpha, beta > 0 (docs/design.md#soft-sparsity). Its mean over an image is
+// a differentiable occupancy.
+Tensor soft_occupancy(const Tensor& x, double alpha, double beta);
 
 // ---- reductions and shapes (ops/reduce.cpp, ops/shape.cpp) -----------------------------------
 Tensor sum(const Tensor& x);                      // all elements -> shape ()
@@ -99,6 +103,13 @@ Tensor dropout(const Tensor& x, double p, bool training, Philox& rng);
 // that ends every hidden block), bitwise equal to the two ops; same draws, so the generator
 // advances as dropout's does. slope <= 0 or no dropout falls back to the unfused ops.
 Tensor dropout_leaky_relu(const Tensor& x, double p, double slope, bool training, Philox& rng);
+
+// Minibatch discrimination's cross-sample term (Salimans et al. 2016; ops/minibatch.cpp):
+// m (N, B, C), B kernels of C dimensions per sample -> o (N, B),
+//   o[i,b] = sum_{j != i} exp(-sum_c |m[i,b,c] - m[j,b,c]|) / (N - 1)   (0 when N = 1).
+// The mean over the other samples, not Salimans's sum over all of them: the same scale for any
+// batch size, and no constant self term. Subgradient 0 where two values tie.
+Tensor minibatch_similarity(const Tensor& m);
 
 // ---- losses (ops/loss.cpp, ops/diversity.cpp) ------------------------------------------------
 // Mean over all elements of BCE(sigmoid(logits), targets), computed stably.

@@ -2,6 +2,7 @@
 // Run: build/dg_tests -tc="unary*"
 #include <cmath>
 #include <limits>
+#include <utility>
 
 #include "tests/gradcheck.h"
 
@@ -56,6 +57,14 @@ TEST_CASE("unary: values match std:: in float32 and float64") {
                  [](double v) { return v > 0 ? v : 0.2 * v; }, any, tol);
     check_values([](const Tensor& x) { return clamp(x, -1, 0.5); },
                  [](double v) { return std::min(std::max(v, -1.0), 0.5); }, any, 0);
+    // Paper 004's Eq. 1 numerator and denominator as written (with the numerator's u^-beta term
+    // dropped: docs/design.md#soft-sparsity), not the rearranged form the kernel evaluates.
+    check_values([](const Tensor& x) { return soft_occupancy(x, 2.0, 3.0); },
+                 [](double v) {
+                   const double u = std::abs(v), a = std::pow(u, 2.0);
+                   return a / (a + std::pow(u, -3.0) + 1.0);
+                 },
+                 any, tol * 4);
   }
 }
 
@@ -88,9 +97,44 @@ TEST_CASE("unary: abs/relu/clamp subgradients at kinks") {
   CHECK(x.grad().to_vector() == std::vector<double>{0, 0, 0});
 }
 
+TEST_CASE("unary: soft_occupancy is 0 at 0, 1/3 at |x| = 1, 1 at infinity, and never NaN") {
+  for (DType dt : {DType::F32, DType::F64}) {
+    CAPTURE(dtype_name(dt));
+    const double big = dt == DType::F32 ? 3e38 : 1e300;
+    Tensor x = Tensor::from_vector({0.0, 1.0, -1.0, 1e-30, 1e-8, 1e8, big, INFINITY}, {8}, dt);
+    x.set_requires_grad(true);
+    Tensor y = soft_occupancy(x, 2.5, 1.5);
+    sum(y).backward();
+    const std::vector<double> v = y.to_vector(), g = x.grad().to_vector();
+    CHECK(v[0] == 0.0);
+    CHECK(v[1] == doctest::Approx(1.0 / 3.0));
+    CHECK(v[2] == doctest::Approx(1.0 / 3.0));
+    CHECK(v[3] >= 0.0);  // (1e-30)^4: 0 in float, 1e-120 in double
+    CHECK(v[3] < 1e-100);
+    CHECK(v[4] >= 0.0);
+    CHECK(v[4] < 1e-20);
+    CHECK(v[5] == doctest::Approx(1.0));
+    CHECK(v[6] == 1.0);
+    CHECK(v[7] == 1.0);
+    // dy/du at 1 with a = 2.5, b = 1.5: y ((a+b)/3 + a/3) = (1/3)(6.5/3); odd in x.
+    CHECK(g[1] == doctest::Approx(6.5 / 9.0));
+    CHECK(g[2] == doctest::Approx(-6.5 / 9.0));
+    for (size_t i = 0; i < g.size(); ++i) {
+      CAPTURE(i);
+      CHECK(std::isfinite(g[i]));
+    }
+    CHECK(g[0] == 0.0);
+    CHECK(g[7] == 0.0);
+  }
+}
+
 TEST_CASE("unary: bad arguments throw dg::Error") {
   CHECK_THROWS_AS(exp(Tensor()), dg::Error);
   CHECK_THROWS_WITH_AS(clamp(Tensor::zeros({2}), 1, -1), doctest::Contains("clamp"), dg::Error);
+  CHECK_THROWS_WITH_AS(soft_occupancy(Tensor::zeros({2}), 0, 1),
+                       doctest::Contains("alpha and beta must be finite and > 0"), dg::Error);
+  CHECK_THROWS_WITH_AS(soft_occupancy(Tensor::zeros({2}), 1, -1), doctest::Contains("beta -1"),
+                       dg::Error);
 }
 
 TEST_CASE("unary: gradcheck of every op") {
@@ -116,6 +160,10 @@ TEST_CASE("unary: gradcheck of every op") {
     for (int64_t i = 0; i < x.numel(); ++i)
       if (std::abs(std::abs(p[i]) - 1.0) < 0.1) p[i] *= 1.3;
     gradcheck([](const std::vector<Tensor>& v) { return clamp(v[0], -1, 1); }, {x});
+    // Both sides of |x| = 1 (where the soft step is steepest) and of 0, never on them.
+    for (auto [a, b] : {std::pair{2.0, 2.0}, std::pair{0.7, 3.0}, std::pair{4.0, 0.5}})
+      gradcheck([a, b](const std::vector<Tensor>& v) { return soft_occupancy(v[0], a, b); },
+                {rand_off_zero(s, 0.2, 3, 15)});
   }
   SUBCASE("composition: log(sigmoid(x)) shares grads through the tape") {
     gradcheck([](const std::vector<Tensor>& x) { return log(sigmoid(mul(x[0], x[0]))); },

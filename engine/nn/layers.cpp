@@ -32,6 +32,21 @@ Linear::Linear(int64_t in, int64_t out, Philox& init, bool bias) {
 
 Tensor Linear::forward(const Tensor& x) { return linear(x, *w_, b_ ? *b_ : Tensor()); }
 
+MinibatchDiscrimination::MinibatchDiscrimination(int64_t in, int64_t kernels, int64_t dims,
+                                                 Philox& init)
+    : in_(in), kernels_(kernels), dims_(dims) {
+  check_positive(in, "MinibatchDiscrimination", "in_features");
+  check_positive(kernels, "MinibatchDiscrimination", "kernels");
+  check_positive(dims, "MinibatchDiscrimination", "kernel dimensions");
+  t_ = &register_parameter("weight", uniform_init(init, {in, kernels * dims}, in));
+}
+
+Tensor MinibatchDiscrimination::forward(const Tensor& x) {
+  DG_CHECK(x.dim() == 2 && x.size(1) == in_,
+           "MinibatchDiscrimination: x must be (N, " << in_ << "), got " << shape_str(x.shape()));
+  return minibatch_similarity(reshape(matmul(x, *t_), {x.size(0), kernels_, dims_}));
+}
+
 Conv2d::Conv2d(int64_t in, int64_t out, int64_t kernel, Philox& init, Conv2dArgs args, bool bias)
     : args_(args) {
   check_positive(in, "Conv2d", "in_channels");

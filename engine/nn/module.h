@@ -163,6 +163,20 @@ class MaxPool2d : public Module {
   int64_t k_;
 };
 
+// Minibatch discrimination (Salimans et al. 2016): x (N, A) -> o (N, B), the closeness of each
+// sample to the rest of its batch under B learned kernels of C dimensions:
+//   o = minibatch_similarity(reshape(x T, (N, B, C)))   with T (A, B*C), "weight".
+// The caller concatenates o to its features, so the next layer sees how the batch is spread.
+class MinibatchDiscrimination : public Module {
+ public:
+  MinibatchDiscrimination(int64_t in, int64_t kernels, int64_t dims, Philox& init);
+  Tensor forward(const Tensor& x) override;
+
+ private:
+  Tensor* t_;
+  int64_t in_, kernels_, dims_;
+};
+
 class Reshape : public Module {
  public:
   explicit Reshape(Shape s) : s_(std::move(s)) {}  // per-sample shape; batch dim is kept

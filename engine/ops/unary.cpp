@@ -1,7 +1,9 @@
 // Elementwise unary math and activations: exp, log, log1p, expm1, abs, sqrt, relu, leaky_relu,
-// sigmoid, tanh, clamp. All share one front-end; the backward keeps only the input or the output,
-// whichever the op's derivative reads, so activations do not pin both in memory.
+// sigmoid, tanh, clamp, soft_occupancy. All share one front-end; the backward keeps only the input
+// or the output, whichever the op's derivative reads, so activations do not pin both in memory.
 #include "kernels/cpu/unary.h"
+
+#include <cmath>
 
 #include "engine/ops.h"
 #include "kernels/cuda/unary.h"
@@ -69,6 +71,16 @@ Tensor clamp(const Tensor& x, double lo, double hi) {
   p.lo = lo;
   p.hi = hi;
   return unary(cpu::UnaryOp::Clamp, x, "clamp", p);
+}
+
+Tensor soft_occupancy(const Tensor& x, double alpha, double beta) {
+  DG_CHECK(alpha > 0 && beta > 0 && std::isfinite(alpha) && std::isfinite(beta),
+           "soft_occupancy: alpha and beta must be finite and > 0, got alpha " << alpha << ", beta "
+                                                                               << beta);
+  cpu::UnaryParams p;
+  p.alpha = alpha;
+  p.beta = beta;
+  return unary(cpu::UnaryOp::SoftOccupancy, x, "soft_occupancy", p);
 }
 
 }  // namespace dg

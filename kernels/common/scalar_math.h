@@ -31,6 +31,15 @@ DG_SCALAR_MATH(tanh, tanhf, tanh)
 
 #undef DG_SCALAR_MATH
 
+// x^y (the library's pow: exact for the x = 0 and infinite cases the callers rely on).
+#ifdef __CUDA_ARCH__
+DG_HOST_DEVICE inline float pow(float x, float y) { return ::powf(x, y); }
+DG_HOST_DEVICE inline double pow(double x, double y) { return ::pow(x, y); }
+#else
+DG_HOST_DEVICE inline float pow(float x, float y) { return std::pow(x, y); }
+DG_HOST_DEVICE inline double pow(double x, double y) { return std::pow(x, y); }
+#endif
+
 // a * b rounded to nearest and never fused into a neighbouring add: on the device __fmul_rn (what
 // the CUDA dropout kernel used before this header) or __dmul_rn, on the host the plain product (the
 // CPU kernels' own; the formulas that call this have no add to fuse it with).

@@ -9,13 +9,28 @@
 
 namespace dg::cpu {
 
-enum class UnaryOp { Exp, Log, Log1p, Expm1, Abs, Sqrt, Relu, LeakyRelu, Sigmoid, Tanh, Clamp };
+enum class UnaryOp {
+  Exp,
+  Log,
+  Log1p,
+  Expm1,
+  Abs,
+  Sqrt,
+  Relu,
+  LeakyRelu,
+  Sigmoid,
+  Tanh,
+  Clamp,
+  SoftOccupancy
+};
 
-// Op parameters; only LeakyRelu (slope) and Clamp (lo, hi) read them.
+// Op parameters; only LeakyRelu (slope), Clamp (lo, hi) and SoftOccupancy (alpha, beta) read them.
 struct UnaryParams {
   double slope = 0.0;
   double lo = 0.0;
   double hi = 0.0;
+  double alpha = 0.0;
+  double beta = 0.0;
 };
 
 // Each functor: fwd(x) is the op; grad(x, y) is dy/dx given the input x and the output y = fwd(x),
@@ -80,6 +95,32 @@ struct ClampF {
   DG_HOST_DEVICE T grad(T x, T) const { return x > lo && x < hi ? T(1) : T(0); }
 };
 
+// Soft occupancy of one value (docs/design.md#soft-sparsity): with u = |x|,
+//   y = u^a / (u^a + u^-b + 1) = 1 / (1 + u^-(a+b) + u^-a),
+// 0 at u = 0, 1/3 at u = 1, -> 1 as u -> inf, and the indicator of u > 1 as a, b -> inf.
+// dy/du = y ((a+b) p + a q) / u with p = 1 / (u^(a+b) + 1 + u^b) and q = 1 / (u^a + u^-b + 1),
+// both in [0, 1] and computed without overflow (an infinite power makes them 0); at u = 0 the
+// derivative is taken as 0 (its limit when a + b > 1).
+template <class T>
+struct SoftOccupancyF {
+  T a, b;
+  DG_HOST_DEVICE T fwd(T x) const {
+    const T u = math::abs(x);
+    if (u == T(0)) return T(0);
+    return T(1) / (T(1) + math::pow(u, -(a + b)) + math::pow(u, -a));
+  }
+  // Reads x only (the front-end keeps the input for this op), so y is recomputed.
+  DG_HOST_DEVICE T grad(T x, T) const {
+    const T u = math::abs(x);
+    if (u == T(0)) return T(0);
+    const T y = fwd(x);
+    const T p = T(1) / (math::pow(u, a + b) + T(1) + math::pow(u, b));
+    const T q = T(1) / (math::pow(u, a) + math::pow(u, -b) + T(1));
+    const T d = y * ((a + b) * p + a * q) / u;
+    return x > T(0) ? d : -d;
+  }
+};
+
 // Calls fn(functor) with the functor for `op` and returns true; returns false without calling fn
 // for a value outside the enum. Host code: the CPU loops run inside fn, the CUDA side launches its
 // kernel there with the functor as an argument.
@@ -118,6 +159,9 @@ inline bool with_unary_functor(UnaryOp op, const UnaryParams& p, Fn&& fn) {
       return true;
     case UnaryOp::Clamp:
       fn(ClampF<T>{T(p.lo), T(p.hi)});
+      return true;
+    case UnaryOp::SoftOccupancy:
+      fn(SoftOccupancyF<T>{T(p.alpha), T(p.beta)});
       return true;
   }
   return false;

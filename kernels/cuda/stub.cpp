@@ -14,6 +14,7 @@
 #include "kernels/cuda/graph.h"
 #include "kernels/cuda/linear.h"
 #include "kernels/cuda/loss.h"
+#include "kernels/cuda/minibatch.h"
 #include "kernels/cuda/pool.h"
 #include "kernels/cuda/reduce.h"
 #include "kernels/cuda/runtime.h"
@@ -205,6 +206,13 @@ void batch_norm_backward(const float*, const float*, const float*, const float*,
   no_cuda("batch_norm_backward");
 }
 
+// minibatch.h
+void minibatch_similarity_forward(const float*, float*, int64_t, int64_t, int64_t) {
+  no_cuda("minibatch_similarity_forward");
+}
+void minibatch_similarity_backward(const float*, const float*, float*, int64_t, int64_t, int64_t) {
+  no_cuda("minibatch_similarity_backward");
+}
 // pool.h
 void upsample_nearest2d_forward(const float*, float*, int64_t, int64_t, int64_t, int64_t) {
   no_cuda("upsample_nearest2d_forward");

@@ -71,3 +71,16 @@ TEST_CASE("gpu: diversity_loss, both modes, ZDC shapes") {
     }
   }
 }
+
+TEST_CASE("gpu: minibatch_similarity") {
+  DG_REQUIRE_GPU();
+  // The ZDC discriminator's use (B rows, 8 kernels of 1 dim) and a wider layer; exact ties too.
+  for (const Shape& s : {Shape{32, 8, 1}, Shape{256, 8, 1}, Shape{64, 5, 4}}) {
+    Tensor m = uniform32(s, -2.0, 2.0, 31);
+    float* p = m.data<float>();
+    p[s[1] * s[2]] = p[0];  // rows 0 and 1 tie in their first element
+    parity(
+        "minibatch_similarity " + shape_str(s),
+        [](const std::vector<Tensor>& v) { return minibatch_similarity(v[0]); }, {m}, kLoss, kLoss);
+  }
+}
