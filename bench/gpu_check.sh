@@ -12,7 +12,8 @@
 #   tests     every GPU test case of dg_tests
 #   memcheck  compute-sanitizer memcheck over the riskiest GPU tests (gather, cuDNN, graph capture,
 #             the ZDC step, the graph-replayed step), three capped runs
-#   ours      bench/train_zdc at B = 128: none and divbal, eager and graph, FP32 and TF32, the
+#   ours      bench/train_zdc at B = 128: none, divbal and paper 004's sparsity / all tips on the
+#             plain step, eager and graph, FP32 and TF32, the
 #             hand-written convolutions and cuDNN's; generation throughput FP32/TF32/BF16
 #   torch     the PyTorch reference on the same data: eager and CUDA graph, then torch.compile
 #   summary   one screen: tests passed/failed/skipped, sanitizer errors, the side-by-side table
@@ -149,7 +150,7 @@ else
   dev=cpu; size=(--batches 4 --steps 2 --warmup 1 --gen-batch 8 --gen-reps 1 --ws-showers 16); modes=eager
   torch_size=(--batches 4 --steps 2 --warmup 1)
 fi
-common=(--regs none,divbal "${size[@]}" --modes "$modes" --precisions fp32,tf32 --sim-particles 2000)
+common=(--regs none,divbal --tips sparsity,all "${size[@]}" --modes "$modes" --precisions fp32,tf32 --sim-particles 2000)
 stage export_data 30 "$bin/train_zdc" --export-data "$data" --sim-particles 2000
 stage ours 60 "$bin/train_zdc" --device "$dev" "${common[@]}" --out "$work/train_zdc_ours.json"
 if [ "$dev" = cuda ]; then

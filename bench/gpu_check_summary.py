@@ -126,7 +126,10 @@ def main():
         if not doc:
             continue
         for r in doc.get("results", []):
-            ours[(backend, r.get("precision"), r.get("mode"), r.get("regularizer"),
+            name = r.get("regularizer") or "?"
+            if r.get("tip"):
+                name += "+" + r["tip"]
+            ours[(backend, r.get("precision"), r.get("mode"), name,
                   r.get("batch"))] = r.get("step_ms_median")
         if backend == "handwritten":
             gen = (doc.get("generation") or {}).get("results", [])
@@ -137,7 +140,7 @@ def main():
     if ours:
         say("divgan step, median ms (backend / precision / mode: regularizer batch ms):")
         for k, v in sorted(ours.items(), key=str):
-            say(f"  {k[0]:11s} {k[1]:4s} {k[2]:5s}  {k[3]:6s} B={k[4]}: "
+            say(f"  {k[0]:11s} {k[1]:4s} {k[2]:5s}  {k[3]:13s} B={k[4]}: "
                 f"{'-' if v is None else f'{v:.3f}'}")
     for g in facts.get("generation", []):
         tgt = TARGET_GEN.get(g["precision"])

@@ -1,10 +1,15 @@
 // TrainConfig validation and JSON round trip.
 #include "gan/config.h"
 
+#include <algorithm>
+#include <cctype>
+#include <cmath>
 #include <cstdint>
 #include <limits>
+#include <sstream>
 #include <string>
 
+#include "datasets/zdc_dataset.h"
 #include "gan/models_zdc.h"
 
 namespace dg::gan {
@@ -35,6 +40,78 @@ SplitKind parse_split_kind(const std::string& s) {
 
 const char* split_kind_name(SplitKind k) { return k == SplitKind::Particle ? "particle" : "row"; }
 
+std::array<double, 9> parse_aux_weights(const std::string& spec) {
+  static_assert(data::kZdcCondDim == 9);
+  std::array<double, 9> w{};
+  std::array<bool, 9> named{};
+  double rest = 0;
+  bool have_rest = false;
+  auto number = [&](const std::string& text, const std::string& item) {
+    size_t used = 0;
+    double v = 0;
+    try {
+      v = std::stod(text, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    DG_CHECK(used == text.size() && used > 0 && std::isfinite(v) && v >= 0,
+             "--aux-regression: '" << item << "': the weight must be a finite number >= 0, got '"
+                                   << text << "'");
+    return v;
+  };
+  size_t start = 0;
+  while (start <= spec.size()) {
+    const size_t end = std::min(spec.find(',', start), spec.size());
+    const std::string item = spec.substr(start, end - start);
+    DG_CHECK(!item.empty(), "--aux-regression '" << spec << "': empty item (expected weight or "
+                                                 << "name=weight, comma-separated)");
+    const size_t eq = item.find('=');
+    if (eq == std::string::npos) {
+      DG_CHECK(!have_rest, "--aux-regression '" << spec << "': more than one bare weight");
+      rest = number(item, item);
+      have_rest = true;
+    } else {
+      std::string name = item.substr(0, eq);
+      std::transform(name.begin(), name.end(), name.begin(),
+                     [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+      int at = -1;
+      for (int i = 0; i < 9; ++i) {
+        std::string known = data::kZdcAttributeNames[i];
+        std::transform(known.begin(), known.end(), known.begin(),
+                       [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+        if (known == name) at = i;
+      }
+      DG_CHECK(at >= 0, "--aux-regression: unknown attribute '"
+                            << item.substr(0, eq)
+                            << "' (expected energy, vx, vy, vz, px, py, pz, mass or charge)");
+      DG_CHECK(!named[at], "--aux-regression '" << spec << "': '" << name << "' given twice");
+      w[at] = number(item.substr(eq + 1), item);
+      named[at] = true;
+    }
+    start = end + 1;
+  }
+  for (int i = 0; i < 9; ++i)
+    if (!named[i]) w[i] = rest;
+  return w;
+}
+
+std::string aux_weights_str(const std::array<double, 9>& w) {
+  std::string out;
+  for (int i = 0; i < 9; ++i) {
+    std::string name = data::kZdcAttributeNames[i];
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    std::ostringstream v;
+    v << w[i];
+    out += (i ? "," : "") + name + "=" + v.str();
+  }
+  return out;
+}
+
+bool TrainConfig::aux_regression() const {
+  return std::any_of(aux_weights.begin(), aux_weights.end(), [](double v) { return v != 0; });
+}
+
 void TrainConfig::validate() const {
   DG_CHECK(responses.empty() == particles.empty(),
            "ZDC data needs both a responses and a particles file (or neither, for the built-in "
@@ -62,6 +139,21 @@ void TrainConfig::validate() const {
            "label_flip (--label-flip) must lie in [0, 1), got " << label_flip);
   DG_CHECK(label_smoothing >= 0 && label_smoothing < 1,
            "label_smoothing (--label-smoothing) must lie in [0, 1), got " << label_smoothing);
+  for (int i = 0; i < 9; ++i)
+    DG_CHECK(std::isfinite(aux_weights[i]) && aux_weights[i] >= 0,
+             "aux_regression (--aux-regression): the weight of "
+                 << data::kZdcAttributeNames[i] << " must be a finite number >= 0, got "
+                 << aux_weights[i]);
+  DG_CHECK(sparsity_alpha > 0 && std::isfinite(sparsity_alpha),
+           "sparsity_alpha (--sparsity-alpha) must be a finite number > 0, got " << sparsity_alpha);
+  DG_CHECK(sparsity_beta > 0 && std::isfinite(sparsity_beta),
+           "sparsity_beta (--sparsity-beta) must be a finite number > 0, got " << sparsity_beta);
+  DG_CHECK(
+      minibatch_kernels >= 1 && minibatch_kernels <= 1024,
+      "minibatch_kernels (--minibatch-kernels) must lie in [1, 1024], got " << minibatch_kernels);
+  DG_CHECK(dataset == Dataset::Zdc || (!aux_regression() && !soft_sparsity),
+           "--aux-regression and --soft-sparsity are ZDC options (the 2D benchmark has neither "
+           "images nor physical attributes)");
   DG_CHECK(latent > 0 && hidden > 0, "latent and hidden sizes must be > 0");
   DG_CHECK(per_condition > 1, "per_condition must be > 1, got " << per_condition);
   DG_CHECK(checkpoint_every > 0 && log_every > 0, "checkpoint/log intervals must be > 0");
@@ -105,6 +197,11 @@ nlohmann::json TrainConfig::to_json() const {
     j["data_seed"] = data_seed;
     j["split"] = split_kind_name(split);
     j["eval_regenerations"] = eval_regenerations;
+    j["aux_regression"] = aux_weights;
+    j["soft_sparsity"] = soft_sparsity;
+    j["sparsity_alpha"] = sparsity_alpha;
+    j["sparsity_beta"] = sparsity_beta;
+    j["minibatch_kernels"] = minibatch_kernels;
   }
   return j;
 }
@@ -189,6 +286,17 @@ TrainConfig TrainConfig::from_json(const nlohmann::json& j) {
     c.keep_best = j.value("keep_best", c.keep_best);
     c.label_flip = j.value("label_flip", c.label_flip);
     c.label_smoothing = j.value("label_smoothing", c.label_smoothing);
+    if (j.contains("aux_regression")) {
+      const json& w = j.at("aux_regression");
+      DG_CHECK(
+          w.is_array() && w.size() == 9,
+          "training config: 'aux_regression' must be an array of 9 numbers, got " << describe(w));
+      for (int i = 0; i < 9; ++i) c.aux_weights[i] = w.at(i).get<double>();
+    }
+    c.soft_sparsity = j.value("soft_sparsity", c.soft_sparsity);
+    c.sparsity_alpha = j.value("sparsity_alpha", c.sparsity_alpha);
+    c.sparsity_beta = j.value("sparsity_beta", c.sparsity_beta);
+    c.minibatch_kernels = int_field(j, "minibatch_kernels", c.minibatch_kernels);
   } catch (const nlohmann::json::exception& e) {
     DG_FAIL("training config: " << e.what());
   }

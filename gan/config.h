@@ -1,5 +1,6 @@
 // Training configuration: every knob of a run, saved in checkpoint metadata and run.json.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -25,6 +26,12 @@ const char* generator_arch_name(GeneratorArch g);
 enum class SplitKind { Row, Particle };
 SplitKind parse_split_kind(const std::string& s);
 const char* split_kind_name(SplitKind k);
+// The per-attribute weights of the auxiliary regression from a comma-separated list of items,
+// each "name=weight" (an attribute of data::kZdcAttributeNames, any case) or a bare weight for
+// every attribute not named ("1", "0.5,energy=2", "energy=1,px=0.1"; unnamed attributes are 0 when
+// no bare weight is given). Throws naming the item and what was expected.
+std::array<double, 9> parse_aux_weights(const std::string& spec);
+std::string aux_weights_str(const std::array<double, 9>& w);  // the inverse, "energy=1,vx=0.5,..."
 
 struct TrainConfig {
   Dataset dataset = Dataset::Points2D;
@@ -68,6 +75,19 @@ struct TrainConfig {
   double label_flip = 0;       // in [0, 1)
   double label_smoothing = 0;  // in [0, 1)
   bool label_tips() const { return label_flip > 0 || label_smoothing > 0; }
+  // Paper 004's discriminator tips, ZDC only; both change D's architecture, so a run keeps them.
+  // Auxiliary regression (docs/design.md#auxiliary-regression): a head h on D's convolutional
+  // features reconstructs the 9 standardized conditions; D minimizes
+  // sum_i aux_weights[i] * mean (h_i(x) - c_i)^2 on real images, G the same on generated ones.
+  // All weights 0: no head.
+  std::array<double, 9> aux_weights{};
+  bool aux_regression() const;
+  // Soft sparsity (docs/design.md#soft-sparsity): D also sees each image's soft occupancy (Eq. 1
+  // with sparsity_alpha, sparsity_beta) and a minibatch-discrimination layer of
+  // minibatch_kernels kernels acting on it across the batch.
+  bool soft_sparsity = false;
+  double sparsity_alpha = 2, sparsity_beta = 2;
+  int64_t minibatch_kernels = 8;
 
   double effective_lambda() const { return lambda < 0 ? default_lambda(reg) : lambda; }
   // Throws dg::Error naming the field and the accepted range.

@@ -123,16 +123,6 @@ std::vector<double> log1p_all(std::vector<double> counts) {
 }
 
 // Puts the generator in eval mode for the scope and restores the mode it had.
-class EvalMode {
- public:
-  explicit EvalMode(ConditionalGenerator& g) : g_(g), was_(g.is_training()) { g_.eval(); }
-  ~EvalMode() { g_.train(was_); }
-
- private:
-  ConditionalGenerator& g_;
-  bool was_;
-};
-
 // Generated log1p images (B, 1936) on the host for the conditions c (B, 9) on the host.
 std::vector<double> generate_logs(ConditionalGenerator& g, Device dev, Philox& rng,
                                   const Tensor& c) {
@@ -253,7 +243,7 @@ ZdcEval evaluate_zdc(ConditionalGenerator& g, const data::ZdcDataset& test,
            "evaluate_zdc: max_div_groups = " << opt.max_div_groups << "; expected >= 0");
   const int64_t n = test.size();
   NoGradGuard ng;
-  EvalMode em(g);
+  nn::EvalModeGuard em(g);
   const Device dev = g.device();
   Philox rng(opt.seed);
 

@@ -31,7 +31,7 @@ Discriminator2D::Discriminator2D(int64_t cond, int64_t hidden, Philox& init) {
 
 DiscriminatorOutput Discriminator2D::discriminate(const Tensor& x, const Tensor& c) {
   Tensor e = body_->forward(concat({x, c}, 1));
-  return {head_->forward(e), e};
+  return {head_->forward(e), e, Tensor()};
 }
 
 }  // namespace dg::gan

@@ -1,6 +1,8 @@
 // ZDC networks (see models_zdc.h).
 #include "gan/models_zdc.h"
 
+#include <vector>
+
 #include "base/error.h"
 
 namespace dg::gan {
@@ -54,8 +56,9 @@ Tensor ZdcGenerator::generate(const Tensor& z, const Tensor& c) {
   return net_->forward(concat({z, c}, 1));
 }
 
-ZdcDiscriminator::ZdcDiscriminator(Philox& init, std::shared_ptr<Philox> dropout_rng,
-                                   ZdcOptions o) {
+ZdcDiscriminator::ZdcDiscriminator(Philox& init, std::shared_ptr<Philox> dropout_rng, ZdcOptions o,
+                                   ZdcDiscriminatorTips tips)
+    : tips_(tips) {
   auto block = [&](nn::Sequential& s, int64_t ch) {
     bn_block(s, ch, o.bn_momentum, o.bn_eps, o.dropout, dropout_rng,
              std::make_shared<nn::LeakyReLU>(o.leaky_slope));
@@ -70,12 +73,34 @@ ZdcDiscriminator::ZdcDiscriminator(Philox& init, std::shared_ptr<Philox> dropout
   conv_ = register_module("conv", conv);
 
   auto dense = std::make_shared<nn::Sequential>();
-  dense->add(std::make_shared<nn::Linear>(16 * 9 * 9 + kZdcCond, 128, init));
+  const int64_t extra = tips.sparsity ? 1 + tips.minibatch_kernels : 0;
+  dense->add(std::make_shared<nn::Linear>(16 * 9 * 9 + kZdcCond + extra, 128, init));
   block(*dense, 128);
   dense->add(std::make_shared<nn::Linear>(128, 64, init));
   block(*dense, 64);
   dense_ = register_module("dense", dense);
   head_ = register_module("head", std::make_shared<nn::Linear>(64, 1, init));
+  // Registered (and drawn from `init`) after the original layers, so that without the tips the
+  // network and its initialization are the original ones.
+  if (tips.sparsity)
+    minibatch_ = register_module("minibatch", std::make_shared<nn::MinibatchDiscrimination>(
+                                                  1, tips.minibatch_kernels, 1, init));
+  if (tips.aux_head) {
+    auto aux = std::make_shared<nn::Sequential>();
+    aux->add(std::make_shared<nn::Linear>(16 * 9 * 9, 64, init));
+    aux->add(std::make_shared<nn::LeakyReLU>(o.leaky_slope));
+    aux->add(std::make_shared<nn::Linear>(64, kZdcCond, init));
+    aux_ = register_module("aux", aux);
+  }
+}
+
+Tensor ZdcDiscriminator::sparsity_feature(const Tensor& x) const {
+  // Photon counts over the occupancy threshold (0.5 photons, docs/design.md#occupancy-and-empty-
+  // fractions), so that u = 1 is the threshold. The clamp keeps expm1 finite (20 in log1p space is
+  // 5e8 photons, where the soft occupancy is 1 to float precision) and passes no gradient beyond.
+  const Tensor u = mul(expm1(clamp(x, 0.0, 20.0)), 2.0);
+  const Tensor s = mean_rows(soft_occupancy(u, tips_.alpha, tips_.beta));
+  return reshape(log(add(s, 1e-3)), {x.size(0), 1});
 }
 
 DiscriminatorOutput ZdcDiscriminator::discriminate(const Tensor& x, const Tensor& c) {
@@ -85,8 +110,15 @@ DiscriminatorOutput ZdcDiscriminator::discriminate(const Tensor& x, const Tensor
   DG_CHECK(c.dim() == 2 && c.shape()[1] == kZdcCond && c.shape()[0] == x.shape()[0],
            "ZdcDiscriminator: conditions must be (B, "
                << kZdcCond << ") with the batch of the images, got " << shape_str(c.shape()));
-  Tensor e = dense_->forward(concat({flatten(conv_->forward(x)), c}, 1));
-  return {head_->forward(e), e};
+  const Tensor h = flatten(conv_->forward(x));
+  std::vector<Tensor> parts{h, c};
+  if (tips_.sparsity) {
+    Tensor f = sparsity_feature(x);
+    parts.push_back(minibatch_->forward(f));
+    parts.push_back(std::move(f));
+  }
+  Tensor e = dense_->forward(concat(parts, 1));
+  return {head_->forward(e), e, aux_ ? aux_->forward(h) : Tensor()};
 }
 
 ZdcDcganGenerator::ZdcDcganGenerator(Philox& init, std::shared_ptr<Philox> dropout_rng,

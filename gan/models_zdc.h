@@ -35,16 +35,37 @@ class ZdcGenerator : public ConditionalGenerator {
   std::shared_ptr<nn::Sequential> net_;
 };
 
+// Paper 004's additions to the discriminator (docs/design.md#auxiliary-regression and
+// #soft-sparsity). Off by default: the network is then the original one, parameter for parameter.
+struct ZdcDiscriminatorTips {
+  // A head on the flattened convolutional features (the image only, never the conditions D is
+  // given, which it could copy): Linear(1296, 64) -> LeakyReLU -> Linear(64, 9).
+  bool aux_head = false;
+  // The image's soft occupancy s (soft_occupancy of its photon counts over the 0.5-photon
+  // threshold, averaged over the fibres), fed as log(s + 1e-3) to the dense layers beside the
+  // outputs of a minibatch-discrimination layer of minibatch_kernels 1-d kernels acting on it.
+  bool sparsity = false;
+  double alpha = 2, beta = 2;
+  int64_t minibatch_kernels = 8;
+};
+
 class ZdcDiscriminator : public ConditionalDiscriminator {
  public:
-  ZdcDiscriminator(Philox& init, std::shared_ptr<Philox> dropout_rng, ZdcOptions opt = {});
-  // x (B,1,44,44), c (B,9) -> logit (B,1), features (B,64)
+  ZdcDiscriminator(Philox& init, std::shared_ptr<Philox> dropout_rng, ZdcOptions opt = {},
+                   ZdcDiscriminatorTips tips = {});
+  // x (B,1,44,44), c (B,9) -> logit (B,1), features (B,64), aux (B,9) with the aux head. The
+  // minibatch layer compares each image with the others of the same call: call it once per batch.
   DiscriminatorOutput discriminate(const Tensor& x, const Tensor& c) override;
+  // The per-image feature the sparsity tip adds: log(s + 1e-3), (B,1). For tests and evaluation.
+  Tensor sparsity_feature(const Tensor& x) const;
 
  private:
   std::shared_ptr<nn::Sequential> conv_;   // image -> (B,16,9,9)
-  std::shared_ptr<nn::Sequential> dense_;  // flatten ‖ c -> (B,64)
+  std::shared_ptr<nn::Sequential> dense_;  // flatten ‖ c [‖ sparsity ‖ minibatch] -> (B,64)
   std::shared_ptr<nn::Linear> head_;
+  ZdcDiscriminatorTips tips_;
+  std::shared_ptr<nn::MinibatchDiscrimination> minibatch_;
+  std::shared_ptr<nn::Sequential> aux_;
 };
 
 // Radford et al.'s DCGAN recipe (learned stride-2 transposed convolutions instead of fixed

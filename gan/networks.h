@@ -19,6 +19,7 @@ class ConditionalGenerator : public nn::Module {
 struct DiscriminatorOutput {
   Tensor logit;     // (B, 1)
   Tensor features;  // (B, F): the penultimate layer, used by the diversity regularizers
+  Tensor aux;       // (B, C): the conditions reconstructed from the image, when D has such a head
 };
 
 class ConditionalDiscriminator : public nn::Module {

@@ -8,6 +8,7 @@
 
 #include "engine/checkpoint.h"
 #include "engine/precision.h"
+#include "gan/aux_regression.h"
 #include "gan/models2d.h"
 #include "gan/models_zdc.h"
 
@@ -62,7 +63,13 @@ Models make_models(const TrainConfig& cfg) {
       m.g = std::make_shared<ZdcDcganGenerator>(init, m.dropout_rng);
     else
       m.g = std::make_shared<ZdcGenerator>(init, m.dropout_rng);
-    m.d = std::make_shared<ZdcDiscriminator>(init, m.dropout_rng);
+    ZdcDiscriminatorTips tips;
+    tips.aux_head = cfg.aux_regression();
+    tips.sparsity = cfg.soft_sparsity;
+    tips.alpha = cfg.sparsity_alpha;
+    tips.beta = cfg.sparsity_beta;
+    tips.minibatch_kernels = cfg.minibatch_kernels;
+    m.d = std::make_shared<ZdcDiscriminator>(init, m.dropout_rng, ZdcOptions{}, tips);
     return m;
   }
   m.g = std::make_shared<Generator2D>(cfg.latent, 10, cfg.hidden, init);
@@ -132,7 +139,11 @@ void Trainer::stage() {
   in_.z.resize(z.size());
   for (size_t i = 0; i < z.size(); ++i) stage_into(in_.z[i], z[i], dev);
   if (cfg_.label_tips()) stage_targets(dev);
-  if (!stats_.defined()) stats_ = Tensor::zeros({4}, DType::F32, dev);
+  if (cfg_.aux_regression() && !aux_w_.defined()) {
+    const std::vector<double> w(cfg_.aux_weights.begin(), cfg_.aux_weights.end());
+    aux_w_ = Tensor::from_vector(w, {1, static_cast<int64_t>(w.size())}).to(dev);
+  }
+  if (!stats_.defined()) stats_ = Tensor::zeros({5}, DType::F32, dev);
 }
 
 // D's targets with the label tips: real 1 - s and generated 0, each swapped with probability p.
@@ -207,15 +218,22 @@ void Trainer::compute() {
 
   // Discriminator: real -> 1, generated -> 0 (with the label tips: the staged targets).
   opt_d_.zero_grad();
-  Tensor loss_d;
+  Tensor loss_d, loss_aux;
   {
-    const Tensor real_logit = m_.d->discriminate(in_.x, c).logit;
+    const DiscriminatorOutput real_out = m_.d->discriminate(in_.x, c);
+    const Tensor& real_logit = real_out.logit;
     const Tensor fake_logit = m_.d->discriminate(fake1.detach(), c).logit;
     Tensor lr = in_.t_real.defined() ? bce_with_logits(real_logit, in_.t_real)
                                      : bce_with_logits(real_logit, 1.0);
     Tensor lf = in_.t_fake.defined() ? bce_with_logits(fake_logit, in_.t_fake)
                                      : bce_with_logits(fake_logit, 0.0);
     loss_d = add(lr, lf);
+    // Auxiliary regression: D learns to read the conditions from real images only (generated
+    // ones would teach it the generator's mistakes).
+    if (aux_w_.defined()) {
+      loss_aux = aux_regression_loss(real_out.aux, c, aux_w_);
+      loss_d = add(loss_d, loss_aux);
+    }
     diverged = add(diverged, nonfinite_flag(loss_d));
     loss_d.backward();
     opt_d_.step();
@@ -236,20 +254,27 @@ void Trainer::compute() {
   Tensor loss_div = reg_->loss(view);
   diverged = add(diverged, nonfinite_flag(loss_adv));
   Tensor loss_g = loss_adv;
+  if (aux_w_.defined()) {
+    // G: generated images must carry their conditions as D's head reads them.
+    const Tensor pred = all_rows ? narrow(view.d_out.aux, 0, b) : view.d_out.aux;
+    loss_g = add(loss_g, aux_regression_loss(pred, c, aux_w_));
+  }
   if (loss_div.defined()) {
     diverged = add(diverged, nonfinite_flag(loss_div));
-    loss_g = add(loss_adv, mul(loss_div, lambda));
+    loss_g = add(loss_g, mul(loss_div, lambda));
   }
   {
-    // The four stats in one device copy (no host transfer). The divergence measure is sticky:
+    // The five stats in one device copy (no host transfer). The divergence measure is sticky:
     // added to the previous steps', so a divergence between two reads of the stats (the GPU reads
     // them every few steps) is still reported at the next one.
     NoGradGuard ng;
     Tensor sticky = add(reshape(narrow(stats_, 3, 1), {}), diverged.detach());
-    Tensor div = loss_div.defined() ? loss_div : Tensor::zeros({}, DType::F32, stats_.device());
-    stats_.copy_(concat(
-        {reshape(loss_d, {1}), reshape(loss_adv, {1}), reshape(div, {1}), reshape(sticky, {1})},
-        0));
+    Tensor zero = Tensor::zeros({}, DType::F32, stats_.device());
+    Tensor div = loss_div.defined() ? loss_div : zero;
+    Tensor aux = loss_aux.defined() ? loss_aux.detach() : zero;
+    stats_.copy_(concat({reshape(loss_d, {1}), reshape(loss_adv, {1}), reshape(div, {1}),
+                         reshape(sticky, {1}), reshape(aux, {1})},
+                        0));
   }
   loss_g.backward();
   opt_g_.step();
@@ -303,10 +328,11 @@ StepStats Trainer::last_stats() const {
   DG_CHECK(stats_.defined(), "last_stats() before the first step");
   const std::vector<double> v = stats_.to_vector();  // one read; no device temporary
   const int64_t at = step_ - 1;
-  StepStats st{v[0], v[1], v[2]};
+  StepStats st{v[0], v[1], v[2], v[4]};
   check_finite(st.loss_d, "the discriminator loss", at);
   check_finite(st.loss_g_adv, "the generator loss", at);
   check_finite(st.loss_div, "the diversity loss", at);
+  check_finite(st.loss_aux, "the auxiliary regression loss", at);
   DG_CHECK(v[3] == 0,
            "training diverged at or before step "
                << at << ": a loss or generated values became "

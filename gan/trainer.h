@@ -29,6 +29,7 @@ Models make_models(const TrainConfig& cfg);
 
 struct StepStats {
   double loss_d = 0, loss_g_adv = 0, loss_div = 0;
+  double loss_aux = 0;  // D's auxiliary regression loss on the real batch (part of loss_d); 0: off
 };
 
 class Trainer {
@@ -109,9 +110,11 @@ class Trainer {
   Tensor rows_[3];  // int32 on the table's device: batch rows (B), their pairs (B), repeated (B*r)
   void stage_batch(const std::vector<int64_t>& idx, Device dev);
   void stage_targets(Device dev);
-  // (4,) on the models' device: loss_d, loss_g_adv, loss_div of the latest step, and the
-  // divergence measure summed over every step so far (0 while all is fine; sticky).
+  // (5,) on the models' device: loss_d, loss_g_adv, loss_div of the latest step, the divergence
+  // measure summed over every step so far (0 while all is fine; sticky), and loss_aux.
   Tensor stats_;
+  // (1, 9) auxiliary regression weights on the models' device (undefined: no auxiliary head).
+  Tensor aux_w_;
   bool graph_mode_ = false;
   std::unique_ptr<StepGraph> graph_;
   int64_t eager_steps_ = 0;  // steps run eagerly since graph mode was switched on

@@ -20,7 +20,7 @@ ok() { passed=$((passed + 1)); echo "ok   $1"; }
 bad() { failed=$((failed + 1)); echo "FAIL $1"; shift; for l in "$@"; do echo "     $l"; done; }
 
 small=(--device cpu --steps 1 --warmup 1 --sim-particles 30)
-if "$TZ_BIN" "${small[@]}" --batches 4 --regs none,ds,divbal --precisions fp32,tf32 --gen-batch 8 \
+if "$TZ_BIN" "${small[@]}" --batches 4 --regs none,ds,divbal --tips sparsity,all --precisions fp32,tf32 --gen-batch 8 \
   --gen-reps 1 --ws-showers 16 --out "$WORK/ours.json" >"$WORK/out" 2>&1; then
   if python3 - "$WORK/ours.json" <<'PY'
 import json, math, sys
@@ -29,7 +29,8 @@ assert j["benchmark"] == "train_zdc" and j["implementation"] == "divgan"
 for k in ("device", "commit", "config", "results", "generation"):
     assert k in j, k
 rs = j["results"]
-assert len(rs) == 6, len(rs)  # 3 regularizers x 2 precisions
+assert len(rs) == 10, len(rs)  # (3 regularizers + 2 tips) x 2 precisions
+assert [r["tip"] for r in rs[:5]] == [None, None, None, "sparsity", "all"], [r["tip"] for r in rs]
 need = ("regularizer", "batch", "mode", "precision", "step_ms_median", "step_ms_p10", "step_ms_p90",
         "samples_per_s", "peak_device_bytes", "kernel_launches_per_step", "reg_extra_ms", "reg_share",
         "fused_kernel_ms", "fused_kernel_share", "losses_last")
@@ -38,7 +39,7 @@ for r in rs:
         assert k in r, k
     assert r["step_ms_median"] > 0 and math.isfinite(r["losses_last"]["d"])
     assert (r["fused_kernel_ms"] is None) == (r["regularizer"] in ("none", "ms", "divco"))
-    assert (r["reg_share"] is None) == (r["regularizer"] == "none")
+    assert (r["reg_share"] is None) == (r["regularizer"] == "none" and r["tip"] is None)
 gen = j["generation"]["results"]
 assert [g["precision"] for g in gen] == ["fp32", "tf32", "bf16"]
 assert all(g["showers_per_s"] > 0 for g in gen)
@@ -57,6 +58,7 @@ expect_fail() {  # NAME PATTERN ARGS...: exit 2 and a message containing PATTERN
   if [ $rc -ne 0 ] && grep -q "$pat" "$WORK/e"; then ok "$name"; else bad "$name" "rc=$rc" "$(head -2 "$WORK/e")"; fi
 }
 expect_fail "graph mode refused on the CPU" "needs the GPU" "${small[@]}" --batches 4 --modes graph --no-generation
+expect_fail "unknown tip" "unknown tip 'dropout'" "${small[@]}" --batches 4 --tips dropout --no-generation
 expect_fail "bad batch list" "not a positive integer" "${small[@]}" --batches 4,x --no-generation
 expect_fail "unknown regularizer" "unknown regularizer" "${small[@]}" --batches 4 --regs none,foo --no-generation
 expect_fail "bf16 training refused" "not supported for training" "${small[@]}" --batches 4 --regs none --precisions bf16 --no-generation

@@ -578,6 +578,36 @@ expect_refusal "--label-flip outside [0, 1)" "label_flip \(--label-flip\) must l
 expect_refusal "--label-smoothing outside [0, 1)" "label_smoothing \(--label-smoothing\) must lie in \[0, 1\), got -0.1" -- train --steps 2 --label-smoothing -0.1 --out "$WORK/tips_bad"
 expect_refusal "--resume with another --label-flip" "--label-flip 0.2 contradicts the checkpoint .*\(label_flip 0.1\)" -- train --resume --label-flip 0.2 --steps 6 --quiet --out "$WORK/tips"
 
+# Paper 004's discriminator tips (ZDC): recorded in the run, the head evaluated in eval.json, bad
+# weights and exponents refused by name, and a resume cannot add or drop them (they are D's layers).
+dtips=(--sim-particles 20 --batch 4 --quiet --aux-regression "0.5,energy=1" --soft-sparsity --sparsity-alpha 3)
+if "$DIVGAN" train "${dtips[@]}" --steps 2 --out "$WORK/dtips" >/dev/null 2>"$WORK/dtips.err" \
+   && grep -q '"soft_sparsity": true' "$WORK/dtips/run.json" && grep -q '"sparsity_alpha": 3' "$WORK/dtips/run.json" \
+   && /usr/bin/env python3 -c '
+import json, sys
+e = json.load(open(sys.argv[1]))
+w = e["config"]["aux_regression"]
+assert w[0] == 1 and all(v == 0.5 for v in w[1:]), w
+a = e["aux_regression"]
+assert a["n_test"] > 0 and set(a["rmse_real"]) == {"Energy", "Vx", "Vy", "Vz", "Px", "Py", "Pz", "mass", "charge"}
+' "$WORK/dtips/eval.json" 2>>"$WORK/dtips.err"; then
+  ok "train --aux-regression/--soft-sparsity records them and evaluates the head"
+else
+  bad "train --aux-regression/--soft-sparsity records them and evaluates the head" "$(cat "$WORK/dtips.err")"
+fi
+if "$DIVGAN" train "${dtips[@]}" --steps 4 --resume --out "$WORK/dtips" >/dev/null 2>"$WORK/dtips2.err" \
+   && grep -q '"steps": 4' "$WORK/dtips/eval.json"; then
+  ok "a run with the discriminator tips resumes"
+else
+  bad "a run with the discriminator tips resumes" "$(cat "$WORK/dtips2.err")"
+fi
+expect_refusal "--aux-regression with an unknown attribute" "--aux-regression: unknown attribute 'spin' \(expected energy, vx" -- train --sim-particles 20 --steps 2 --aux-regression spin=1 --out "$WORK/dtips_bad"
+expect_refusal "--aux-regression with a negative weight" "--aux-regression: 'px=-1': the weight must be a finite number >= 0, got '-1'" -- train --sim-particles 20 --steps 2 --aux-regression px=-1 --out "$WORK/dtips_bad"
+expect_refusal "--sparsity-alpha 0" "sparsity_alpha \(--sparsity-alpha\) must be a finite number > 0, got 0" -- train --sim-particles 20 --steps 2 --soft-sparsity --sparsity-alpha 0 --out "$WORK/dtips_bad"
+expect_refusal "--sparsity-beta without --soft-sparsity" "--sparsity-alpha, --sparsity-beta and --minibatch-kernels set up --soft-sparsity: add --soft-sparsity" -- train --sim-particles 20 --steps 2 --sparsity-beta 2 --out "$WORK/dtips_bad"
+expect_refusal "--soft-sparsity on the 2D benchmark" "--soft-sparsity is an option of the ZDC model, but this run trains the 2D benchmark" -- train --data 2d --steps 2 --soft-sparsity --out "$WORK/dtips_bad"
+expect_refusal "--resume dropping --soft-sparsity's layers" "--aux-regression .* contradicts the checkpoint .*: a resumed run keeps its model and data" -- train --resume --sim-particles 20 --batch 4 --aux-regression 1 --soft-sparsity --steps 6 --quiet --out "$WORK/dtips"
+
 # kill -9 at 5 random moments, resuming each time: the run ends bitwise where an uninterrupted one
 # ends (checkpoint and evaluation).
 soak=(--steps 6000 --batch 64 --checkpoint-every 50 --quiet)

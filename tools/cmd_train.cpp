@@ -101,6 +101,7 @@ void add_train_command(CLI::App& app) {
   auto generator = std::make_shared<std::string>(gan::generator_arch_name(cfg->generator));
   auto split = std::make_shared<std::string>(gan::split_kind_name(cfg->split));
   auto precision = std::make_shared<std::string>(matmul_precision_name(cfg->precision));
+  auto aux = std::make_shared<std::string>();
 
   cmd->add_option("--data", *dataset,
                   "Data set: zdc (the calorimeter) or 2d (the SDI-GAN paper's synthetic "
@@ -185,6 +186,25 @@ void add_train_command(CLI::App& app) {
                   "test measures unseen kinematics). Default row")
       ->check(CLI::IsMember({"row", "particle"}))
       ->group(kZdcGroup);
+  // Paper 004's discriminator tips.
+  cmd->add_option("--aux-regression", *aux,
+                  "Auxiliary regression of the 9 conditions by a head on D (paper 004, Eq. 3): "
+                  "per-attribute weights, 'W' for all, 'name=W,...' (energy, vx, vy, vz, px, py, "
+                  "pz, mass, charge) or both ('0.1,energy=1'). Default: off")
+      ->group(kZdcGroup);
+  cmd->add_flag("--soft-sparsity", cfg->soft_sparsity,
+                "Feed D each image's soft occupancy (paper 004, Eq. 1) and a minibatch-"
+                "discrimination layer on it")
+      ->group(kZdcGroup);
+  cmd->add_option("--sparsity-alpha", cfg->sparsity_alpha,
+                  "Soft-sparsity exponent alpha > 0 (default 2; larger: a sharper step)")
+      ->group(kZdcGroup);
+  cmd->add_option("--sparsity-beta", cfg->sparsity_beta,
+                  "Soft-sparsity exponent beta > 0 (default 2)")
+      ->group(kZdcGroup);
+  cmd->add_option("--minibatch-kernels", cfg->minibatch_kernels,
+                  "Kernels of the minibatch-discrimination layer of --soft-sparsity (default 8)")
+      ->group(kZdcGroup);
   cmd->add_option("--eval-regenerations", cfg->eval_regenerations,
                   "Regenerations of each periodic evaluation (default 5, as the final one)")
       ->check(positive())
@@ -245,6 +265,12 @@ void add_train_command(CLI::App& app) {
     c.generator = gan::parse_generator_arch(*generator);
     c.split = gan::parse_split_kind(*split);
     c.precision = parse_matmul_precision(*precision);
+    if (cmd->count("--aux-regression") > 0) c.aux_weights = gan::parse_aux_weights(*aux);
+    DG_CHECK(c.soft_sparsity ||
+                 (cmd->count("--sparsity-alpha") == 0 && cmd->count("--sparsity-beta") == 0 &&
+                  cmd->count("--minibatch-kernels") == 0),
+             "--sparsity-alpha, --sparsity-beta and --minibatch-kernels set up --soft-sparsity: "
+             "add --soft-sparsity");
     RunRequest existing(*resume      ? ExistingRun::Resume
                         : *overwrite ? ExistingRun::Overwrite
                                      : ExistingRun::Refuse);

@@ -132,7 +132,7 @@ RunOutcome run_training(const gan::TrainConfig& cfg, const std::string& dir, boo
   nlohmann::json ev = {
       {"config", cfg.to_json()}, {"steps", out.steps}, {"train_seconds", out.seconds}};
   if (cfg.keep_best) ev["best"] = best.to_json(dir, parts.objective_name);
-  if (parts.final_eval) ev.update(parts.final_eval(*trainer.models().g));
+  if (parts.final_eval) ev.update(parts.final_eval(trainer.models()));
   write_file_atomic((fs::path(dir) / "eval.json").string(), ev.dump(2) + "\n");
   run["provenance"]["end"] = local_time_iso();
   write_file_atomic((fs::path(dir) / "run.json").string(), run.dump(2) + "\n");

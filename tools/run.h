@@ -70,7 +70,7 @@ struct RunParts {
   std::function<double(const nlohmann::json&)> objective;
   std::string objective_name;
   // At the end: the fields of eval.json besides config, steps and train_seconds.
-  std::function<nlohmann::json(gan::ConditionalGenerator&)> final_eval;
+  std::function<nlohmann::json(gan::Models&)> final_eval;  // the trained networks
 };
 
 struct RunOutcome {

@@ -67,8 +67,8 @@ Run2DResult run_2d(const gan::TrainConfig& cfg_in, const std::string& dir,
   parts.summarize = summary;
   parts.objective = objective;
   parts.objective_name = "validation mean Wasserstein";
-  parts.final_eval = [&](gan::ConditionalGenerator& g) {
-    const Run2DResult e = evaluate(g, cfg, cfg.seed);
+  parts.final_eval = [&](gan::Models& m) {
+    const Run2DResult e = evaluate(*m.g, cfg, cfg.seed);
     r.test = e.test;
     r.validation = e.validation;
     return nlohmann::json{{"test", r.test.to_json()}, {"validation", r.validation.to_json()}};

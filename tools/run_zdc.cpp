@@ -166,7 +166,8 @@ ZdcRunResult run_zdc(const gan::TrainConfig& cfg_in, const std::string& dir,
     return json_figure(line.at("validation"), "ws_mean");
   };
   parts.objective_name = "validation ws_mean";
-  parts.final_eval = [&](gan::ConditionalGenerator& g) {
+  parts.final_eval = [&](gan::Models& m) {
+    gan::ConditionalGenerator& g = *m.g;
     gan::ZdcEvalOptions o = final_eval_options(cfg.seed);
     o.progress = eval_progress(progress);
     r.test = evaluate(g, d, o);
@@ -176,6 +177,10 @@ ZdcRunResult run_zdc(const gan::TrainConfig& cfg_in, const std::string& dir,
       o.progress = eval_progress(progress);
       r.validation = gan::evaluate_zdc(g, *d.validation, o, d.train.get());
       ev["validation"] = r.validation.to_json();
+    }
+    if (cfg.aux_regression()) {
+      r.aux = gan::evaluate_aux_head(*m.d, g, *d.test, cfg.seed);
+      ev["aux_regression"] = r.aux->to_json();
     }
     return ev;
   };

@@ -2,9 +2,11 @@
 // folder with periodic test-split evaluation, evaluation of a checkpoint, and generation.
 #pragma once
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "datasets/zdc_dataset.h"
+#include "gan/aux_regression.h"
 #include "gan/config.h"
 #include "gan/eval_zdc.h"
 #include "tools/run.h"
@@ -30,6 +32,8 @@ ZdcData load_zdc_data(const gan::TrainConfig& cfg, bool holdout_validation = fal
 struct ZdcRunResult {
   gan::ZdcEval test;
   gan::ZdcEval validation;  // only with a held-out validation half
+  // D's auxiliary head on the test split, when the run trains one (--aux-regression).
+  std::optional<gan::AuxRegressionEval> aux;
   int64_t steps = 0;
   double seconds = 0;
   nlohmann::json eval;  // what eval.json holds (after training)

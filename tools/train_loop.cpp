@@ -147,8 +147,10 @@ gan::TrainConfig resume_config(const gan::TrainConfig& requested, const std::str
   static const std::set<std::string> kRunControl = {
       "steps", "graph", "checkpoint_every", "log_every", "eval_every", "eval_regenerations"};
   static const std::set<std::string> kFixed = {
-      "dataset",   "generator",     "latent",    "hidden", "per_condition",
-      "responses", "sim_particles", "data_seed", "split",  "particles"};
+      "dataset", "generator", "latent", "hidden", "per_condition", "responses", "sim_particles",
+      "data_seed", "split", "particles",
+      // Paper 004's discriminator tips change D's layers.
+      "aux_regression", "soft_sparsity", "minibatch_kernels"};
   nlohmann::json cfg = saved.to_json();
   const nlohmann::json want = requested.to_json();
   auto str = [](const nlohmann::json& v) {
@@ -222,6 +224,9 @@ double train_loop(gan::Trainer& trainer, const std::string& dir, const LoopOptio
       st = trainer.last_stats();
       std::snprintf(extra, sizeof extra, "D %.3f G %.3f div %.3g", st.loss_d, st.loss_g_adv,
                     st.loss_div);
+      if (cfg.aux_regression())
+        std::snprintf(extra + std::strlen(extra), sizeof extra - std::strlen(extra), " aux %.3g",
+                      st.loss_aux);
     }
     bar.update(s, extra);
     nlohmann::json line;
@@ -230,6 +235,7 @@ double train_loop(gan::Trainer& trainer, const std::string& dir, const LoopOptio
               {"loss_d", st.loss_d},
               {"loss_g_adv", st.loss_g_adv},
               {"loss_div", st.loss_div}};
+    if (logged && cfg.aux_regression()) line["loss_aux"] = st.loss_aux;
     if (evaluated) {
       const nlohmann::json ev = opt.evaluate(s);
       if (line.is_null()) line = {{"step", s}};

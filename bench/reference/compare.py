@@ -44,6 +44,8 @@ def best(docs, modes=None):
         for r in doc.get("results", []):
             if modes is not None and r.get("mode") not in modes:
                 continue
+            if r.get("tip"):  # paper 004's tips have no PyTorch counterpart
+                continue
             ms = r.get("step_ms_median")
             if ms is None:
                 continue

@@ -26,8 +26,9 @@ using json = nlohmann::json;
 struct Options {
   std::string device = "auto";
   std::string regs = "none,ms,ds,divco,sdi,divbal";
-  std::string batches;  // default depends on the device
-  std::string modes;    // default: eager,graph on the GPU, eager on the CPU
+  std::string tips = "aux,sparsity,labels,all";  // on top of "none", beside the regularizers
+  std::string batches;                           // default depends on the device
+  std::string modes;  // default: eager,graph on the GPU, eager on the CPU
   std::string precisions = "fp32,tf32";
   int warmup = -1, steps = -1;
   int64_t sim_particles = 2000;
@@ -108,8 +109,9 @@ void print_table(const json& results) {
     const json peak = r["peak_device_bytes"].is_null()
                           ? json(nullptr)
                           : json(r["peak_device_bytes"].get<double>() / (1 << 20));
-    std::printf("| %s | %lld | %s | %s | %.3f | %.0f | %s | %s | %s | %s |\n",
-                r["regularizer"].get<std::string>().c_str(),
+    std::string name = r["regularizer"].get<std::string>();
+    if (!r.value("tip", json(nullptr)).is_null()) name += " + " + r["tip"].get<std::string>();
+    std::printf("| %s | %lld | %s | %s | %.3f | %.0f | %s | %s | %s | %s |\n", name.c_str(),
                 static_cast<long long>(r["batch"].get<int64_t>()),
                 r["mode"].get<std::string>().c_str(), r["precision"].get<std::string>().c_str(),
                 r["step_ms_median"].get<double>(), r["samples_per_s"].get<double>(),
@@ -141,6 +143,16 @@ int run(const Options& o) {
   s.seed = o.seed;
   s.generator = gan::parse_generator_arch(o.generator);
   const std::vector<gan::Regularizer> regs = tools::parse_regularizers(o.regs);
+  // Each tip is measured on the plain step (regularizer none), after the regularizers, so that its
+  // reg share is its own cost.
+  std::vector<StepCase> cases;
+  for (gan::Regularizer reg : regs) cases.push_back({reg, 0, "", MatmulPrecision::FP32, ""});
+  for (const std::string& tip :
+       o.tips.empty() ? std::vector<std::string>{} : split_csv(o.tips, "--tips")) {
+    gan::TrainConfig probe;
+    apply_tip(tip, probe);  // refuses an unknown name before anything is measured
+    cases.push_back({gan::Regularizer::None, 0, "", MatmulPrecision::FP32, tip});
+  }
   const auto batches = parse_batches(o.batches.empty() ? (gpu ? "64,128,256" : "32") : o.batches);
   const auto modes =
       split_csv(o.modes.empty() ? (gpu ? "eager,graph" : "eager") : o.modes, "--modes");
@@ -159,14 +171,20 @@ int run(const Options& o) {
   for (MatmulPrecision p : precisions)
     for (const std::string& mode : modes)
       for (int64_t b : batches)
-        for (gan::Regularizer reg : regs) {
-          std::fprintf(stderr, "train_zdc: %s B=%lld %s %s ...\n",
-                       gan::regularizer_name(reg).c_str(), static_cast<long long>(b), mode.c_str(),
+        for (StepCase sc : cases) {
+          const gan::Regularizer reg = sc.reg;
+          sc.batch = b;
+          sc.mode = mode;
+          sc.precision = p;
+          std::fprintf(stderr, "train_zdc: %s%s%s B=%lld %s %s ...\n",
+                       gan::regularizer_name(reg).c_str(), sc.tip.empty() ? "" : " + ",
+                       sc.tip.c_str(), static_cast<long long>(b), mode.c_str(),
                        matmul_precision_name(p));
-          StepResult r = run_step_case({reg, b, mode, p}, s, data);
+          StepResult r = run_step_case(sc, s, data);
           const std::string key = std::to_string(b) + "/" + mode + "/" + matmul_precision_name(p);
-          if (reg == gan::Regularizer::None) none_ms[key] = r.median_ms;
-          if (reg != gan::Regularizer::None && none_ms.count(key)) {
+          const bool plain = reg == gan::Regularizer::None && sc.tip.empty();
+          if (plain) none_ms[key] = r.median_ms;
+          if (!plain && none_ms.count(key)) {
             const double extra = r.median_ms - none_ms[key];
             r.json["reg_extra_ms"] = extra;
             r.json["reg_share"] = extra / r.median_ms;
@@ -206,6 +224,11 @@ int run(const Options& o) {
                        : cuda::conv_backend() == cuda::ConvBackend::Cudnn
                            ? "cudnn (DG_CUDNN=1)"
                            : "hand-written (im2col + cuBLAS)"},
+      {"tips",
+       {{"aux", "auxiliary regression, every weight 1"},
+        {"sparsity", "soft sparsity (alpha = beta = 2) + minibatch discrimination (8 kernels)"},
+        {"labels", "label flipping 0.05 + one-sided smoothing 0.1"},
+        {"all", "the three together"}}},
       {"lambda", {{"ms", 1.0}, {"ds", 1.0}, {"divco", 1.0}, {"sdi", 0.1}, {"divbal", 0.1}}}};
   root["results"] = results;
   print_table(results);
@@ -253,6 +276,10 @@ int main(int argc, char** argv) {
   CLI::App app{"train_zdc: ZDC training-step and generation benchmark (JSON + Markdown)"};
   app.add_option("--device", o.device, "cpu | cuda | auto")->capture_default_str();
   app.add_option("--regs", o.regs, "regularizers, comma-separated")->capture_default_str();
+  app.add_option("--tips", o.tips,
+                 "paper 004's tips measured on the plain step: aux, sparsity, labels, all "
+                 "(comma-separated; empty: none)")
+      ->capture_default_str();
   app.add_option("--batches", o.batches,
                  "batch sizes (default: 64,128,256 on the GPU, 32 on the CPU)");
   app.add_option("--modes", o.modes, "eager,graph (graph: GPU only; default both on the GPU)");

@@ -55,6 +55,20 @@ class Module {
   std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
 };
 
+// Puts a module in eval mode for a scope and restores its previous mode (evaluation code that
+// must leave a training model as it found it).
+class EvalModeGuard {
+ public:
+  explicit EvalModeGuard(Module& m) : m_(m), was_(m.is_training()) { m_.eval(); }
+  ~EvalModeGuard() { m_.train(was_); }
+  EvalModeGuard(const EvalModeGuard&) = delete;
+  EvalModeGuard& operator=(const EvalModeGuard&) = delete;
+
+ private:
+  Module& m_;
+  bool was_;
+};
+
 class Linear : public Module {
  public:
   Linear(int64_t in, int64_t out, Philox& init, bool bias = true);
