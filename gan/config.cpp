@@ -108,6 +108,17 @@ std::string aux_weights_str(const std::array<double, 9>& w) {
   return out;
 }
 
+void apply_tip_preset(const std::string& tip, TrainConfig& cfg) {
+  DG_CHECK(tip == "aux" || tip == "sparsity" || tip == "labels" || tip == "all",
+           "unknown tip '" << tip << "' (expected aux, sparsity, labels or all)");
+  if (tip == "aux" || tip == "all") cfg.aux_weights.fill(0.1);
+  if (tip == "sparsity" || tip == "all") cfg.soft_sparsity = true;
+  if (tip == "labels" || tip == "all") {
+    cfg.label_flip = 0.05;
+    cfg.label_smoothing = 0.1;
+  }
+}
+
 bool TrainConfig::aux_regression() const {
   return std::any_of(aux_weights.begin(), aux_weights.end(), [](double v) { return v != 0; });
 }

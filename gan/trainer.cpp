@@ -143,7 +143,7 @@ void Trainer::stage() {
     const std::vector<double> w(cfg_.aux_weights.begin(), cfg_.aux_weights.end());
     aux_w_ = Tensor::from_vector(w, {1, static_cast<int64_t>(w.size())}).to(dev);
   }
-  if (!stats_.defined()) stats_ = Tensor::zeros({5}, DType::F32, dev);
+  if (!stats_.defined()) stats_ = Tensor::zeros({7}, DType::F32, dev);
 }
 
 // D's targets with the label tips: real 1 - s and generated 0, each swapped with probability p.
@@ -218,10 +218,14 @@ void Trainer::compute() {
 
   // Discriminator: real -> 1, generated -> 0 (with the label tips: the staged targets).
   opt_d_.zero_grad();
-  Tensor loss_d, loss_aux;
+  Tensor loss_d, loss_aux, feature_scale;
   {
     const DiscriminatorOutput real_out = m_.d->discriminate(in_.x, c);
     const Tensor& real_logit = real_out.logit;
+    {
+      NoGradGuard ng;
+      feature_scale = mean(abs(real_out.features.detach()));
+    }
     const Tensor fake_logit = m_.d->discriminate(fake1.detach(), c).logit;
     Tensor lr = in_.t_real.defined() ? bce_with_logits(real_logit, in_.t_real)
                                      : bce_with_logits(real_logit, 1.0);
@@ -264,7 +268,7 @@ void Trainer::compute() {
     loss_g = add(loss_g, mul(loss_div, lambda));
   }
   {
-    // The five stats in one device copy (no host transfer). The divergence measure is sticky:
+    // The seven stats in one device copy (no host transfer). The divergence measure is sticky:
     // added to the previous steps', so a divergence between two reads of the stats (the GPU reads
     // them every few steps) is still reported at the next one.
     NoGradGuard ng;
@@ -272,8 +276,10 @@ void Trainer::compute() {
     Tensor zero = Tensor::zeros({}, DType::F32, stats_.device());
     Tensor div = loss_div.defined() ? loss_div : zero;
     Tensor aux = loss_aux.defined() ? loss_aux.detach() : zero;
+    Tensor level = mean(fake1.detach());
     stats_.copy_(concat({reshape(loss_d, {1}), reshape(loss_adv, {1}), reshape(div, {1}),
-                         reshape(sticky, {1}), reshape(aux, {1})},
+                         reshape(sticky, {1}), reshape(aux, {1}), reshape(feature_scale, {1}),
+                         reshape(level, {1})},
                         0));
   }
   loss_g.backward();
@@ -328,7 +334,7 @@ StepStats Trainer::last_stats() const {
   DG_CHECK(stats_.defined(), "last_stats() before the first step");
   const std::vector<double> v = stats_.to_vector();  // one read; no device temporary
   const int64_t at = step_ - 1;
-  StepStats st{v[0], v[1], v[2], v[4]};
+  StepStats st{v[0], v[1], v[2], v[4], v[5], v[6]};
   check_finite(st.loss_d, "the discriminator loss", at);
   check_finite(st.loss_g_adv, "the generator loss", at);
   check_finite(st.loss_div, "the diversity loss", at);

@@ -30,6 +30,9 @@ Models make_models(const TrainConfig& cfg);
 struct StepStats {
   double loss_d = 0, loss_g_adv = 0, loss_div = 0;
   double loss_aux = 0;  // D's auxiliary regression loss on the real batch (part of loss_d); 0: off
+  // Diagnostics of the step (docs/design.md#training-diagnostics): the mean |e| of D's features
+  // on the real batch, and the mean generated value (log1p counts for ZDC) of the batch rows.
+  double d_feature_scale = 0, fake_mean = 0;
 };
 
 class Trainer {
@@ -110,8 +113,9 @@ class Trainer {
   Tensor rows_[3];  // int32 on the table's device: batch rows (B), their pairs (B), repeated (B*r)
   void stage_batch(const std::vector<int64_t>& idx, Device dev);
   void stage_targets(Device dev);
-  // (5,) on the models' device: loss_d, loss_g_adv, loss_div of the latest step, the divergence
-  // measure summed over every step so far (0 while all is fine; sticky), and loss_aux.
+  // (7,) on the models' device: loss_d, loss_g_adv, loss_div of the latest step, the divergence
+  // measure summed over every step so far (0 while all is fine; sticky), loss_aux, and the two
+  // diagnostics of StepStats.
   Tensor stats_;
   // (1, 9) auxiliary regression weights on the models' device (undefined: no auxiliary head).
   Tensor aux_w_;

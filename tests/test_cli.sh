@@ -268,12 +268,21 @@ expect_error "zdc empty conditions file" - -- generate --checkpoint "$zrun/check
 expect_error "zdc generate from a 2D checkpoint" - -- generate --checkpoint "$run/checkpoint.safetensors" --test-split --out "$WORK/x.npz"
 expect_error "zdc generate to an unknown extension" - -- generate --checkpoint "$zrun/checkpoint.safetensors" --test-split --out "$WORK/x.txt"
 expect_error "zdc eval --showers of the wrong shape" - -- eval --showers "$FIX/particles9_f8.npy" --real "$FIX/responses_f8.npy"
-if "$DIVGAN" studyzdc --steps 2 --seeds 2 --lambdas 1 --regs none,divbal --sim-particles 20 --out "$WORK/sz" \
+if "$DIVGAN" studyzdc --steps 2 --seeds 2 --lambdas 1 --regs none,divbal --tips aux --eval-every 1 --sim-particles 20 --out "$WORK/sz" \
      >"$WORK/sz.out" 2>"$WORK/sz.err" && grep -q "| DivBal-GAN | 1 |" "$WORK/sz.out" && [ -f "$WORK/sz/study.json" ] \
    && [ -f "$WORK/sz/divbal/lambda_1/seed_2/eval.json" ]; then
   ok "studyzdc trains every configuration and prints the table"
 else
   bad "studyzdc trains every configuration and prints the table" "$(tail -n 3 "$WORK/sz.err")"
+fi
+# The tip arm: its own folder and row, the preset in its config, the periodic evaluation logged;
+# the plain baseline gets no tip arm.
+if grep -q "| DivBal-GAN + aux | 1 |" "$WORK/sz.out" && [ -f "$WORK/sz/divbal+aux/lambda_1/seed_2/eval.json" ] \
+   && [ ! -e "$WORK/sz/none+aux" ] && grep -q '"eval"' "$WORK/sz/divbal+aux/lambda_1/seed_1/metrics.jsonl" \
+   && grep -q '"aux_regression"' "$WORK/sz/divbal+aux/lambda_1/seed_1/eval.json"; then
+  ok "studyzdc --tips adds an arm per tip on top of the regularizers"
+else
+  bad "studyzdc --tips adds an arm per tip on top of the regularizers" "$(tail -n 3 "$WORK/sz.err")" "$(ls "$WORK/sz")"
 fi
 if [ -f "$WORK/sz/report/report.html" ] && grep -q "DivBal-GAN" "$WORK/sz/report/report.md" \
    && grep -q "<table>" "$WORK/sz/report/report.html"; then
@@ -606,6 +615,7 @@ expect_refusal "--aux-regression with a negative weight" "--aux-regression: 'px=
 expect_refusal "--sparsity-alpha 0" "sparsity_alpha \(--sparsity-alpha\) must be a finite number > 0, got 0" -- train --sim-particles 20 --steps 2 --soft-sparsity --sparsity-alpha 0 --out "$WORK/dtips_bad"
 expect_refusal "--sparsity-beta without --soft-sparsity" "--sparsity-alpha, --sparsity-beta and --minibatch-kernels set up --soft-sparsity: add --soft-sparsity" -- train --sim-particles 20 --steps 2 --sparsity-beta 2 --out "$WORK/dtips_bad"
 expect_refusal "--soft-sparsity on the 2D benchmark" "--soft-sparsity is an option of the ZDC model, but this run trains the 2D benchmark" -- train --data 2d --steps 2 --soft-sparsity --out "$WORK/dtips_bad"
+expect_refusal "studyzdc with an unknown tip" "unknown tip 'dropout' \(expected aux, sparsity, labels or all\)" -- studyzdc --tips dropout --out "$WORK/sz_bad"
 expect_refusal "--resume dropping --soft-sparsity's layers" "--aux-regression .* contradicts the checkpoint .*: a resumed run keeps its model and data" -- train --resume --sim-particles 20 --batch 4 --aux-regression 1 --soft-sparsity --steps 6 --quiet --out "$WORK/dtips"
 
 # kill -9 at 5 random moments, resuming each time: the run ends bitwise where an uninterrupted one

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <sstream>
 
 #include "gan/models_zdc.h"
 #include "tools/commands.h"
@@ -41,16 +42,32 @@ std::string studyzdc_tables(const std::vector<RegularizerRuns>& grouped, nlohman
     return [key](const nlohmann::json& ev) { return test_metric(ev, key); };
   };
   auto seconds = [](const nlohmann::json& ev) { return ev.at("train_seconds").get<double>(); };
+  // The charged species' empty fraction, in percent (NaN when the test half has no charged row).
+  auto charged_empty = [](const char* side) {
+    return [side](const nlohmann::json& ev) {
+      const nlohmann::json& v = ev.at("test").at("empty_fraction").at("charged").at(side);
+      return v.is_number() ? 100.0 * v.get<double>() : NAN;
+    };
+  };
+  auto percent = [](double v) {
+    char b[32];
+    std::snprintf(b, sizeof b, "%.1f", v);
+    return std::string(b);
+  };
   std::string best_table =
       "| Model | best λ | Mean channel WS (test half) | Occupancy WS | Diversity error | Empty "
-      "responses (gen / real) | non-finite images | failed runs | paper WS (real ZDC) |\n"
-      "|---|---|---|---|---|---|---|---|---|\n";
+      "responses (gen / real) | charged empty % (gen / real) | non-finite images | failed runs | "
+      "paper WS (real ZDC) |\n"
+      "|---|---|---|---|---|---|---|---|---|---|\n";
   std::string grid_table =
       "| Model | λ | Mean channel WS (test half) | Diversity error | validation WS | failed runs "
       "| train s / run |\n"
       "|---|---|---|---|---|---|---|\n";
   for (const RegularizerRuns& g : grouped) {
-    const std::string title = gan::regularizer_title(g.reg);
+    const StudyArm arm{g.reg, g.tip};
+    const std::string title = arm.title();
+    // The papers trained no tips: their figure sits beside the plain arms only.
+    const std::string paper_ws = g.tip.empty() ? paper.at(g.reg) : "-";
     auto lambda_cell = [&](double l) {
       return g.reg == gan::Regularizer::None ? std::string("-") : lambda_str(l);
     };
@@ -63,8 +80,8 @@ std::string studyzdc_tables(const std::vector<RegularizerRuns>& grouped, nlohman
                     " | " + fmt(stat_of(l.ok, seconds), 0) + " |\n";
     }
     if (!g.best) {
-      best_table += "| " + title + " | - | every lambda failed | | | | " +
-                    std::to_string(g.failed) + " | " + paper.at(g.reg) + " |\n";
+      best_table += "| " + title + " | - | every lambda failed | | | | | " +
+                    std::to_string(g.failed) + " | " + paper_ws + " |\n";
       continue;
     }
     const auto& runs = g.best->ok;
@@ -74,15 +91,17 @@ std::string studyzdc_tables(const std::vector<RegularizerRuns>& grouped, nlohman
       nonfinite += j->eval.at("test").at("nonfinite_generated").get<int64_t>();
       empty_real = j->eval.at("test").at("empty_real").get<int64_t>();
     }
-    best_table += "| " + title + " | " + lambda_cell(g.best->lambda) + " | " + fmt(ws, 2) + " | " +
-                  fmt(stat_of(runs, test("occupancy_ws")), 4) + " | " + fmt(div, 3) + " | " +
-                  fmt(stat_of(runs, test("empty_generated")), 1) + " / " +
-                  std::to_string(empty_real) + " | " + std::to_string(nonfinite) + " | " +
-                  std::to_string(g.failed) + " | " + paper.at(g.reg) + " |\n";
-    (*best)[gan::regularizer_name(g.reg)] = {{"lambda", g.best->lambda},
-                                             {"ws_mean", {ws.mean, ws.sd}},
-                                             {"diversity_error", {div.mean, div.sd}},
-                                             {"failed_runs", g.failed}};
+    best_table +=
+        "| " + title + " | " + lambda_cell(g.best->lambda) + " | " + fmt(ws, 2) + " | " +
+        fmt(stat_of(runs, test("occupancy_ws")), 4) + " | " + fmt(div, 3) + " | " +
+        fmt(stat_of(runs, test("empty_generated")), 1) + " / " + std::to_string(empty_real) +
+        " | " + fmt(stat_of(runs, charged_empty("generated")), 1) + " / " +
+        percent(stat_of(runs, charged_empty("real")).mean) + " | " + std::to_string(nonfinite) +
+        " | " + std::to_string(g.failed) + " | " + paper_ws + " |\n";
+    (*best)[arm.name()] = {{"lambda", g.best->lambda},
+                           {"ws_mean", {ws.mean, ws.sd}},
+                           {"diversity_error", {div.mean, div.sd}},
+                           {"failed_runs", g.failed}};
   }
   return best_table + "\n" + grid_table;
 }
@@ -108,6 +127,10 @@ void add_studyzdc_command(CLI::App& app) {
   auto device = std::make_shared<std::string>("cpu");
   auto generator = std::make_shared<std::string>(gan::generator_arch_name(base.generator));
   add_study_options(cmd, *spec, *lists);
+  auto tips = std::make_shared<std::string>();
+  cmd->add_option("--tips", *tips,
+                  "Paper 004's tips, each an extra arm on top of every regularizer but none: aux, "
+                  "sparsity, labels, all (comma-separated; presets of docs/design.md#tip-presets)");
   cmd->add_option("--generator", *generator, "Generator: dcgan or original")
       ->check(CLI::IsMember({"original", "dcgan"}))
       ->capture_default_str();
@@ -134,6 +157,13 @@ void add_studyzdc_command(CLI::App& app) {
     spec->base.generator = gan::parse_generator_arch(*generator);
     spec->base.split = gan::parse_split_kind(*split);
     take_lists(*lists, *spec);
+    spec->tips.clear();
+    std::stringstream ts(*tips);
+    for (std::string t; std::getline(ts, t, ',');) {
+      gan::TrainConfig probe;
+      gan::apply_tip_preset(t, probe);  // an unknown name is refused before any training
+      spec->tips.push_back(t);
+    }
     spec->train = [dev](const gan::TrainConfig& cfg, const std::string& dir, ExistingRun existing) {
       return run_zdc(cfg, dir, existing, false, true, dev).eval;
     };

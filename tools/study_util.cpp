@@ -68,22 +68,42 @@ std::string lambda_str(double l) {
   return b;
 }
 
-std::vector<StudyRun> study_runs(const gan::TrainConfig& base,
-                                 const std::vector<gan::Regularizer>& regs,
+std::string StudyArm::name() const {
+  return gan::regularizer_name(reg) + (tip.empty() ? "" : "+" + tip);
+}
+
+std::string StudyArm::title() const {
+  return gan::regularizer_title(reg) + (tip.empty() ? "" : " + " + tip);
+}
+
+std::vector<StudyArm> study_arms(const std::vector<gan::Regularizer>& regs,
+                                 const std::vector<std::string>& tips) {
+  std::vector<StudyArm> arms;
+  for (gan::Regularizer r : regs) {
+    arms.push_back({r, ""});
+    if (r != gan::Regularizer::None)
+      for (const std::string& t : tips) arms.push_back({r, t});
+  }
+  return arms;
+}
+
+std::vector<StudyRun> study_runs(const gan::TrainConfig& base, const std::vector<StudyArm>& arms,
                                  const std::vector<double>& lambdas, int64_t seeds,
                                  const std::string& out) {
   std::vector<StudyRun> runs;
-  for (gan::Regularizer r : regs)
-    for (double l : r == gan::Regularizer::None ? std::vector<double>{0.0} : lambdas)
+  for (const StudyArm& a : arms)
+    for (double l : a.reg == gan::Regularizer::None ? std::vector<double>{0.0} : lambdas)
       for (int64_t s = 1; s <= seeds; ++s) {
         StudyRun run;
         run.cfg = base;
-        run.cfg.reg = r;
+        run.cfg.reg = a.reg;
         run.cfg.lambda = l;
         run.cfg.seed = static_cast<uint64_t>(s);
         run.cfg.checkpoint_every = run.cfg.steps;
-        run.dir = (std::filesystem::path(out) / gan::regularizer_name(r) /
-                   ("lambda_" + lambda_str(l)) / ("seed_" + std::to_string(s)))
+        if (!a.tip.empty()) gan::apply_tip_preset(a.tip, run.cfg);
+        run.tip = a.tip;
+        run.dir = (std::filesystem::path(out) / a.name() / ("lambda_" + lambda_str(l)) /
+                   ("seed_" + std::to_string(s)))
                       .string();
         runs.push_back(run);
       }
@@ -221,9 +241,11 @@ void write_study_report(const StudySpec& spec, const std::vector<RegularizerRuns
 void run_study_grid(const StudySpec& spec) {
   ensure_output_dir(spec.out);
   std::vector<StudyJob> all;
-  for (StudyRun& run : study_runs(spec.base, spec.regs, spec.lambdas, spec.seeds, spec.out)) {
+  const std::vector<StudyArm> arms = study_arms(spec.regs, spec.tips);
+  for (StudyRun& run : study_runs(spec.base, arms, spec.lambdas, spec.seeds, spec.out)) {
     StudyJob j;
     j.cfg = run.cfg;
+    j.tip = run.tip;
     j.dir = run.dir;
     all.push_back(j);
   }
@@ -243,12 +265,13 @@ void run_study_grid(const StudySpec& spec) {
     all[i].ok = finished[i] && std::isfinite(spec.validation_score(all[i].eval));
 
   std::vector<RegularizerRuns> grouped;
-  for (gan::Regularizer r : spec.regs) {
+  for (const StudyArm& arm : arms) {
     RegularizerRuns g;
-    g.reg = r;
+    g.reg = arm.reg;
+    g.tip = arm.tip;
     std::map<double, LambdaRuns> by;
     for (const StudyJob& j : all)
-      if (j.cfg.reg == r) {
+      if (j.cfg.reg == arm.reg && j.tip == arm.tip) {
         LambdaRuns& l = by[j.cfg.lambda];
         l.lambda = j.cfg.lambda;
         if (j.ok)
@@ -269,11 +292,13 @@ void run_study_grid(const StudySpec& spec) {
   nlohmann::json report = spec.header;
   report["seeds"] = spec.seeds;
   report["lambdas"] = spec.lambdas;
+  report["tips"] = spec.tips;
   report["runs"] = nlohmann::json::array();
   for (const StudyJob& j : all)
     report["runs"].push_back(
         {{"dir", j.dir},
          {"reg", gan::regularizer_name(j.cfg.reg)},
+         {"tip", j.tip.empty() ? nlohmann::json(nullptr) : nlohmann::json(j.tip)},
          {"lambda", j.cfg.lambda},
          {"seed", j.cfg.seed},
          {"ok", j.ok},
@@ -307,6 +332,11 @@ void add_study_options(CLI::App* cmd, StudySpec& spec, StudyLists& lists) {
   cmd->add_option("--lambdas", lists.lambdas, "Lambda grid for every regularizer")
       ->capture_default_str();
   cmd->add_option("--regs", lists.regs, "Regularizers to include")->capture_default_str();
+  cmd->add_option("--eval-every", spec.base.eval_every,
+                  "Steps between test evaluations in each run's metrics.jsonl (learning curves; "
+                  "0: only the final one)")
+      ->check(non_negative())
+      ->capture_default_str();
   cmd->add_option("--jobs", spec.jobs, "Runs in parallel (threads)")
       ->check(positive())
       ->capture_default_str();

@@ -26,15 +26,28 @@ std::vector<gan::Regularizer> parse_regularizers(const std::string& s);
 // A lambda as it appears in run folders and tables ("%g").
 std::string lambda_str(double l);
 
-// One training run of a study: `base` with a regularizer, lambda and seed, in
-// <out>/<reg>/lambda_<l>/seed_<s>, checkpointed only at its end.
+// One arm of a study: a regularizer, alone or with one of paper 004's tip presets
+// (gan::apply_tip_preset). Named "<reg>" or "<reg>+<tip>" in folders and study.json.
+struct StudyArm {
+  gan::Regularizer reg = gan::Regularizer::None;
+  std::string tip;  // empty: none
+  std::string name() const;
+  std::string title() const;  // for tables: "DivBal-GAN + aux"
+};
+// Each regularizer alone, then each regularizer other than none with each tip (the baseline stays
+// plain: it is what the tips are measured against).
+std::vector<StudyArm> study_arms(const std::vector<gan::Regularizer>& regs,
+                                 const std::vector<std::string>& tips);
+
+// One training run of a study: `base` with an arm, lambda and seed, in
+// <out>/<arm>/lambda_<l>/seed_<s>, checkpointed only at its end.
 struct StudyRun {
   gan::TrainConfig cfg;
+  std::string tip;
   std::string dir;
 };
-// Every regularizer over the lambda grid (none: lambda 0 only) and seeds 1..seeds, in that order.
-std::vector<StudyRun> study_runs(const gan::TrainConfig& base,
-                                 const std::vector<gan::Regularizer>& regs,
+// Every arm over the lambda grid (none: lambda 0 only) and seeds 1..seeds, in that order.
+std::vector<StudyRun> study_runs(const gan::TrainConfig& base, const std::vector<StudyArm>& arms,
                                  const std::vector<double>& lambdas, int64_t seeds,
                                  const std::string& out);
 
@@ -59,6 +72,7 @@ std::vector<bool> run_study(int64_t n, int64_t threads,
 
 struct StudyJob {
   gan::TrainConfig cfg;
+  std::string tip;
   std::string dir;
   nlohmann::json eval;  // the run's eval.json; null when it failed
   bool ok = false;      // finished with a finite validation score
@@ -73,6 +87,7 @@ struct LambdaRuns {
 
 struct RegularizerRuns {
   gan::Regularizer reg = gan::Regularizer::None;
+  std::string tip;                    // the arm's tip preset (empty: none)
   std::vector<LambdaRuns> by_lambda;  // ascending lambda
   // The selected lambda: lowest mean validation score over seeds among the lambdas where no seed
   // failed (a lambda that destabilizes any seed is not eligible); null when none qualifies.
@@ -83,6 +98,7 @@ struct RegularizerRuns {
 struct StudySpec {
   gan::TrainConfig base;
   std::vector<gan::Regularizer> regs;
+  std::vector<std::string> tips;  // paper 004's tip presets on top of the regularizers (ZDC)
   std::vector<double> lambdas;
   int64_t seeds = 3, jobs = 2;
   std::string out;

@@ -236,6 +236,10 @@ double train_loop(gan::Trainer& trainer, const std::string& dir, const LoopOptio
               {"loss_g_adv", st.loss_g_adv},
               {"loss_div", st.loss_div}};
     if (logged && cfg.aux_regression()) line["loss_aux"] = st.loss_aux;
+    if (logged) {
+      line["d_feature_scale"] = st.d_feature_scale;
+      line["fake_mean"] = st.fake_mean;
+    }
     if (evaluated) {
       const nlohmann::json ev = opt.evaluate(s);
       if (line.is_null()) line = {{"step", s}};

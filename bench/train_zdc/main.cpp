@@ -150,7 +150,7 @@ int run(const Options& o) {
   for (const std::string& tip :
        o.tips.empty() ? std::vector<std::string>{} : split_csv(o.tips, "--tips")) {
     gan::TrainConfig probe;
-    apply_tip(tip, probe);  // refuses an unknown name before anything is measured
+    gan::apply_tip_preset(tip, probe);  // refuses an unknown name before anything is measured
     cases.push_back({gan::Regularizer::None, 0, "", MatmulPrecision::FP32, tip});
   }
   const auto batches = parse_batches(o.batches.empty() ? (gpu ? "64,128,256" : "32") : o.batches);
@@ -225,7 +225,7 @@ int run(const Options& o) {
                            ? "cudnn (DG_CUDNN=1)"
                            : "hand-written (im2col + cuBLAS)"},
       {"tips",
-       {{"aux", "auxiliary regression, every weight 1"},
+       {{"aux", "auxiliary regression, every weight 0.1"},
         {"sparsity", "soft sparsity (alpha = beta = 2) + minibatch discrimination (8 kernels)"},
         {"labels", "label flipping 0.05 + one-sided smoothing 0.1"},
         {"all", "the three together"}}},

@@ -11,17 +11,6 @@ namespace dg::bench {
 
 using json = nlohmann::json;
 
-void apply_tip(const std::string& tip, gan::TrainConfig& cfg) {
-  DG_CHECK(tip.empty() || tip == "aux" || tip == "sparsity" || tip == "labels" || tip == "all",
-           "--tips: unknown tip '" << tip << "' (aux, sparsity, labels, all)");
-  if (tip == "aux" || tip == "all") cfg.aux_weights.fill(1.0);
-  if (tip == "sparsity" || tip == "all") cfg.soft_sparsity = true;
-  if (tip == "labels" || tip == "all") {
-    cfg.label_flip = 0.05;
-    cfg.label_smoothing = 0.1;
-  }
-}
-
 StepResult run_step_case(const StepCase& c, const StepSettings& s, const tools::ZdcData& data) {
   gan::TrainConfig cfg;
   cfg.precision = c.precision;  // the trainer applies it to its step
@@ -31,7 +20,7 @@ StepResult run_step_case(const StepCase& c, const StepSettings& s, const tools::
   cfg.reg = c.reg;
   cfg.batch = c.batch;
   cfg.seed = s.seed;
-  apply_tip(c.tip, cfg);
+  if (!c.tip.empty()) gan::apply_tip_preset(c.tip, cfg);
   gan::Models models = gan::make_models(cfg);
   models.g->to(s.device);
   models.d->to(s.device);

@@ -18,14 +18,10 @@ struct StepCase {
   int64_t batch = 128;
   std::string mode = "eager";  // eager | graph
   MatmulPrecision precision = MatmulPrecision::FP32;
-  // Paper 004's training tips on top of the regularizer: "" (none), "aux" (auxiliary regression,
-  // every weight 1), "sparsity" (soft sparsity + minibatch discrimination), "labels" (label
-  // flipping 0.05 and smoothing 0.1) or "all".
+  // Paper 004's training tips on top of the regularizer: "" (none) or a preset of
+  // gan::apply_tip_preset (aux, sparsity, labels, all).
   std::string tip;
 };
-
-// Applies a StepCase tip to a config; throws naming the choices for an unknown one.
-void apply_tip(const std::string& tip, gan::TrainConfig& cfg);
 
 struct StepSettings {
   Device device = Device::CPU;
