@@ -242,6 +242,40 @@ if "$DIVGAN" generate --checkpoint "$zrun/checkpoint.safetensors" --test-split -
 else
   bad "zdc generate --precision bf16" "$(tail -n 3 "$WORK/zb.out")"
 fi
+# generate --latents: the given rows are the generator's latents (same file, same showers; the two
+# regenerations' latents swapped, the two halves swapped, whatever the batch), a wrong shape is
+# refused naming the file and the expected shape, and --seed with it is refused.
+if [ -n "$NUMPY_PY" ]; then
+  if "$NUMPY_PY" - "$DIVGAN" "$zrun/checkpoint.safetensors" "$WORK" >"$WORK/zl.out" 2>&1 <<'PY'
+import subprocess, sys
+import numpy as np
+divgan, ckpt, work = sys.argv[1:]
+def gen(out, *extra):
+    subprocess.run([divgan, "generate", "--checkpoint", ckpt, "--test-split", "--out", out, *extra],
+                   check=True, capture_output=True)
+    return np.load(out)
+n = gen(f"{work}/zl_seed.npy").shape[0]
+z = np.random.default_rng(3).standard_normal((2 * n, 10)).astype(np.float32)
+np.save(f"{work}/zl.npy", z)
+np.save(f"{work}/zl_swapped.npy", np.concatenate([z[n:], z[:n]]))
+np.save(f"{work}/zl_bad.npy", z[:4])
+a = gen(f"{work}/zl_a.npy", "--regenerations", "2", "--latents", f"{work}/zl.npy", "--batch", "3")
+b = gen(f"{work}/zl_b.npy", "--regenerations", "2", "--latents", f"{work}/zl.npy", "--batch", "7")
+c = gen(f"{work}/zl_c.npy", "--regenerations", "2", "--latents", f"{work}/zl_swapped.npy")
+assert np.array_equal(a, b)
+assert np.array_equal(c[:n], a[n:]) and np.array_equal(c[n:], a[:n])
+assert not np.array_equal(a[:n], a[n:]), "the latents change nothing"
+PY
+  then
+    ok "generate --latents uses the given rows as the latents, row by row"
+  else
+    bad "generate --latents uses the given rows as the latents, row by row" "$(tail -n 3 "$WORK/zl.out")"
+  fi
+  expect_error "generate --latents of the wrong shape" - -- generate --checkpoint "$zrun/checkpoint.safetensors" --test-split --latents "$WORK/zl_bad.npy" --out "$WORK/x.npy"
+  grep -q "zl_bad.npy: latents of shape (4, 10); expected ([0-9]*, 10) for" "$WORK/stderr" \
+    || bad "generate --latents of the wrong shape: the message names the file and the shape" "$(cat "$WORK/stderr")"
+  expect_error "generate --latents with --seed" - -- generate --checkpoint "$zrun/checkpoint.safetensors" --test-split --latents "$WORK/zl.npy" --seed 2 --out "$WORK/x.npy"
+fi
 expect_error "generate --precision fp16" - -- generate --checkpoint "$zrun/checkpoint.safetensors" --test-split --precision fp16 --out "$WORK/x.npy"
 for cond in particles9_f8.npy particles10_f4.npy particles_deflated.npz; do
   if "$DIVGAN" generate --checkpoint "$zrun/checkpoint.safetensors" --conditions "$FIX/$cond" --out "$WORK/c.npz" \
@@ -315,6 +349,27 @@ PLOT_PY=""
 for py in python3 /usr/bin/python3; do
   if "$py" -c "import numpy, matplotlib" 2>/dev/null; then PLOT_PY=$py; break; fi
 done
+# Learning curves of the small study above over its seeds (every arm, one JSON entry per arm).
+if [ -n "$PLOT_PY" ]; then
+  if "$PLOT_PY" "$FIX/../../tools/plots/study_curves.py" "$WORK/sz" "$WORK/sz_curves.png" --json "$WORK/sz_curves.json" >"$WORK/sc.out" 2>&1 \
+     && "$PLOT_PY" -c '
+import json, sys, matplotlib.image as m
+assert m.imread(sys.argv[1]).shape[0] > 100
+j = json.load(open(sys.argv[2]))
+assert set(j) == {"none", "divbal λ=1", "divbal+aux λ=1"}, sorted(j)
+assert j["divbal+aux λ=1"]["test mean channel WS"]["steps"] == [1]
+' "$WORK/sz_curves.png" "$WORK/sz_curves.json" >>"$WORK/sc.out" 2>&1; then
+    ok "study_curves.py draws the study's learning curves over seeds"
+  else
+    bad "study_curves.py draws the study's learning curves over seeds" "$(tail -n 3 "$WORK/sc.out")"
+  fi
+  if ! "$PLOT_PY" "$FIX/../../tools/plots/study_curves.py" "$WORK/nothing" "$WORK/x.png" 2>"$WORK/sc.err" \
+     && grep -q "^study_curves: error: .*nothing/study.json: cannot read" "$WORK/sc.err" && [ ! -e "$WORK/x.png" ]; then
+    ok "study_curves.py refuses a folder without study.json in one line"
+  else
+    bad "study_curves.py refuses a folder without study.json in one line" "$(cat "$WORK/sc.err")"
+  fi
+fi
 if "$DIVGAN" report "$zrun" "$run" --out "$WORK/rep" --quiet >"$WORK/rep.out" 2>&1 \
    && report_complete "$WORK/rep" >>"$WORK/rep.out" \
    && grep -q "ZDC: support size" "$WORK/rep/report.md" && grep -q "2D benchmark: variance" "$WORK/rep/report.md" \

@@ -3,8 +3,10 @@
 // the published layout (.npz key arr_0, .npy, or HDF5 dataset 'responses'), with the conditions of
 // every shower beside them (npz member / HDF5 dataset 'particles', or <stem>.particles.npy).
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 
+#include "datasets/npy.h"
 #include "datasets/zdc_dataset.h"
 #include "engine/nn/module.h"
 #include "engine/precision.h"
@@ -61,6 +63,7 @@ void add_generate_command(CLI::App& app) {
   auto device = std::make_shared<std::string>("cpu");
   auto precision = std::make_shared<std::string>("fp32");
   auto no_fold = std::make_shared<bool>(false);
+  auto latents_path = std::make_shared<std::string>();
   cmd->add_option("--checkpoint", *ckpt, "ZDC checkpoint written by train")
       ->required()
       ->check(CLI::ExistingFile);
@@ -80,7 +83,13 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option("--regenerations", *regen, "Showers per condition (written regeneration-major)")
       ->check(CLI::Range(int64_t{1}, int64_t{1000}))
       ->capture_default_str();
-  cmd->add_option("--seed", *seed, "Seed of the latents")->capture_default_str();
+  auto* seed_opt = cmd->add_option("--seed", *seed, "Seed of the latents")->capture_default_str();
+  cmd->add_option("--latents", *latents_path,
+                  "The generator's latents instead of --seed: .npy (regenerations*N, 10), row "
+                  "r*N + i for shower i of regeneration r (to compare implementations on "
+                  "identical inputs)")
+      ->check(CLI::ExistingFile)
+      ->excludes(seed_opt);
   cmd->add_option("--dtype", *dtype, "Stored precision: f4 or f8")
       ->check(CLI::IsMember({"f4", "f8"}))
       ->capture_default_str();
@@ -113,8 +122,23 @@ void add_generate_command(CLI::App& app) {
       warn_out_of_range(m.standardizer, cond, *conditions);
     }
     const int64_t n = static_cast<int64_t>(cond.size()) / data::kZdcCondDim;
+    std::vector<double> z;
+    if (!latents_path->empty()) {
+      const data::NpyArray a = data::read_npy(*latents_path);
+      const int64_t k = m.g->latent_dim();
+      DG_CHECK(a.shape.size() == 2 && a.shape[0] == *regen * n && a.shape[1] == k,
+               *latents_path << ": latents of shape " << shape_str(a.shape) << "; expected ("
+                             << *regen * n << ", " << k << ") for " << n << " conditions x "
+                             << *regen << " regenerations");
+      for (size_t i = 0; i < a.data.size(); ++i)
+        DG_CHECK(std::isfinite(a.data[i]), *latents_path << ": latent value " << i << " (row "
+                                                         << i / k << ") is " << a.data[i]
+                                                         << "; expected finite values");
+      z = a.data;
+    }
     const auto t0 = std::chrono::steady_clock::now();
-    std::vector<double> counts = generate_counts(m, cond, *regen, *batch, *seed);
+    std::vector<double> counts =
+        generate_counts(m, cond, *regen, *batch, *seed, z.empty() ? nullptr : &z);
     const double secs =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const std::string dt = "<" + *dtype;

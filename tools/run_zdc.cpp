@@ -220,10 +220,15 @@ ZdcModel load_zdc_model(const std::string& checkpoint, Device device) {
 }
 
 std::vector<double> generate_counts(ZdcModel& m, const std::vector<double>& raw_conditions,
-                                    int64_t regenerations, int64_t batch, uint64_t seed) {
+                                    int64_t regenerations, int64_t batch, uint64_t seed,
+                                    const std::vector<double>* latents) {
   const int64_t n = static_cast<int64_t>(raw_conditions.size()) / data::kZdcCondDim;
   DG_CHECK(n > 0 && regenerations > 0 && batch > 0,
            "generate: nothing to generate (n = " << n << ")");
+  DG_CHECK(
+      !latents || static_cast<int64_t>(latents->size()) == regenerations * n * m.g->latent_dim(),
+      "generate: " << latents->size() << " latent values for " << regenerations * n
+                   << " showers of a " << m.g->latent_dim() << "-d latent");
   const std::vector<double> std_cond = m.standardizer.apply(raw_conditions);
   std::vector<double> out(static_cast<size_t>(regenerations * n * data::kZdcPixels));
   Philox rng(seed, 4ULL << 48);
@@ -236,8 +241,12 @@ std::vector<double> generate_counts(ZdcModel& m, const std::vector<double>& raw_
       std::vector<double> c(std_cond.begin() + s * data::kZdcCondDim,
                             std_cond.begin() + (s + b) * data::kZdcCondDim);
       const Device dev = m.g->device();
-      Tensor img = m.g->generate(rng.normal({b, k}).to(dev),
-                                 Tensor::from_vector(c, {b, data::kZdcCondDim}).to(dev))
+      Tensor z =
+          latents ? Tensor::from_vector(std::vector<double>(latents->begin() + (r * n + s) * k,
+                                                            latents->begin() + (r * n + s + b) * k),
+                                        {b, k})
+                  : rng.normal({b, k});
+      Tensor img = m.g->generate(z.to(dev), Tensor::from_vector(c, {b, data::kZdcCondDim}).to(dev))
                        .to(Device::CPU);
       const float* p = img.data<float>();
       double* o = out.data() + (r * n + s) * data::kZdcPixels;

@@ -63,9 +63,12 @@ struct ZdcModel {
 ZdcModel load_zdc_model(const std::string& checkpoint, Device device = Device::CPU);
 
 // Photon counts (regenerations * n, 44, 44), regeneration-major, for raw attributes (n, 9); batches
-// of `batch` rows, latents from Philox(seed).
+// of `batch` rows, latents from Philox(seed), or, when `latents` is given, its rows
+// ((regenerations * n, latent_dim), row r * n + i for shower i of regeneration r; the caller
+// checks the shape), so that two implementations can be compared on identical inputs.
 std::vector<double> generate_counts(ZdcModel& m, const std::vector<double>& raw_conditions,
-                                    int64_t regenerations, int64_t batch, uint64_t seed);
+                                    int64_t regenerations, int64_t batch, uint64_t seed,
+                                    const std::vector<double>* latents = nullptr);
 
 // What a checkpoint's model is judged on: the data of its config, where the test split is the test
 // half of a keep-best run, and the test rows' raw conditions (n, 9) and photon counts (n, 44, 44).
