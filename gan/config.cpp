@@ -6,7 +6,6 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
-#include <sstream>
 #include <string>
 
 #include "datasets/zdc_dataset.h"
@@ -93,19 +92,6 @@ std::array<double, 9> parse_aux_weights(const std::string& spec) {
   for (int i = 0; i < 9; ++i)
     if (!named[i]) w[i] = rest;
   return w;
-}
-
-std::string aux_weights_str(const std::array<double, 9>& w) {
-  std::string out;
-  for (int i = 0; i < 9; ++i) {
-    std::string name = data::kZdcAttributeNames[i];
-    std::transform(name.begin(), name.end(), name.begin(),
-                   [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
-    std::ostringstream v;
-    v << w[i];
-    out += (i ? "," : "") + name + "=" + v.str();
-  }
-  return out;
 }
 
 void apply_tip_preset(const std::string& tip, TrainConfig& cfg) {

@@ -31,7 +31,6 @@ const char* split_kind_name(SplitKind k);
 // every attribute not named ("1", "0.5,energy=2", "energy=1,px=0.1"; unnamed attributes are 0 when
 // no bare weight is given). Throws naming the item and what was expected.
 std::array<double, 9> parse_aux_weights(const std::string& spec);
-std::string aux_weights_str(const std::array<double, 9>& w);  // the inverse, "energy=1,vx=0.5,..."
 // Paper 004's tips as named presets, for studies and benchmarks (docs/design.md#tip-presets):
 // "aux" (auxiliary regression, every weight 0.1), "sparsity" (soft sparsity with its defaults),
 // "labels" (label flipping 0.05 and one-sided smoothing 0.1), "all" (the three). Sets those fields

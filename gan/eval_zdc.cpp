@@ -122,7 +122,6 @@ std::vector<double> log1p_all(std::vector<double> counts) {
   return counts;
 }
 
-// Puts the generator in eval mode for the scope and restores the mode it had.
 // Generated log1p images (B, 1936) on the host for the conditions c (B, 9) on the host.
 std::vector<double> generate_logs(ConditionalGenerator& g, Device dev, Philox& rng,
                                   const Tensor& c) {

@@ -61,7 +61,7 @@ class ZdcDiscriminator : public ConditionalDiscriminator {
 
  private:
   std::shared_ptr<nn::Sequential> conv_;   // image -> (B,16,9,9)
-  std::shared_ptr<nn::Sequential> dense_;  // flatten ‖ c [‖ sparsity ‖ minibatch] -> (B,64)
+  std::shared_ptr<nn::Sequential> dense_;  // flatten ‖ c [‖ minibatch ‖ sparsity] -> (B,64)
   std::shared_ptr<nn::Linear> head_;
   ZdcDiscriminatorTips tips_;
   std::shared_ptr<nn::MinibatchDiscrimination> minibatch_;

@@ -253,15 +253,26 @@ void Trainer::compute() {
   view.fake1 = fake1;
   view.d_out = m_.d->discriminate(all_rows ? fake : fake1, all_rows ? c_all : c);
   view.d = m_.d.get();
-  Tensor logit1 = all_rows ? narrow(view.d_out.logit, 0, b) : view.d_out.logit;
+  // D's minibatch layer (soft sparsity) compares each image with the rest of its call: the
+  // adversarial and auxiliary terms then come from the batch rows alone, as D saw them in its own
+  // step, and the call over all rows only supplies the regularizer's features.
+  const bool separate = all_rows && cfg_.soft_sparsity;
+  const DiscriminatorOutput first = separate ? m_.d->discriminate(fake1, c) : DiscriminatorOutput{};
+  Tensor logit1 = separate   ? first.logit
+                  : all_rows ? narrow(view.d_out.logit, 0, b)
+                             : view.d_out.logit;
   Tensor loss_adv = bce_with_logits(logit1, 1.0);
   Tensor loss_div = reg_->loss(view);
   diverged = add(diverged, nonfinite_flag(loss_adv));
   Tensor loss_g = loss_adv;
   if (aux_w_.defined()) {
     // G: generated images must carry their conditions as D's head reads them.
-    const Tensor pred = all_rows ? narrow(view.d_out.aux, 0, b) : view.d_out.aux;
-    loss_g = add(loss_g, aux_regression_loss(pred, c, aux_w_));
+    const Tensor pred = separate   ? first.aux
+                        : all_rows ? narrow(view.d_out.aux, 0, b)
+                                   : view.d_out.aux;
+    const Tensor aux_g = aux_regression_loss(pred, c, aux_w_);
+    diverged = add(diverged, nonfinite_flag(aux_g));
+    loss_g = add(loss_g, aux_g);
   }
   if (loss_div.defined()) {
     diverged = add(diverged, nonfinite_flag(loss_div));
@@ -277,10 +288,10 @@ void Trainer::compute() {
     Tensor div = loss_div.defined() ? loss_div : zero;
     Tensor aux = loss_aux.defined() ? loss_aux.detach() : zero;
     Tensor level = mean(fake1.detach());
-    stats_.copy_(concat({reshape(loss_d, {1}), reshape(loss_adv, {1}), reshape(div, {1}),
-                         reshape(sticky, {1}), reshape(aux, {1}), reshape(feature_scale, {1}),
-                         reshape(level, {1})},
-                        0));
+    stats_.copy_(concat(
+        {reshape(loss_d, {1}), reshape(loss_adv, {1}), reshape(div, {1}), reshape(sticky, {1}),
+         reshape(aux, {1}), reshape(feature_scale, {1}), reshape(level, {1})},
+        0));
   }
   loss_g.backward();
   opt_g_.step();

@@ -670,8 +670,11 @@ expect_refusal "--aux-regression with a negative weight" "--aux-regression: 'px=
 expect_refusal "--sparsity-alpha 0" "sparsity_alpha \(--sparsity-alpha\) must be a finite number > 0, got 0" -- train --sim-particles 20 --steps 2 --soft-sparsity --sparsity-alpha 0 --out "$WORK/dtips_bad"
 expect_refusal "--sparsity-beta without --soft-sparsity" "--sparsity-alpha, --sparsity-beta and --minibatch-kernels set up --soft-sparsity: add --soft-sparsity" -- train --sim-particles 20 --steps 2 --sparsity-beta 2 --out "$WORK/dtips_bad"
 expect_refusal "--soft-sparsity on the 2D benchmark" "--soft-sparsity is an option of the ZDC model, but this run trains the 2D benchmark" -- train --data 2d --steps 2 --soft-sparsity --out "$WORK/dtips_bad"
+expect_refusal "studyzdc with a tip given twice" "--tips: 'aux' given twice" -- studyzdc --tips aux,aux --out "$WORK/sz_bad"
+expect_refusal "studyzdc --tips with only the baseline" "--tips adds arms on top of the regularizers other than none; --regs has none" -- studyzdc --regs none --tips aux --out "$WORK/sz_bad"
+expect_refusal "studyzdc with a regularizer given twice" "regularizer 'divbal' given twice" -- studyzdc --regs none,divbal,divbal --out "$WORK/sz_bad"
 expect_refusal "studyzdc with an unknown tip" "unknown tip 'dropout' \(expected aux, sparsity, labels or all\)" -- studyzdc --tips dropout --out "$WORK/sz_bad"
-expect_refusal "--resume dropping --soft-sparsity's layers" "--aux-regression .* contradicts the checkpoint .*: a resumed run keeps its model and data" -- train --resume --sim-particles 20 --batch 4 --aux-regression 1 --soft-sparsity --steps 6 --quiet --out "$WORK/dtips"
+expect_refusal "--resume with other auxiliary weights" "--aux-regression .* contradicts the checkpoint .*: a resumed run keeps its model and data" -- train --resume --sim-particles 20 --batch 4 --aux-regression 1 --soft-sparsity --steps 6 --quiet --out "$WORK/dtips"
 
 # kill -9 at 5 random moments, resuming each time: the run ends bitwise where an uninterrupted one
 # ends (checkpoint and evaluation).

@@ -3,6 +3,7 @@
 // the test split is halved into a validation half, on which lambda is chosen (lowest mean over
 // seeds of the mean channel Wasserstein), and a test half, whose figures are reported as mean ± std
 // over seeds beside the papers' ZDC results.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -80,7 +81,7 @@ std::string studyzdc_tables(const std::vector<RegularizerRuns>& grouped, nlohman
                     " | " + fmt(stat_of(l.ok, seconds), 0) + " |\n";
     }
     if (!g.best) {
-      best_table += "| " + title + " | - | every lambda failed | | | | | " +
+      best_table += "| " + title + " | - | every lambda failed | | | | | | " +
                     std::to_string(g.failed) + " | " + paper_ws + " |\n";
       continue;
     }
@@ -162,8 +163,14 @@ void add_studyzdc_command(CLI::App& app) {
     for (std::string t; std::getline(ts, t, ',');) {
       gan::TrainConfig probe;
       gan::apply_tip_preset(t, probe);  // an unknown name is refused before any training
+      DG_CHECK(std::find(spec->tips.begin(), spec->tips.end(), t) == spec->tips.end(),
+               "--tips: '" << t << "' given twice");
       spec->tips.push_back(t);
     }
+    DG_CHECK(spec->tips.empty() ||
+                 std::any_of(spec->regs.begin(), spec->regs.end(),
+                             [](gan::Regularizer r) { return r != gan::Regularizer::None; }),
+             "--tips adds arms on top of the regularizers other than none; --regs has none");
     spec->train = [dev](const gan::TrainConfig& cfg, const std::string& dir, ExistingRun existing) {
       return run_zdc(cfg, dir, existing, false, true, dev).eval;
     };

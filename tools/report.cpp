@@ -65,6 +65,10 @@ struct RunReport {
 std::string run_title(const gan::TrainConfig& c) {
   std::string t = gan::regularizer_title(c.reg);
   if (c.reg != gan::Regularizer::None) t += " (λ " + fmt(c.effective_lambda(), "%g") + ")";
+  // Paper 004's tips, so that a study's plain and tip arms are told apart.
+  if (c.aux_regression()) t += " + aux";
+  if (c.soft_sparsity) t += " + sparsity";
+  if (c.label_tips()) t += " + labels";
   return t;
 }
 

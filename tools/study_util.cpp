@@ -1,6 +1,7 @@
 // Study helpers (see study_util.h).
 #include "tools/study_util.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstdio>
@@ -58,7 +59,13 @@ std::vector<gan::Regularizer> parse_regularizers(const std::string& s) {
   std::vector<gan::Regularizer> rs;
   std::stringstream ss(s);
   std::string item;
-  while (std::getline(ss, item, ',')) rs.push_back(gan::parse_regularizer(item));
+  while (std::getline(ss, item, ',')) {
+    const gan::Regularizer r = gan::parse_regularizer(item);
+    // Twice the same regularizer would be the same runs in the same folders, trained twice.
+    DG_CHECK(std::find(rs.begin(), rs.end(), r) == rs.end(),
+             "regularizer '" << item << "' given twice");
+    rs.push_back(r);
+  }
   return rs;
 }
 
@@ -164,6 +171,15 @@ namespace {
 
 // A finished run's eval.json when its config matches (so an interrupted study resumes); null
 // otherwise.
+// A run's config as a study compares it: how often it logs, evaluates or checkpoints and whether
+// it replays a graph do not make it another run (a study rerun with another --eval-every reuses
+// its finished runs and continues its interrupted ones).
+nlohmann::json comparable(const gan::TrainConfig& c) {
+  nlohmann::json j = c.to_json();
+  for (const char* k : {"eval_every", "log_every", "checkpoint_every", "graph"}) j.erase(k);
+  return j;
+}
+
 nlohmann::json finished_eval(const StudyJob& j) {
   std::ifstream in(std::filesystem::path(j.dir) / "eval.json");
   if (!in) return nullptr;
@@ -171,7 +187,7 @@ nlohmann::json finished_eval(const StudyJob& j) {
     nlohmann::json e = nlohmann::json::parse(in);
     // Through from_json, so a config written with fields this version no longer records (or
     // without ones it added, at their defaults) still matches.
-    if (gan::TrainConfig::from_json(e.at("config")).to_json() != j.cfg.to_json() ||
+    if (comparable(gan::TrainConfig::from_json(e.at("config"))) != comparable(j.cfg) ||
         e.at("steps").get<int64_t>() != j.cfg.steps)
       return nullptr;
     return e;
@@ -185,7 +201,7 @@ ExistingRun existing_run(const StudyJob& j) {
   const auto ckpt = std::filesystem::path(j.dir) / "checkpoint.safetensors";
   try {
     if (std::filesystem::exists(ckpt) &&
-        gan::read_checkpoint_config(ckpt.string()).to_json() == j.cfg.to_json())
+        comparable(gan::read_checkpoint_config(ckpt.string())) == comparable(j.cfg))
       return ExistingRun::Resume;
   } catch (const std::exception&) {
     // An unreadable checkpoint is replaced.

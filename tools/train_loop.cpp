@@ -150,7 +150,7 @@ gan::TrainConfig resume_config(const gan::TrainConfig& requested, const std::str
       "dataset", "generator", "latent", "hidden", "per_condition", "responses", "sim_particles",
       "data_seed", "split", "particles",
       // Paper 004's discriminator tips change D's layers.
-      "aux_regression", "soft_sparsity", "minibatch_kernels"};
+      "aux_regression", "soft_sparsity", "sparsity_alpha", "sparsity_beta", "minibatch_kernels"};
   nlohmann::json cfg = saved.to_json();
   const nlohmann::json want = requested.to_json();
   auto str = [](const nlohmann::json& v) {

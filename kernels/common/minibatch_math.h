@@ -1,8 +1,9 @@
 // Per-pair math of minibatch discrimination (Salimans et al. 2016; contract: minibatch_similarity
 // in engine/ops.h), shared by the CPU kernels (kernels/cpu/minibatch.h) and the CUDA kernels
 // (kernels/cuda/minibatch.cu). M is (N, B, C) row-major: N samples, B kernels of C dimensions.
-// Distances, kernel values and sums are carried in double on both backends, in the same order
-// (j ascending, c ascending), so the two agree to the final rounding.
+// Distances, kernel values and the forward's sums are carried in double on both backends; the
+// backward's per-element accumulator is rounded to T after each pair. Both backends visit the
+// pairs in the same order (j ascending, c ascending), so they agree to the final rounding.
 #pragma once
 #include <cstdint>
 

@@ -4,6 +4,8 @@
 // Run: build-cuda/dg_tests -tc="gpu: unary*"
 #include <doctest/doctest.h>
 
+#include <utility>
+
 #include "tests/gpu/gpu_parity.h"
 
 using namespace dg;
@@ -47,6 +49,23 @@ TEST_CASE("gpu: activations") {
     parity(
         "clamp" + at, [](const std::vector<Tensor>& v) { return clamp(v[0], -0.505, 0.495); }, {x},
         kElementwise, kElementwise);
+  }
+}
+
+TEST_CASE("gpu: soft_occupancy") {
+  DG_REQUIRE_GPU();
+  for (const Shape& s : {Shape{256, 64}, Shape{8, 1, 44, 44}}) {
+    const std::string at = " " + shape_str(s);
+    // Counts on both sides of the soft step at 1, some beyond 1e19 (where u^(a+b) overflows float
+    // and the derivative's terms become exactly 0), and exact zeros (value and gradient 0).
+    Tensor x = off_zero32(s, 0.01, 30.0, 15);
+    float* p = x.data<float>();
+    for (int64_t i = 0; i < x.numel(); i += 7) p[i] = 0.0f;
+    for (int64_t i = 3; i < x.numel(); i += 11) p[i] = 3e19f;
+    for (auto [a, b] : {std::pair{2.0, 2.0}, std::pair{0.7, 3.0}})
+      parity("soft_occupancy" + at,
+             [a, b](const std::vector<Tensor>& v) { return soft_occupancy(v[0], a, b); }, {x},
+             {1e-6, 1e-5}, {1e-6, 1e-5});
   }
 }
 
