@@ -30,6 +30,7 @@ class ZdcGenerator : public ConditionalGenerator {
   ZdcGenerator(Philox& init, std::shared_ptr<Philox> dropout_rng, ZdcOptions opt = {});
   Tensor generate(const Tensor& z, const Tensor& c) override;  // -> (B,1,44,44), >= 0
   int64_t latent_dim() const override { return kZdcLatent; }
+  nn::Module* network() override { return net_.get(); }
 
  private:
   std::shared_ptr<nn::Sequential> net_;
@@ -87,6 +88,7 @@ class ZdcDcganGenerator : public ConditionalGenerator {
   ZdcDcganGenerator(Philox& init, std::shared_ptr<Philox> dropout_rng, ZdcDcganOptions opt = {});
   Tensor generate(const Tensor& z, const Tensor& c) override;  // -> (B,1,44,44), >= 0
   int64_t latent_dim() const override { return kZdcLatent; }
+  nn::Module* network() override { return net_.get(); }
 
  private:
   std::shared_ptr<nn::Sequential> net_;

@@ -11,6 +11,9 @@ class ConditionalGenerator : public nn::Module {
  public:
   virtual Tensor generate(const Tensor& z, const Tensor& c) = 0;  // (B,K),(B,C) -> (B, ...)
   virtual int64_t latent_dim() const = 0;
+  // The layers that map concat(z, c) (B, K + C) to the output, for exporters (tools/onnx_export.h);
+  // null for a generator that is not such a network.
+  virtual nn::Module* network() { return nullptr; }
   Tensor forward(const Tensor&) override {
     DG_FAIL("a conditional generator needs (z, c): call generate");
   }

@@ -10,6 +10,7 @@
 #include "datasets/zdc_dataset.h"
 #include "engine/nn/module.h"
 #include "engine/precision.h"
+#include "gan/zdc_channels.h"
 #include "tools/commands.h"
 #include "tools/run_zdc.h"
 #include "tools/train_loop.h"
@@ -64,6 +65,7 @@ void add_generate_command(CLI::App& app) {
   auto precision = std::make_shared<std::string>("fp32");
   auto no_fold = std::make_shared<bool>(false);
   auto latents_path = std::make_shared<std::string>();
+  auto channels_out = std::make_shared<std::string>();
   cmd->add_option("--checkpoint", *ckpt, "ZDC checkpoint written by train")
       ->required()
       ->check(CLI::ExistingFile);
@@ -90,6 +92,9 @@ void add_generate_command(CLI::App& app) {
                   "identical inputs)")
       ->check(CLI::ExistingFile)
       ->excludes(seed_opt);
+  cmd->add_option("--channels-out", *channels_out,
+                  "Also write the five ZDC channel sums of every shower (what ALICE O2 keeps of "
+                  "a shower) as .npy (rows as --out, 5) float64");
   cmd->add_option("--dtype", *dtype, "Stored precision: f4 or f8")
       ->check(CLI::IsMember({"f4", "f8"}))
       ->capture_default_str();
@@ -149,6 +154,14 @@ void add_generate_command(CLI::App& app) {
         files(written).c_str(), static_cast<long long>(*regen * n), static_cast<long long>(n),
         static_cast<long long>(*regen), secs > 0 ? static_cast<double>(*regen * n) / secs : 0.0,
         m.g->device() == Device::CUDA ? "GPU" : "CPU");
+    if (!channels_out->empty()) {
+      std::vector<double> sums;
+      sums.reserve(counts.size() / data::kZdcPixels * 5);
+      for (const auto& ch : gan::zdc_channels_batch(counts))
+        sums.insert(sums.end(), ch.begin(), ch.end());
+      data::write_npy(*channels_out, sums, {*regen * n, 5}, "<f8");
+      std::printf("wrote %s: the five channel sums of every shower\n", channels_out->c_str());
+    }
     if (!real_out->empty()) {
       const auto real_written = data::write_zdc_showers(*real_out, real, cond, dt);
       std::printf("wrote %s: %lld real test responses with their conditions\n",

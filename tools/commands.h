@@ -11,5 +11,6 @@ void add_generate_command(CLI::App& app);
 void add_studyzdc_command(CLI::App& app);
 void add_support_command(CLI::App& app);
 void add_report_command(CLI::App& app);
+void add_export_command(CLI::App& app);
 
 }  // namespace dg::tools

@@ -61,6 +61,7 @@ int main(int argc, char** argv) {
   dg::tools::add_studyzdc_command(app);
   dg::tools::add_support_command(app);
   dg::tools::add_report_command(app);
+  dg::tools::add_export_command(app);
   // CLI11 reports an unknown first word as a missing subcommand and an unknown flag without a
   // suggestion; say what it is and what was probably meant.
   if (const std::string why = unknown_names(app, argc, argv); !why.empty()) {

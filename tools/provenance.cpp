@@ -8,6 +8,7 @@
 
 #include "datasets/hdf5_io.h"
 #include "engine/device.h"
+#include "tools/onnx_export.h"
 
 #ifndef DG_VERSION
 #define DG_VERSION "unknown"
@@ -26,7 +27,7 @@ const char* yes_no(bool b) { return b ? "yes" : "no"; }
 std::string version_line() {
   return std::string("divgan ") + DG_VERSION + " (commit " + build_commit() + ", CUDA " +
          yes_no(cuda_backend_built()) + ", cuDNN " + yes_no(cudnn_backend_built()) + ", HDF5 " +
-         yes_no(data::hdf5_available()) + ")";
+         yes_no(data::hdf5_available()) + ", ONNX " + yes_no(onnx_export_available()) + ")";
 }
 
 void set_command_line(int argc, char** argv) { command_line().assign(argv, argv + argc); }

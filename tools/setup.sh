@@ -10,7 +10,8 @@ cd "$(dirname "$0")/.."
 . tools/apt_install.sh
 # python3-matplotlib (with numpy) draws the pictures of `divgan report` (tools/plots/).
 APT_TAG=setup ensure_packages cmake ninja-build g++ libeigen3-dev doctest-dev libcli11-dev nlohmann-json3-dev \
-  zlib1g-dev libhdf5-dev python3-numpy python3-matplotlib
+  zlib1g-dev libhdf5-dev libonnx-dev libprotobuf-dev python3-numpy python3-matplotlib \
+  python3-venv
 
 # nvcc is usually installed outside PATH.
 if ! command -v nvcc >/dev/null && [ -x /usr/local/cuda/bin/nvcc ]; then

@@ -88,6 +88,7 @@ class Conv2d : public Module {
   Tensor forward(const Tensor& x) override;
   Tensor& weight() { return *w_; }  // (out, in, k, k)
   Tensor* bias() { return b_; }
+  const Conv2dArgs& args() const { return args_; }
 
  private:
   Conv2dArgs args_;
@@ -102,6 +103,7 @@ class ConvTranspose2d : public Module {
   Tensor forward(const Tensor& x) override;
   Tensor& weight() { return *w_; }  // (in, out, k, k)
   Tensor* bias() { return b_; }
+  const Conv2dArgs& args() const { return args_; }
 
  private:
   Conv2dArgs args_;
@@ -163,6 +165,7 @@ class Upsample : public Module {
  public:
   explicit Upsample(int64_t scale) : scale_(scale) {}
   Tensor forward(const Tensor& x) override { return upsample_nearest2d(x, scale_); }
+  int64_t scale() const { return scale_; }
 
  private:
   int64_t scale_;
@@ -195,6 +198,7 @@ class Reshape : public Module {
  public:
   explicit Reshape(Shape s) : s_(std::move(s)) {}  // per-sample shape; batch dim is kept
   Tensor forward(const Tensor& x) override;
+  const Shape& shape() const { return s_; }
 
  private:
   Shape s_;
