@@ -219,9 +219,9 @@ ZdcModel load_zdc_model(const std::string& checkpoint, Device device) {
   return m;
 }
 
-std::vector<double> generate_counts(ZdcModel& m, const std::vector<double>& raw_conditions,
-                                    int64_t regenerations, int64_t batch, uint64_t seed,
-                                    const std::vector<double>* latents) {
+void generate_batches(ZdcModel& m, const std::vector<double>& raw_conditions, int64_t regenerations,
+                      int64_t batch, uint64_t seed, const std::vector<double>* latents,
+                      const GeneratedBatchSink& sink) {
   const int64_t n = static_cast<int64_t>(raw_conditions.size()) / data::kZdcCondDim;
   DG_CHECK(n > 0 && regenerations > 0 && batch > 0,
            "generate: nothing to generate (n = " << n << ")");
@@ -230,7 +230,6 @@ std::vector<double> generate_counts(ZdcModel& m, const std::vector<double>& raw_
       "generate: " << latents->size() << " latent values for " << regenerations * n
                    << " showers of a " << m.g->latent_dim() << "-d latent");
   const std::vector<double> std_cond = m.standardizer.apply(raw_conditions);
-  std::vector<double> out(static_cast<size_t>(regenerations * n * data::kZdcPixels));
   Philox rng(seed, 4ULL << 48);
   NoGradGuard ng;
   m.g->eval();
@@ -248,11 +247,22 @@ std::vector<double> generate_counts(ZdcModel& m, const std::vector<double>& raw_
                   : rng.normal({b, k});
       Tensor img = m.g->generate(z.to(dev), Tensor::from_vector(c, {b, data::kZdcCondDim}).to(dev))
                        .to(Device::CPU);
-      const float* p = img.data<float>();
-      double* o = out.data() + (r * n + s) * data::kZdcPixels;
-      for (int64_t i = 0; i < b * data::kZdcPixels; ++i)
-        o[i] = std::expm1(static_cast<double>(p[i]));
+      sink(r * n + s, img.data<float>(), b);
     }
+}
+
+std::vector<double> generate_counts(ZdcModel& m, const std::vector<double>& raw_conditions,
+                                    int64_t regenerations, int64_t batch, uint64_t seed,
+                                    const std::vector<double>* latents) {
+  const int64_t n = static_cast<int64_t>(raw_conditions.size()) / data::kZdcCondDim;
+  std::vector<double> out(
+      static_cast<size_t>(std::max<int64_t>(regenerations * n, 0) * data::kZdcPixels));
+  generate_batches(m, raw_conditions, regenerations, batch, seed, latents,
+                   [&](int64_t first, const float* p, int64_t rows) {
+                     double* o = out.data() + first * data::kZdcPixels;
+                     for (int64_t i = 0; i < rows * data::kZdcPixels; ++i)
+                       o[i] = std::expm1(static_cast<double>(p[i]));
+                   });
   return out;
 }
 

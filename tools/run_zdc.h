@@ -1,6 +1,7 @@
 // ZDC runs: the data a config names (files, or the built-in simulator), training into an output
 // folder with periodic test-split evaluation, evaluation of a checkpoint, and generation.
 #pragma once
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -69,6 +70,13 @@ ZdcModel load_zdc_model(const std::string& checkpoint, Device device = Device::C
 std::vector<double> generate_counts(ZdcModel& m, const std::vector<double>& raw_conditions,
                                     int64_t regenerations, int64_t batch, uint64_t seed,
                                     const std::vector<double>* latents = nullptr);
+// The same passes with the generator's output as it comes (log1p of counts, float32): `sink`
+// receives each batch, `rows` images of 44x44 for showers first .. first + rows - 1 (the order
+// above). generate_counts is this with expm1 into one array.
+using GeneratedBatchSink = std::function<void(int64_t first, const float* log1p, int64_t rows)>;
+void generate_batches(ZdcModel& m, const std::vector<double>& raw_conditions, int64_t regenerations,
+                      int64_t batch, uint64_t seed, const std::vector<double>* latents,
+                      const GeneratedBatchSink& sink);
 
 // What a checkpoint's model is judged on: the data of its config, where the test split is the test
 // half of a keep-best run, and the test rows' raw conditions (n, 9) and photon counts (n, 44, 44).

@@ -15,6 +15,7 @@
 #pragma once
 #include <Eigen/Dense>
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <thread>
 #include <utility>
@@ -32,7 +33,16 @@ using RowMat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>
 // dominate.
 constexpr int64_t kParallelMinMacs = int64_t(1) << 22;
 
+// The most threads a CPU kernel may use; 0 (the default) means one per hardware thread.
+// Process-wide; set through dg::set_cpu_threads (engine/device.h).
+inline std::atomic<int64_t>& cpu_thread_limit() {
+  static std::atomic<int64_t> limit{0};
+  return limit;
+}
+
 inline int64_t cpu_threads() {
+  if (const int64_t limit = cpu_thread_limit().load(std::memory_order_relaxed); limit > 0)
+    return limit;
   unsigned n = std::thread::hardware_concurrency();
   return n == 0 ? 1 : static_cast<int64_t>(n);
 }
