@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <exception>
+#include <mutex>
 
 #include "engine/device.h"
 #include "gan/config.h"
@@ -45,6 +46,11 @@ struct Generator::Impl {
                   std::to_string(kAttributes) + " (raw attributes, row by row)");
     const size_t n = particles.size() / kAttributes;
     std::vector<float> out(n * kPixels);
+    // The GPU context (stream, cuBLAS handle, staging buffers) is one per process and not
+    // thread-safe: CUDA generators take turns.
+    static std::mutex gpu_mutex;
+    std::unique_lock<std::mutex> gpu_turn(gpu_mutex, std::defer_lock);
+    if (model.g->device() == dg::Device::CUDA) gpu_turn.lock();
     dg::tools::generate_batches(
         model, particles, 1, batch_rows, seed, latents,
         [&](int64_t first, const float* p, int64_t rows) {

@@ -31,7 +31,7 @@ finish() {
 }
 
 if cmake --install "$BUILD" --prefix "$WORK/prefix" >"$WORK/install.log" 2>&1 &&
-  [ -f "$WORK/prefix/lib/cmake/divgan/divganConfig.cmake" ] &&
+  [ -n "$(find "$WORK/prefix" -name divganConfig.cmake -print -quit)" ] &&
   [ -f "$WORK/prefix/include/divgan/generator.h" ] && [ -x "$WORK/prefix/bin/divgan" ]; then
   ok "cmake --install: the CLI, the library, its header and the CMake package"
 else
@@ -40,7 +40,10 @@ else
 fi
 
 # Only the installed prefix is on the search path: nothing from the source or build tree.
+# The build's own generator and compiler (Ninja and g++ from tools/setup.sh).
+cache() { sed -n "s/^$1:[A-Z]*=//p" "$BUILD/CMakeCache.txt"; }
 if cmake -S "$ROOT/examples/generate_channels" -B "$WORK/example" -DCMAKE_PREFIX_PATH="$WORK/prefix" \
+  -G "$(cache CMAKE_GENERATOR)" -DCMAKE_CXX_COMPILER="$(cache CMAKE_CXX_COMPILER)" \
   -DCMAKE_BUILD_TYPE=Release >"$WORK/configure.log" 2>&1 &&
   cmake --build "$WORK/example" >"$WORK/build.log" 2>&1; then
   ok "the example configures with find_package(divgan) against the prefix and builds"

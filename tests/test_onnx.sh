@@ -35,18 +35,31 @@ finish() {
 }
 
 if ! "$DIVGAN" --version | grep -q "ONNX yes"; then
-  bad "divgan was built with ONNX export" "$("$DIVGAN" --version)" \
-    "install libonnx-dev and libprotobuf-dev (tools/setup.sh does) and rebuild"
+  # A build without libonnx (DG_ONNX=OFF, or AUTO where it is missing): export must say so.
+  "$DIVGAN" train --data zdc --generator dcgan --sim-particles 20 --batch 4 --steps 1 --quiet \
+    --out "$WORK/noonnx" >/dev/null 2>&1
+  if "$DIVGAN" export --checkpoint "$WORK/noonnx/checkpoint.safetensors" --out "$WORK/m.onnx" \
+    2>&1 | grep -q "built without ONNX support"; then
+    ok "a build without ONNX refuses export in one line"
+  else
+    bad "a build without ONNX refuses export in one line"
+  fi
+  echo "skip the onnxruntime checks: divgan was built without ONNX (tools/setup.sh installs libonnx-dev)"
   finish
 fi
 ok "divgan was built with ONNX export"
 
+# The versions the checks were written against (a new release must not change a result unseen).
+ORT_VERSION=1.32.0
+ONNX_VERSION=1.23.2
 PY="${DG_ONNX_PYTHON:-}"
 if [ -z "$PY" ]; then
   venv="$(dirname "$DIVGAN")/onnx-venv"
-  if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import onnxruntime, onnx" 2>/dev/null; then
+  if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import onnxruntime as r, onnx as o, sys
+sys.exit(r.__version__ != '$ORT_VERSION' or o.__version__ != '$ONNX_VERSION')" 2>/dev/null; then
     python3 -m venv "$venv" >/dev/null &&
-      "$venv/bin/pip" install --quiet --disable-pip-version-check onnxruntime onnx numpy ||
+      "$venv/bin/pip" install --quiet --disable-pip-version-check \
+        "onnxruntime==$ORT_VERSION" "onnx==$ONNX_VERSION" "numpy<3" ||
       { bad "onnxruntime and onnx from PyPI into $venv" "pip failed (network?)"; finish; }
   fi
   PY="$venv/bin/python"
@@ -107,8 +120,13 @@ expect_refusal() {
 
 mkdir -p "$WORK/bad"
 "$DIVGAN" train --data 2d --steps 1 --quiet --out "$WORK/2d" >/dev/null 2>&1
-expect_refusal "a 2D checkpoint" "$WORK/bad/m.onnx" -- \
-  export --checkpoint "$WORK/2d/checkpoint.safetensors" --out "$WORK/bad/m.onnx"
+if [ -f "$WORK/2d/checkpoint.safetensors" ]; then
+  expect_refusal "a 2D checkpoint" "$WORK/bad/m.onnx" -- \
+    export --checkpoint "$WORK/2d/checkpoint.safetensors" --out "$WORK/bad/m.onnx"
+  grep -q "expected a ZDC model" "$WORK/stderr" || bad "the 2D refusal names the cause" "$(cat "$WORK/stderr")"
+else
+  bad "train a one-step 2D checkpoint"
+fi
 head -c 5000 "$WORK/dcgan/checkpoint.safetensors" >"$WORK/truncated.safetensors"
 expect_refusal "a truncated checkpoint" "$WORK/bad/m.onnx" -- \
   export --checkpoint "$WORK/truncated.safetensors" --out "$WORK/bad/m.onnx"
@@ -135,6 +153,20 @@ if [ -e "$WORK/bad/s.txt" ]; then
 else
   ok "the scales file of a failed export is removed"
 fi
+# A scales file already there is put back as it was when the model cannot be written.
+printf 'old scales\n' >"$WORK/bad/keep.txt"
+expect_refusal "a failed export beside an existing scales file" "$WORK/missing3/m.onnx" -- \
+  export --checkpoint "$WORK/dcgan/checkpoint.safetensors" --out "$WORK/missing3/m.onnx" \
+  --scales "$WORK/bad/keep.txt"
+if [ "$(cat "$WORK/bad/keep.txt")" = "old scales" ]; then
+  ok "the existing scales file is left as it was"
+else
+  bad "the existing scales file is left as it was" "$(head -n 3 "$WORK/bad/keep.txt")"
+fi
+expect_refusal "generate --channels-out in a missing folder (checked before generating)" \
+  "$WORK/bad/g.onnx" -- generate --checkpoint "$WORK/dcgan/checkpoint.safetensors" --test-split \
+  --out "$WORK/bad/g.npy" --channels-out "$WORK/missing4/c.npy"
+[ -e "$WORK/bad/g.npy" ] && bad "nothing generated when --channels-out is bad" "$WORK/bad/g.npy exists"
 expect_refusal "an output not named .onnx" "$WORK/bad/m.bin" -- \
   export --checkpoint "$WORK/dcgan/checkpoint.safetensors" --out "$WORK/bad/m.bin"
 

@@ -1,11 +1,13 @@
 // `divgan export`: a ZDC checkpoint's generator as an ONNX model in inference form, and the
 // condition scales in ALICE O2's text format (docs/design.md#onnx-export). Both files are built in
-// memory first and written all or nothing; a failure writing the model removes the scales file
-// this command had just written, so no half of a pair is left behind.
+// memory first and written all or nothing; a failure writing the model puts the scales file back
+// as it was (or removes it), so no half of a pair is left behind.
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 
 #include "base/atomic_file.h"
+#include "datasets/npy.h"
 #include "tools/commands.h"
 #include "tools/o2_scales.h"
 #include "tools/onnx_export.h"
@@ -72,15 +74,29 @@ void add_export_command(CLI::App& app) {
     const std::string scales_path = *no_scales        ? ""
                                     : scales->empty() ? default_scales_path(*out)
                                                       : *scales;
-    DG_CHECK(scales_path.empty() ||
-                 std::filesystem::absolute(scales_path) != std::filesystem::absolute(*out),
+    DG_CHECK(scales_path.empty() || std::filesystem::weakly_canonical(scales_path) !=
+                                        std::filesystem::weakly_canonical(*out),
              scales_path << ": the scales file and the model must be different files");
-    const bool scales_existed = !scales_path.empty() && std::filesystem::exists(scales_path);
+    // A scales file already there is kept in memory and put back if the model cannot be written,
+    // so the folder never holds new scales beside an old model.
+    std::optional<std::string> old_scales;
+    if (!scales_path.empty() && std::filesystem::exists(scales_path))
+      old_scales = data::read_file_bytes(scales_path);
     if (!scales_path.empty()) write_file_atomic(scales_path, o2_scales_text(m.standardizer));
     try {
       write_file_atomic(*out, bytes);
     } catch (...) {
-      if (!scales_path.empty() && !scales_existed) std::filesystem::remove(scales_path);
+      if (!scales_path.empty()) {
+        if (old_scales) {
+          try {
+            write_file_atomic(scales_path, *old_scales);
+          } catch (const std::exception&) {  // the model's error is the one to report
+          }
+        } else {
+          std::error_code ec;
+          std::filesystem::remove(scales_path, ec);
+        }
+      }
       throw;
     }
     std::printf("wrote %s (%.1f MB, opset %lld, %s, step %lld)%s%s\n", out->c_str(),

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 
 #include "datasets/npy.h"
 #include "datasets/zdc_dataset.h"
@@ -114,6 +115,17 @@ void add_generate_command(CLI::App& app) {
     DG_CHECK(!conditions->empty() || *test_split,
              "generate needs --conditions FILE or --test-split");
     DG_CHECK(real_out->empty() || *test_split, "--real-out needs --test-split");
+    if (!channels_out->empty()) {
+      namespace fs = std::filesystem;
+      const fs::path p(*channels_out);
+      DG_CHECK(p.extension() == ".npy", *channels_out << ": --channels-out must name a .npy file");
+      DG_CHECK(fs::is_directory(p.parent_path().empty() ? fs::path(".") : p.parent_path()),
+               *channels_out << ": its folder does not exist");
+      DG_CHECK(
+          fs::weakly_canonical(p) != fs::weakly_canonical(*out) &&
+              (real_out->empty() || fs::weakly_canonical(p) != fs::weakly_canonical(*real_out)),
+          *channels_out << ": --channels-out must differ from --out and --real-out");
+    }
     ZdcModel m = load_zdc_model(*ckpt, select_device(*device));
     if (!*no_fold) nn::fold_batch_norms(*m.g);
     std::vector<double> cond;

@@ -175,8 +175,6 @@ void float_value(onnx::ValueInfoProto& v, const std::string& name, const Shape& 
 
 }  // namespace
 
-bool onnx_export_available() { return true; }
-
 std::string generator_to_onnx(gan::ConditionalGenerator& g, int64_t cond_dim,
                               const Shape& sample_shape, const OnnxExportOptions& opt) {
   nn::Module* net = g.network();

@@ -23,6 +23,8 @@ struct OnnxExportOptions {
   std::map<std::string, std::string> metadata;  // the model's metadata_props
 };
 
+// Whether this build has the exporter (defined in provenance.cpp, so that asking does not link
+// libonnx into programs that never export, such as the inference library).
 bool onnx_export_available();
 
 // g must be in eval mode. cond_dim: C; sample_shape: the per-sample output shape (e.g. {1,44,44}).

@@ -4,8 +4,6 @@
 
 namespace dg::tools {
 
-bool onnx_export_available() { return false; }
-
 std::string generator_to_onnx(gan::ConditionalGenerator&, int64_t, const Shape&,
                               const OnnxExportOptions&) {
   DG_FAIL(

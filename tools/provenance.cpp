@@ -24,6 +24,12 @@ std::vector<std::string>& command_line() {
 const char* yes_no(bool b) { return b ? "yes" : "no"; }
 }  // namespace
 
+#ifdef DG_WITH_ONNX
+bool onnx_export_available() { return true; }
+#else
+bool onnx_export_available() { return false; }
+#endif
+
 std::string version_line() {
   return std::string("divgan ") + DG_VERSION + " (commit " + build_commit() + ", CUDA " +
          yes_no(cuda_backend_built()) + ", cuDNN " + yes_no(cudnn_backend_built()) + ", HDF5 " +

@@ -15,7 +15,8 @@ APT_TAG=sanitize ensure_packages cmake ninja-build g++ libeigen3-dev doctest-dev
 flags="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g -O1"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDG_CUDA=OFF -DDG_BENCH=OFF \
   -DDG_NATIVE=OFF -DDG_WERROR="${DG_WERROR:-OFF}" -DCMAKE_CXX_FLAGS="$flags" \
-  -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" >/dev/null || exit 1
+  -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" \
+  -DCMAKE_SHARED_LINKER_FLAGS="-fsanitize=address,undefined" >/dev/null || exit 1
 cmake --build build-asan --parallel "$(nproc)" || exit 1
 
 # Reports go to files (one per process) as well as failing the process, so a report in a command

@@ -8,8 +8,10 @@
 // output) or the network's log1p output itself.
 //
 // Threads: a Generator is not safe to call from two threads at once (it switches its network to
-// evaluation mode and runs it); give each thread its own Generator. Distinct Generators may run
-// concurrently. set_cpu_threads is process-wide and should be called before generating.
+// evaluation mode and runs it); give each thread its own Generator. Distinct CPU Generators run
+// concurrently. CUDA Generators share the process's one GPU context (stream, cuBLAS handle,
+// staging buffers), so their calls are serialized by a lock: safe, but not parallel.
+// set_cpu_threads is process-wide and should be called before generating.
 //
 // Errors: every failure (a missing, corrupt or non-ZDC checkpoint, wrong input sizes, no GPU)
 // throws divgan::Error, a std::runtime_error with a one-line message naming the file or argument.
