@@ -8,7 +8,8 @@ rounds (ours, onnxruntime, ours, ...), each round a median over --repeats calls 
 figure per side is the median of its round medians. onnxruntime runs with intra_op_num_threads =
 threads, one inter-op thread, sequential execution, all graph optimizations. The JSON records both
 sides' medians, the ratio onnxruntime / divgan (> 1: divgan is faster), onnxruntime's own per-node
-profile for the largest case (where its time goes), the commit and the CPU.
+profile and ours per layer type (generate_zdc --layers) for the smallest and largest case (where
+the time goes), the commit and the CPU.
 
 Usage: onnx_vs_divgan.py --build build [--threads 1,2] [--batches 1,256] [--out FILE]
 Needs onnxruntime (tests/test_onnx.sh's virtual environment has it: build/onnx-venv/bin/python).
@@ -33,10 +34,19 @@ def run(cmd):
     return subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
 
 
-def ours(build, ckpt, batch, threads, repeats, warmup):
+def ours(build, ckpt, batch, threads, repeats, warmup, layers=False):
     out = run([str(build / "generate_zdc"), "--checkpoint", str(ckpt), "--batch", str(batch),
-               "--threads", str(threads), "--repeats", str(repeats), "--warmup", str(warmup)])
+               "--threads", str(threads), "--repeats", str(repeats), "--warmup", str(warmup)]
+              + (["--layers"] if layers else []))
     return json.loads(out)
+
+
+def our_layers(build, ckpt, threads, batch):
+    """Our per-layer-type time (ms per call, summed over layers of a type) for one case."""
+    per_type = {}
+    for layer in ours(build, ckpt, batch, threads, 5, 2, layers=True)["layers"]:
+        per_type[layer["type"]] = per_type.get(layer["type"], 0.0) + layer["median_ms"]
+    return {t: round(v, 4) for t, v in sorted(per_type.items(), key=lambda kv: -kv[1])}
 
 
 def session(model, threads, profile_prefix=None):
@@ -129,10 +139,11 @@ def main():
                 results.append(row)
                 print(f"{arch:8s} threads {t} batch {b:4d}: divgan {m:9.3f} ms, onnxruntime "
                       f"{o:9.3f} ms, ratio {o / m:5.2f}", flush=True)
-        profiles[arch] = {f"threads {threads[-1]} batch {batches[-1]}":
-                          profile(model, threads[-1], batches[-1], work),
-                          f"threads {threads[0]} batch {batches[0]}":
-                          profile(model, threads[0], batches[0], work)}
+        profiles[arch] = {}
+        for t, b in [(threads[-1], batches[-1]), (threads[0], batches[0])]:
+            profiles[arch][f"threads {t} batch {b}"] = {
+                "onnxruntime": profile(model, t, b, work),
+                "divgan": our_layers(build, ckpt, t, b)}
 
     doc = {"benchmark": "onnx_vs_divgan", "git": info["git"], "time_utc": info["time_utc"],
            "cpu": info["cpu"], "device": "cpu", "divgan_version": info["version"],
@@ -142,7 +153,7 @@ def main():
                       "onnxruntime": "intra_op_num_threads = threads, inter_op 1, sequential, "
                                      "ORT_ENABLE_ALL",
                       "checkpoints": "one-step ZDC checkpoints (speed does not depend on training)"},
-           "results": results, "onnxruntime_profile_ms_per_call": profiles}
+           "results": results, "profile_ms_per_call": profiles}
     out = args.out or str(ROOT / "bench" / "results" /
                           f"onnx_vs_divgan_cpu_{info['git']['commit'][:12]}_{info['time_utc'].replace(':', '').replace('-', '')}.json")
     Path(out).parent.mkdir(parents=True, exist_ok=True)
