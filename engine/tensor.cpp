@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "engine/autograd.h"
+#include "engine/host_alloc.h"
 #include "kernels/cuda/graph.h"
 #include "kernels/cuda/runtime.h"
 
@@ -60,17 +61,15 @@ int64_t shape_numel(const Shape& s) {
 
 Storage::Storage(size_t n, Device dev) : nbytes(n), device(dev) {
   size_t alloc = std::max<size_t>(64, (n + 63) / 64 * 64);
-  if (dev == Device::CPU) {
-    data = std::aligned_alloc(64, alloc);
-    if (!data) throw Error("out of host memory allocating " + std::to_string(n) + " bytes");
-  } else {
+  if (dev == Device::CPU)
+    data = host_alloc(alloc);
+  else
     data = cuda::device_malloc(alloc);
-  }
 }
 
 Storage::~Storage() {
   if (device == Device::CPU)
-    std::free(data);
+    host_free(data, std::max<size_t>(64, (nbytes + 63) / 64 * 64));
   else
     cuda::device_free(data);
 }
