@@ -15,15 +15,8 @@ WORK="$(mktemp -d "${TMPDIR:-/tmp}/divgan_cli.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
 cd "$WORK" || exit 2
 
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok   $1"; }
-bad() {
-  failed=$((failed + 1))
-  echo "FAIL $1"
-  shift
-  for line in "$@"; do echo "     $line"; done
-}
+# shellcheck source=tests/check_lib.sh
+. "$FIX/../check_lib.sh"
 
 # The output directory of a failed command holds no checkpoint, complete or partial.
 no_checkpoint_in() {

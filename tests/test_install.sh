@@ -15,20 +15,8 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/divgan_install.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
 
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok   $1"; }
-bad() {
-  failed=$((failed + 1))
-  echo "FAIL $1"
-  shift
-  for line in "$@"; do echo "     $line"; done
-}
-finish() {
-  echo "$passed passed, $failed failed"
-  [ "$failed" -eq 0 ]
-  exit $?
-}
+# shellcheck source=tests/check_lib.sh
+. "$ROOT/tests/check_lib.sh"
 
 if cmake --install "$BUILD" --prefix "$WORK/prefix" >"$WORK/install.log" 2>&1 &&
   [ -n "$(find "$WORK/prefix" -name divganConfig.cmake -print -quit)" ] &&

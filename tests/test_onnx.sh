@@ -19,20 +19,8 @@ HERE="$(cd "$(dirname "$0")" && pwd)"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/divgan_onnx.XXXXXX")"
 trap 'chmod -R u+w "$WORK" 2>/dev/null; rm -rf "$WORK"' EXIT
 
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok   $1"; }
-bad() {
-  failed=$((failed + 1))
-  echo "FAIL $1"
-  shift
-  for line in "$@"; do echo "     $line"; done
-}
-finish() {
-  echo "$passed passed, $failed failed"
-  [ "$failed" -eq 0 ]
-  exit $?
-}
+# shellcheck source=tests/check_lib.sh
+. "$HERE/check_lib.sh"
 
 if ! "$DIVGAN" --version | grep -q "ONNX yes"; then
   # A build without libonnx (DG_ONNX=OFF, or AUTO where it is missing): export must say so.
