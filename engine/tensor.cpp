@@ -60,16 +60,15 @@ int64_t shape_numel(const Shape& s) {
 }
 
 Storage::Storage(size_t n, Device dev) : nbytes(n), device(dev) {
-  size_t alloc = std::max<size_t>(64, (n + 63) / 64 * 64);
   if (dev == Device::CPU)
-    data = host_alloc(alloc);
+    data = host_alloc(n);  // rounds up to 64 bytes itself
   else
-    data = cuda::device_malloc(alloc);
+    data = cuda::device_malloc(std::max<size_t>(64, (n + 63) / 64 * 64));
 }
 
 Storage::~Storage() {
   if (device == Device::CPU)
-    host_free(data, std::max<size_t>(64, (nbytes + 63) / 64 * 64));
+    host_free(data, nbytes);
   else
     cuda::device_free(data);
 }

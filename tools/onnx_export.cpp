@@ -28,12 +28,8 @@ class GraphBuilder {
 
   // A float initializer holding `t` (copied from its device).
   std::string weight(const std::string& name, const Tensor& t) {
-    auto* init = g_.add_initializer();
-    init->set_name(name);
-    init->set_data_type(onnx::TensorProto::FLOAT);
-    for (int64_t d : t.shape()) init->add_dims(d);
-    for (double v : t.to_vector()) init->add_float_data(static_cast<float>(v));
-    return name;
+    const std::vector<double> v = t.to_vector();
+    return floats(name, std::vector<float>(v.begin(), v.end()), t.shape());
   }
   std::string floats(const std::string& name, const std::vector<float>& v, const Shape& dims) {
     auto* init = g_.add_initializer();
