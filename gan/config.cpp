@@ -152,6 +152,8 @@ void TrainConfig::validate() const {
            "--aux-regression and --soft-sparsity are ZDC options (the 2D benchmark has neither "
            "images nor physical attributes)");
   DG_CHECK(latent > 0 && hidden > 0, "latent and hidden sizes must be > 0");
+  DG_CHECK(dataset == Dataset::Points2D || !condition_every_layer,
+           "--condition-every-layer is a 2D-benchmark option (the ZDC networks are fixed)");
   DG_CHECK(per_condition > 1, "per_condition must be > 1, got " << per_condition);
   DG_CHECK(checkpoint_every > 0 && log_every > 0, "checkpoint/log intervals must be > 0");
   DG_CHECK(reg_opt.divco_negatives > 0 && reg_opt.divco_tau > 0, "DivCo K and tau must be > 0");
@@ -186,6 +188,7 @@ nlohmann::json TrainConfig::to_json() const {
   if (dataset == Dataset::Points2D) {
     j["hidden"] = hidden;
     j["per_condition"] = per_condition;
+    j["condition_every_layer"] = condition_every_layer;
   } else {
     j["generator"] = generator_arch_name(generator);
     j["responses"] = responses;
@@ -259,6 +262,7 @@ TrainConfig TrainConfig::from_json(const nlohmann::json& j) {
     c.latent = int_field(j, "latent");
     c.hidden = int_field(j, "hidden", c.hidden);
     c.per_condition = int_field(j, "per_condition", c.per_condition);
+    c.condition_every_layer = j.value("condition_every_layer", false);
     c.checkpoint_every = int_field(j, "checkpoint_every");
     c.log_every = int_field(j, "log_every");
     c.reg_opt.ds_tau = j.at("ds_tau").get<double>();

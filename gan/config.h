@@ -50,6 +50,8 @@ struct TrainConfig {
   int64_t latent = 8;
   int64_t hidden = 128;
   int64_t per_condition = 1000;  // 2D: training points per (class, spread)
+  // 2D: the generator sees the condition at every layer, not only at its input (gan/models2d.h).
+  bool condition_every_layer = false;
   // ZDC (dataset "zdc"): the generator architecture, the data (files, or the built-in simulator
   // when both paths are empty) and the periodic evaluation on the test split.
   // dcgan is the default: a tenth of the original network's work for comparable channel figures

@@ -72,7 +72,7 @@ Models make_models(const TrainConfig& cfg) {
     m.d = std::make_shared<ZdcDiscriminator>(init, m.dropout_rng, ZdcOptions{}, tips);
     return m;
   }
-  m.g = std::make_shared<Generator2D>(cfg.latent, 10, cfg.hidden, init);
+  m.g = std::make_shared<Generator2D>(cfg.latent, 10, cfg.hidden, init, cfg.condition_every_layer);
   m.d = std::make_shared<Discriminator2D>(10, cfg.hidden, init);
   return m;
 }

@@ -11,11 +11,13 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <string>
 
 #include "datasets/benchmark2d.h"
 #include "engine/checkpoint.h"
 #include "gan/eval2d.h"
+#include "gan/models_zdc.h"
 #include "gan/trainer.h"
 #include "tests/test_support.h"
 
@@ -273,4 +275,52 @@ TEST_CASE("gan2d: TrainConfig::validate names the field") {
   c = ok;
   c.batch = 0;
   CHECK_THROWS_WITH_AS(make_models(c), doctest::Contains("batch"), dg::Error);
+}
+
+TEST_CASE("gan2d: the generator conditioned at every layer") {
+  test::TempDir dir("gan2d_every_layer");
+  TrainConfig cfg = small_config(Regularizer::SDI);
+  cfg.latent = 1;
+  cfg.condition_every_layer = true;
+  Models m = make_models(cfg);
+  // Each Linear after the first takes the 10 conditions besides its input.
+  std::map<std::string, std::vector<int64_t>> shapes;
+  for (auto [name, t] : m.g->named_parameters()) shapes[name] = t.shape();
+  CHECK(shapes.at("net.0.weight") == std::vector<int64_t>{32, 1 + 10});
+  CHECK(shapes.at("net.2.weight") == std::vector<int64_t>{32, 32 + 10});
+  CHECK(shapes.at("net.4.weight") == std::vector<int64_t>{32, 32 + 10});
+  CHECK(shapes.at("net.6.weight") == std::vector<int64_t>{2, 32 + 10});
+  // The condition reaches the output through the later layers alone: with the first layer's
+  // condition columns zeroed, changing the class still changes the point.
+  Tensor& w0 = m.g->named_parameters().front().second;
+  REQUIRE(m.g->named_parameters().front().first == "net.0.weight");
+  std::vector<double> w = w0.to_vector();
+  for (int64_t r = 0; r < 32; ++r)
+    for (int64_t k = 1; k < 11; ++k) w[r * 11 + k] = 0;
+  w0.copy_(Tensor::from_vector(w, w0.shape()));
+  const Tensor z = Tensor::from_vector({0.3}, {1, 1});
+  std::vector<double> c(10, 0.0);
+  c[0] = 1;
+  const std::vector<double> a = m.g->generate(z, Tensor::from_vector(c, {1, 10})).to_vector();
+  c[0] = 0, c[4] = 1;
+  const std::vector<double> b = m.g->generate(z, Tensor::from_vector(c, {1, 10})).to_vector();
+  CHECK(a != b);
+
+  // It trains, and a checkpoint brings the option and the weights back.
+  Trainer t(cfg, train_data(cfg), make_models(cfg));
+  for (int i = 0; i < 3; ++i) CHECK(std::isfinite(t.step().loss_g_adv));
+  t.save(dir.file("e.safetensors"));
+  const TrainConfig back = read_checkpoint_config(dir.file("e.safetensors"));
+  CHECK(back.condition_every_layer);
+  CHECK(back.to_json() == cfg.to_json());
+  Trainer u(back, train_data(back), make_models(back));
+  u.load(dir.file("e.safetensors"));
+  CHECK(test::model_state(u.models()) == test::model_state(t.models()));
+
+  // A ZDC config refuses it (its networks are fixed).
+  TrainConfig zdc;
+  zdc.dataset = Dataset::Zdc;
+  zdc.latent = kZdcLatent;
+  zdc.condition_every_layer = true;
+  CHECK_THROWS_WITH(zdc.validate(), doctest::Contains("--condition-every-layer"));
 }

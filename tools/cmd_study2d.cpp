@@ -4,10 +4,12 @@
 // are reported as mean ± std over seeds beside the SDI-GAN paper's Table 1.
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <map>
 
 #include "tools/commands.h"
 #include "tools/run2d.h"
+#include "tools/study_stats.h"
 #include "tools/study_util.h"
 #include "tools/validators.h"
 
@@ -25,7 +27,96 @@ double validation_w(const nlohmann::json& ev) {
          metric(ev, "validation", "wasserstein_spread1");
 }
 
-// The README's two tables: the selected lambda per regularizer beside the paper, then every lambda.
+// A metric of one run, and the variance ratio generated / real of a spread on the test draw.
+using Key = std::function<double(const nlohmann::json&)>;
+Key test_metric(const char* key) {
+  return [key](const nlohmann::json& ev) { return metric(ev, "test", key); };
+}
+Key variance_ratio(int spread) {
+  return [spread](const nlohmann::json& ev) {
+    const std::string s = std::to_string(spread);
+    return metric(ev, "test", ("variance_spread" + s).c_str()) /
+           metric(ev, "test", ("real_variance_spread" + s).c_str());
+  };
+}
+// How far a spread's generated variance is from the real one, in either direction (twice or half
+// the real variance are equally far): |log(generated / real)|.
+Key variance_distance(int spread) {
+  return
+      [r = variance_ratio(spread)](const nlohmann::json& ev) { return std::fabs(std::log(r(ev))); };
+}
+
+std::vector<double> values(const std::vector<const StudyJob*>& runs, const Key& key) {
+  std::vector<double> v;
+  for (const StudyJob* j : runs) v.push_back(key(j->eval));
+  return v;
+}
+
+// "m ± sd [lo, hi]": mean, standard deviation and 95% interval over the seeds.
+std::string fmt_interval(const MeanInterval& m, int prec) {
+  char b[160];
+  if (m.n < 2)
+    std::snprintf(b, sizeof b, "%.*f", prec, m.mean);
+  else
+    std::snprintf(b, sizeof b, "%.*f ± %.*f [%.*f, %.*f]", prec, m.mean, prec, m.sd, prec, m.lo,
+                  prec, m.hi);
+  return b;
+}
+
+nlohmann::json interval_json(const MeanInterval& m) {
+  return {{"mean", m.mean}, {"sd", m.sd}, {"ci95", {m.lo, m.hi}}, {"n", m.n}};
+}
+
+// The comparisons of the paired table: each lower-is-better figure, regularizer minus DC-GAN.
+struct Comparison {
+  const char* name;  // study.json key
+  Key key;
+};
+const std::vector<Comparison>& comparisons() {
+  static const std::vector<Comparison> c = {
+      {"wasserstein_spread0", test_metric("wasserstein_spread0")},
+      {"wasserstein_spread1", test_metric("wasserstein_spread1")},
+      {"variance_distance_spread0", variance_distance(0)},
+      {"variance_distance_spread1", variance_distance(1)}};
+  return c;
+}
+
+// The seeds both variants finished, and a figure of each on those seeds (same order).
+struct Paired {
+  std::vector<double> reg, base;
+  std::vector<uint64_t> seeds;
+};
+Paired pair_by_seed(const std::vector<const StudyJob*>& reg,
+                    const std::vector<const StudyJob*>& base, const Key& key) {
+  std::map<uint64_t, double> b;
+  for (const StudyJob* j : base) b[j->cfg.seed] = key(j->eval);
+  Paired p;
+  std::map<uint64_t, double> r;
+  for (const StudyJob* j : reg) r[j->cfg.seed] = key(j->eval);
+  for (const auto& [seed, v] : r)
+    if (b.count(seed)) {
+      p.seeds.push_back(seed);
+      p.reg.push_back(v);
+      p.base.push_back(b.at(seed));
+    }
+  return p;
+}
+
+// "d [lo, hi], p = x" with a mark: * when the 95% interval excludes 0, ** when the difference also
+// survives Holm's correction over every comparison of the table.
+std::string fmt_difference(const PairedDifference& d, bool holm) {
+  if (d.diff.n < 2) return "-";
+  char b[160];
+  std::snprintf(b, sizeof b, "%+.2f [%+.2f, %+.2f], p = %.3f%s", d.diff.mean, d.diff.lo, d.diff.hi,
+                d.p,
+                holm                               ? " **"
+                : (d.diff.lo > 0 || d.diff.hi < 0) ? " *"
+                                                   : "");
+  return b;
+}
+
+// The README's tables: the selected lambda per regularizer beside the paper; each regularizer
+// against DC-GAN paired by seed; every lambda.
 std::string study2d_tables(const std::vector<RegularizerRuns>& grouped, nlohmann::json* best) {
   const std::map<gan::Regularizer, std::string> paper = {
       {gan::Regularizer::None, "0.2 / 2.3 / 0.7 / 7.4"},
@@ -34,42 +125,94 @@ std::string study2d_tables(const std::vector<RegularizerRuns>& grouped, nlohmann
       {gan::Regularizer::SDI, "3.3 / 127.4 / 1.2 / 2.1"},
       {gan::Regularizer::DS, "-"},
       {gan::Regularizer::DivBal, "-"}};
-  auto test = [](const char* key) {
-    return [key](const nlohmann::json& ev) { return metric(ev, "test", key); };
-  };
   std::string table =
       "| Model | best λ | Variance spread 0 | Variance spread 1 | Wasserstein spread 0 | "
       "Wasserstein spread 1 | failed runs | paper (Var0 / Var1 / W0 / W1) |\n"
       "|---|---|---|---|---|---|---|---|\n";
   bool real_row = false;
+  const RegularizerRuns* baseline = nullptr;
   for (const RegularizerRuns& g : grouped) {
     const std::string title = gan::regularizer_title(g.reg);
+    if (g.reg == gan::Regularizer::None && g.best) baseline = &g;
     if (!g.best) {
       table += "| " + title + " | - | every lambda failed | | | | | " + paper.at(g.reg) + " |\n";
       continue;
     }
     const auto& runs = g.best->ok;
-    const Stat v0 = stat_of(runs, test("variance_spread0")),
-               v1 = stat_of(runs, test("variance_spread1"));
-    const Stat w0 = stat_of(runs, test("wasserstein_spread0"));
-    const Stat w1 = stat_of(runs, test("wasserstein_spread1"));
+    auto ci = [&](const Key& k) { return mean_interval(values(runs, k)); };
     if (!real_row) {
-      table += "| Real (test split) | | " + fmt(stat_of(runs, test("real_variance_spread0")), 2) +
-               " | " + fmt(stat_of(runs, test("real_variance_spread1")), 1) +
+      table += "| Real (test draw) | | " +
+               fmt_interval(ci(test_metric("real_variance_spread0")), 2) + " | " +
+               fmt_interval(ci(test_metric("real_variance_spread1")), 1) +
                " | - | - | | 1 / 100 / - / - |\n";
       real_row = true;
     }
+    const MeanInterval v0 = ci(test_metric("variance_spread0")),
+                       v1 = ci(test_metric("variance_spread1")),
+                       w0 = ci(test_metric("wasserstein_spread0")),
+                       w1 = ci(test_metric("wasserstein_spread1"));
     table += "| " + title + " | " +
              (g.reg == gan::Regularizer::None ? "-" : lambda_str(g.best->lambda)) + " | " +
-             fmt(v0, 2) + " | " + fmt(v1, 1) + " | " + fmt(w0, 2) + " | " + fmt(w1, 2) + " | " +
-             std::to_string(g.failed) + " | " + paper.at(g.reg) + " |\n";
-    (*best)[gan::regularizer_name(g.reg)] = {{"lambda", g.best->lambda},
-                                             {"variance_spread0", {v0.mean, v0.sd}},
-                                             {"variance_spread1", {v1.mean, v1.sd}},
-                                             {"wasserstein_spread0", {w0.mean, w0.sd}},
-                                             {"wasserstein_spread1", {w1.mean, w1.sd}},
-                                             {"failed_runs", g.failed}};
+             fmt_interval(v0, 2) + " | " + fmt_interval(v1, 1) + " | " + fmt_interval(w0, 2) +
+             " | " + fmt_interval(w1, 2) + " | " + std::to_string(g.failed) + " | " +
+             paper.at(g.reg) + " |\n";
+    (*best)[gan::regularizer_name(g.reg)] = {
+        {"lambda", g.best->lambda},
+        {"variance_spread0", interval_json(v0)},
+        {"variance_spread1", interval_json(v1)},
+        {"wasserstein_spread0", interval_json(w0)},
+        {"wasserstein_spread1", interval_json(w1)},
+        {"variance_ratio_spread0", interval_json(ci(variance_ratio(0)))},
+        {"variance_ratio_spread1", interval_json(ci(variance_ratio(1)))},
+        {"failed_runs", g.failed}};
   }
+
+  // Against DC-GAN, paired by seed (same seed: same data draw, initialization and latents).
+  if (baseline) {
+    struct Row {
+      const RegularizerRuns* g;
+      std::vector<PairedDifference> d;
+    };
+    std::vector<Row> rows;
+    std::vector<double> p_all;
+    for (const RegularizerRuns& g : grouped) {
+      if (g.reg == gan::Regularizer::None || !g.best) continue;
+      Row row{&g, {}};
+      for (const Comparison& c : comparisons()) {
+        const Paired p = pair_by_seed(g.best->ok, baseline->best->ok, c.key);
+        row.d.push_back(paired_difference(p.reg, p.base));
+        p_all.push_back(row.d.back().p);
+      }
+      rows.push_back(row);
+    }
+    const std::vector<bool> holm = holm_reject(p_all);
+    table +=
+        "\n| Model | λ | generated / real variance, spread 0 | generated / real variance, "
+        "spread 1 | Δ Wasserstein spread 0 | Δ Wasserstein spread 1 | Δ variance distance "
+        "spread 0 | Δ variance distance spread 1 |\n"
+        "|---|---|---|---|---|---|---|---|\n";
+    auto ratios = [](const RegularizerRuns& g) {
+      return fmt_interval(mean_interval(values(g.best->ok, variance_ratio(0))), 2) + " | " +
+             fmt_interval(mean_interval(values(g.best->ok, variance_ratio(1))), 2);
+    };
+    table += "| DC-GAN | - | " + ratios(*baseline) + " | | | | |\n";
+    size_t k = 0;
+    for (const Row& row : rows) {
+      std::string line = "| " + gan::regularizer_title(row.g->reg) + " | " +
+                         lambda_str(row.g->best->lambda) + " | " + ratios(*row.g);
+      nlohmann::json& entry = (*best)[gan::regularizer_name(row.g->reg)]["against_dcgan"];
+      for (size_t c = 0; c < row.d.size(); ++c, ++k) {
+        line += " | " + fmt_difference(row.d[c], holm[k]);
+        entry[comparisons()[c].name] = {
+            {"difference", interval_json(row.d[c].diff)},
+            {"p", row.d[c].p},
+            {"significant_95", row.d[c].diff.lo > 0 || row.d[c].diff.hi < 0},
+            {"significant_holm", static_cast<bool>(holm[k])}};
+      }
+      table += line + " |\n";
+    }
+  }
+
   // Every lambda, to show where a regularizer is inert and where it destabilizes training.
   table +=
       "\n| Model | λ | Variance spread 0 | Variance spread 1 | Wasserstein spread 0 | "
@@ -82,10 +225,10 @@ std::string study2d_tables(const std::vector<RegularizerRuns>& grouped, nlohmann
         table += head + " | diverged in every seed | | | | | " + std::to_string(l.failed) + " |\n";
         continue;
       }
-      table += head + " | " + fmt(stat_of(l.ok, test("variance_spread0")), 2) + " | " +
-               fmt(stat_of(l.ok, test("variance_spread1")), 1) + " | " +
-               fmt(stat_of(l.ok, test("wasserstein_spread0")), 2) + " | " +
-               fmt(stat_of(l.ok, test("wasserstein_spread1")), 2) + " | " +
+      table += head + " | " + fmt(stat_of(l.ok, test_metric("variance_spread0")), 2) + " | " +
+               fmt(stat_of(l.ok, test_metric("variance_spread1")), 1) + " | " +
+               fmt(stat_of(l.ok, test_metric("wasserstein_spread0")), 2) + " | " +
+               fmt(stat_of(l.ok, test_metric("wasserstein_spread1")), 2) + " | " +
                fmt(stat_of(l.ok, validation_w), 2) + " | " + std::to_string(l.failed) + " |\n";
     }
   return table;
@@ -99,18 +242,34 @@ void add_study2d_command(CLI::App& app) {
                                  "benchmark; print the README table");
   auto spec = std::make_shared<StudySpec>();
   auto lists = std::make_shared<StudyLists>();
-  spec->base.steps = 3000;
+  // The README's study (docs/design.md#the-2d-study): the budget where DC-GAN's test Wasserstein
+  // stops improving, 5 seeds, 8 half-decade lambdas per regularizer around its best region.
+  spec->base.steps = 6000;
+  spec->base.batch = 256;
+  spec->seeds = 5;
   spec->out = "runs/study2d";
-  lists->lambdas = "0.00001,0.0001,0.001,0.01,0.1,1";
+  lists->lambdas = "1e-5:0.0316:8";
+  lists->default_grids = {
+      {"ds", "1e-4:0.316:8"}, {"sdi", "1e-7:3.16e-4:8"}, {"divbal", "1e-6:3.16e-3:8"}};
   add_study_options(cmd, *spec, *lists);
+  const char* const side = "Networks (the collapse side study)";
+  cmd->add_option("--latent", spec->base.latent, "Latent dimension of the generator")
+      ->check(positive())
+      ->capture_default_str()
+      ->group(side);
+  cmd->add_flag("--condition-every-layer", spec->base.condition_every_layer,
+                "The generator sees the condition at every layer, not only at its input")
+      ->group(side);
   cmd->callback([=] {
-    take_lists(*lists, *spec);
+    take_lists(*lists, *spec, cmd->count("--lambdas") > 0);
     spec->train = [](const gan::TrainConfig& cfg, const std::string& dir, ExistingRun existing) {
       return run_2d(cfg, dir, existing, false).eval;
     };
     spec->validation_score = validation_w;
     spec->header = {{"steps", spec->base.steps},
                     {"batch", spec->base.batch},
+                    {"latent", spec->base.latent},
+                    {"condition_every_layer", spec->base.condition_every_layer},
                     {"selection", "min mean over seeds of validation W0 + W1"}};
     spec->tables = study2d_tables;
     run_study_grid(*spec);

@@ -157,7 +157,7 @@ void add_studyzdc_command(CLI::App& app) {
     spec->device = dev;
     spec->base.generator = gan::parse_generator_arch(*generator);
     spec->base.split = gan::parse_split_kind(*split);
-    take_lists(*lists, *spec);
+    take_lists(*lists, *spec, cmd->count("--lambdas") > 0);
     spec->tips.clear();
     std::stringstream ts(*tips);
     for (std::string t; std::getline(ts, t, ',');) {

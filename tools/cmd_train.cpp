@@ -217,6 +217,9 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--hidden", cfg->hidden, "Hidden units of the MLPs (default 128)")
       ->check(positive())
       ->group(k2dGroup);
+  cmd->add_flag("--condition-every-layer", cfg->condition_every_layer,
+                "The generator sees the condition at every layer, not only at its input")
+      ->group(k2dGroup);
 
   const char* const out_group = "Output and evaluation";
   cmd->add_option("--out", *out,

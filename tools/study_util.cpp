@@ -11,6 +11,7 @@
 #include <map>
 #include <mutex>
 #include <sstream>
+#include <stdexcept>
 #include <thread>
 
 #include "base/atomic_file.h"
@@ -55,6 +56,42 @@ std::vector<double> parse_list(const std::string& s, const std::string& flag) {
   return v;
 }
 
+std::vector<double> parse_lambda_grid(const std::string& s, const std::string& flag) {
+  if (s.find(':') == std::string::npos) return parse_list(s, flag);
+  std::stringstream ss(s);
+  std::string lo_s, hi_s, n_s, extra;
+  std::getline(ss, lo_s, ':');
+  std::getline(ss, hi_s, ':');
+  std::getline(ss, n_s, ':');
+  const char* expected = " (expected lo:hi:n, n log-spaced values, like 1e-6:1e-2:9)";
+  DG_CHECK(!std::getline(ss, extra, ':'),
+           flag << ": '" << s << "' has too many fields" << expected);
+  double lo = 0, hi = 0;
+  long n = 0;
+  try {
+    size_t a = 0, b = 0, c = 0;
+    lo = std::stod(lo_s, &a);
+    hi = std::stod(hi_s, &b);
+    n = std::stol(n_s, &c);
+    if (a != lo_s.size() || b != hi_s.size() || c != n_s.size())
+      throw std::invalid_argument("trailing characters");
+  } catch (const std::exception&) {
+    DG_FAIL(flag << ": '" << s << "' is not a grid" << expected);
+  }
+  DG_CHECK(lo > 0 && hi > lo && n >= 2 && n <= 100,
+           flag << ": '" << s << "' needs 0 < lo < hi and 2 <= n <= 100" << expected);
+  std::vector<double> v;
+  for (long i = 0; i < n; ++i) {
+    const double x =
+        std::exp(std::log(lo) + (std::log(hi) - std::log(lo)) * static_cast<double>(i) /
+                                    static_cast<double>(n - 1));
+    char b[32];
+    std::snprintf(b, sizeof b, "%.3g", x);
+    v.push_back(std::stod(b));
+  }
+  return v;
+}
+
 std::vector<gan::Regularizer> parse_regularizers(const std::string& s) {
   std::vector<gan::Regularizer> rs;
   std::stringstream ss(s);
@@ -95,11 +132,11 @@ std::vector<StudyArm> study_arms(const std::vector<gan::Regularizer>& regs,
 }
 
 std::vector<StudyRun> study_runs(const gan::TrainConfig& base, const std::vector<StudyArm>& arms,
-                                 const std::vector<double>& lambdas, int64_t seeds,
+                                 const LambdaGrids& lambdas, int64_t seeds,
                                  const std::string& out) {
   std::vector<StudyRun> runs;
   for (const StudyArm& a : arms)
-    for (double l : a.reg == gan::Regularizer::None ? std::vector<double>{0.0} : lambdas)
+    for (double l : a.reg == gan::Regularizer::None ? std::vector<double>{0.0} : lambdas.at(a.reg))
       for (int64_t s = 1; s <= seeds; ++s) {
         StudyRun run;
         run.cfg = base;
@@ -307,7 +344,9 @@ void run_study_grid(const StudySpec& spec) {
 
   nlohmann::json report = spec.header;
   report["seeds"] = spec.seeds;
-  report["lambdas"] = spec.lambdas;
+  report["lambdas"] = nlohmann::json::object();
+  for (const auto& [reg, grid] : spec.lambdas)
+    if (reg != gan::Regularizer::None) report["lambdas"][gan::regularizer_name(reg)] = grid;
   report["tips"] = spec.tips;
   report["runs"] = nlohmann::json::array();
   for (const StudyJob& j : all)
@@ -345,8 +384,18 @@ void add_study_options(CLI::App* cmd, StudySpec& spec, StudyLists& lists) {
                   "Seeds (initialization and latents) per configuration: 1..seeds")
       ->check(positive())
       ->capture_default_str();
-  cmd->add_option("--lambdas", lists.lambdas, "Lambda grid for every regularizer")
+  cmd->add_option("--lambdas", lists.lambdas,
+                  "Lambda grid for every regularizer: a list (0.001,0.01) or lo:hi:n (n values "
+                  "log-spaced from lo to hi)")
       ->capture_default_str();
+  std::string own =
+      "REG=GRID: the grid of one regularizer, replacing --lambdas for it (repeatable; "
+      "sdi=1e-6:1e-3:7)";
+  if (!lists.default_grids.empty()) {
+    own += "; without --lambdas, by default";
+    for (const auto& [reg, grid] : lists.default_grids) own += " " + reg + "=" + grid;
+  }
+  cmd->add_option("--lambdas-for", lists.lambdas_for, own);
   cmd->add_option("--regs", lists.regs, "Regularizers to include")->capture_default_str();
   cmd->add_option("--eval-every", spec.base.eval_every,
                   "Steps between test evaluations in each run's metrics.jsonl (learning curves; "
@@ -365,9 +414,30 @@ void add_study_options(CLI::App* cmd, StudySpec& spec, StudyLists& lists) {
       ->capture_default_str();
 }
 
-void take_lists(const StudyLists& lists, StudySpec& spec) {
-  spec.lambdas = parse_list(lists.lambdas, "--lambdas");
+void take_lists(const StudyLists& lists, StudySpec& spec, bool lambdas_given) {
   spec.regs = parse_regularizers(lists.regs);
+  const std::vector<double> common = parse_lambda_grid(lists.lambdas, "--lambdas");
+  LambdaGrids own;
+  for (const std::string& item : lists.lambdas_for) {
+    const size_t eq = item.find('=');
+    DG_CHECK(eq != std::string::npos,
+             "--lambdas-for: '" << item << "' is not REG=GRID (like sdi=1e-6:1e-3:7)");
+    const gan::Regularizer r = gan::parse_regularizer(item.substr(0, eq));
+    DG_CHECK(r != gan::Regularizer::None,
+             "--lambdas-for: '" << item << "': the baseline 'none' has no lambda");
+    DG_CHECK(!own.count(r), "--lambdas-for: '" << item.substr(0, eq) << "' given twice");
+    DG_CHECK(std::find(spec.regs.begin(), spec.regs.end(), r) != spec.regs.end(),
+             "--lambdas-for: '" << item.substr(0, eq) << "' is not among --regs");
+    own[r] = parse_lambda_grid(item.substr(eq + 1), "--lambdas-for " + item.substr(0, eq));
+  }
+  spec.lambdas.clear();
+  for (gan::Regularizer r : spec.regs) {
+    const auto d = lists.default_grids.find(gan::regularizer_name(r));
+    spec.lambdas[r] = own.count(r) ? own.at(r)
+                      : !lambdas_given && d != lists.default_grids.end()
+                          ? parse_lambda_grid(d->second, "--lambdas-for " + d->first)
+                          : common;
+  }
 }
 
 }  // namespace dg::tools

@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -21,6 +22,10 @@ std::string fmt(const Stat& s, int prec);  // "m ± s"
 
 // "0.1,1" -> {0.1, 1}; every value > 0; errors name `flag`.
 std::vector<double> parse_list(const std::string& s, const std::string& flag);
+// A lambda grid: a list as parse_list, or "lo:hi:n", n values log-spaced from lo to hi inclusive
+// ("1e-6:1e-2:9" is 1e-6, 1e-5.5, ..., 1e-2), each rounded to 3 significant digits so that folder
+// names and tables stay readable.
+std::vector<double> parse_lambda_grid(const std::string& s, const std::string& flag);
 // "none,ms" -> the regularizers (gan::parse_regularizer names the unknown one).
 std::vector<gan::Regularizer> parse_regularizers(const std::string& s);
 // A lambda as it appears in run folders and tables ("%g").
@@ -46,10 +51,13 @@ struct StudyRun {
   std::string tip;
   std::string dir;
 };
-// Every arm over the lambda grid (none: lambda 0 only) and seeds 1..seeds, in that order.
+// The lambda grid of each regularizer of a study.
+using LambdaGrids = std::map<gan::Regularizer, std::vector<double>>;
+
+// Every arm over its regularizer's lambda grid (none: lambda 0 only) and seeds 1..seeds, in that
+// order.
 std::vector<StudyRun> study_runs(const gan::TrainConfig& base, const std::vector<StudyArm>& arms,
-                                 const std::vector<double>& lambdas, int64_t seeds,
-                                 const std::string& out);
+                                 const LambdaGrids& lambdas, int64_t seeds, const std::string& out);
 
 // Calls job(i) for i in [0, n) on `threads` threads; job(i) must only touch its own state (it may
 // lock `log` to print).
@@ -99,7 +107,7 @@ struct StudySpec {
   gan::TrainConfig base;
   std::vector<gan::Regularizer> regs;
   std::vector<std::string> tips;  // paper 004's tip presets on top of the regularizers (ZDC)
-  std::vector<double> lambdas;
+  LambdaGrids lambdas;            // one grid per regularizer of `regs` (none: unused)
   int64_t seeds = 3, jobs = 2;
   std::string out;
   // Trains one run into `dir`; returns what its eval.json holds.
@@ -122,14 +130,20 @@ struct StudySpec {
 // Runs the study; writes <out>/study.json and <out>/table.md and prints the tables.
 void run_study_grid(const StudySpec& spec);
 
-// The command-line options every study takes (--steps, --batch, --seeds, --lambdas, --regs,
-// --jobs, --out), bound to `spec` (base config, seeds, jobs, out) and to `lists` (the lambda and
-// regularizer lists as typed; parse them into spec with take_lists in the callback).
+// The command-line options every study takes (--steps, --batch, --seeds, --lambdas,
+// --lambdas-for, --regs, --jobs, --out), bound to `spec` (base config, seeds, jobs, out) and to
+// `lists` (the lambda and regularizer lists as typed; parse them into spec with take_lists in the
+// callback). `lambdas_for` holds "reg=grid" items that replace --lambdas for one regularizer;
+// `default_grids` a command's own grid per regularizer name, used where neither --lambdas nor
+// --lambdas-for names one (a --lambdas given on the command line applies to every regularizer).
 struct StudyLists {
   std::string lambdas, regs = "none,ms,ds,divco,sdi,divbal";
+  std::vector<std::string> lambdas_for;
+  std::map<std::string, std::string> default_grids;
 };
 void add_study_options(CLI::App* cmd, StudySpec& spec, StudyLists& lists);
-void take_lists(const StudyLists& lists, StudySpec& spec);
+// `lambdas_given`: --lambdas was on the command line.
+void take_lists(const StudyLists& lists, StudySpec& spec, bool lambdas_given);
 
 // Mean ± std over the runs of `key(eval)` (e.g. a test metric).
 Stat stat_of(const std::vector<const StudyJob*>& runs,

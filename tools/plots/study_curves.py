@@ -1,16 +1,20 @@
 #!/usr/bin/python3
-"""Learning curves of a ZDC study over seeds: one line per arm and lambda (mean over seeds, a band
+"""Learning curves of a study over seeds: one line per arm and lambda (mean over seeds, a band
 from the lowest to the highest seed), from the periodic evaluations (`--eval-every`) and the
 step diagnostics every run logs in its metrics.jsonl.
 
 Usage:
     study_curves.py STUDY_DIR OUT_PNG [--json OUT_JSON] [--arms A,B,...]
 
-STUDY_DIR holds study.json (written by `divgan studyzdc`); each run's folder its metrics.jsonl.
-Panels: test mean channel Wasserstein, occupancy Wasserstein, generated empty fraction of the
-charged particles (the real one dashed), diversity error, D's feature scale (mean |e| on the real
-batch) and the mean generated log1p value. --arms keeps the named arms (`divbal`, `divbal+aux`,
-...). --json writes the plotted figures (mean, min, max per step) for tables.
+STUDY_DIR holds study.json (written by `divgan studyzdc` or `divgan study2d`); each run's folder
+its metrics.jsonl. ZDC panels: test mean channel Wasserstein, occupancy Wasserstein, generated
+empty fraction of the charged particles (the real one dashed), diversity error, D's feature scale
+(mean |e| on the real batch) and the mean generated log1p value. 2D panels: test Wasserstein and
+generated / real variance per spread, D's feature scale and G's adversarial loss. --arms keeps the
+named arms (`divbal`, `divbal+aux`, ...). --json writes the plotted figures (mean, min, max per
+step) for tables, and per arm the plateau: the first evaluation after which the mean over seeds of
+the test figure (ZDC: mean channel WS; 2D: W0 + W1), smoothed over 3 evaluations, never improves
+by more than 5% again.
 On bad input prints one line `study_curves: error: FILE: what is wrong` and exits 1; the PNG and
 JSON are written under temporary names and renamed, so no half file is left.
 """
@@ -81,6 +85,29 @@ PANELS = [
 ]
 
 
+def ratio(e, spread):
+    return number(e.get(f"variance_spread{spread}")) / number(e.get(f"real_variance_spread{spread}"))
+
+
+PANELS_2D = [
+    ("test Wasserstein, spread 0", "eval", lambda e: number(e.get("wasserstein_spread0"))),
+    ("test Wasserstein, spread 1", "eval", lambda e: number(e.get("wasserstein_spread1"))),
+    ("generated / real variance, spread 0", "eval", lambda e: ratio(e, 0)),
+    ("generated / real variance, spread 1", "eval", lambda e: ratio(e, 1)),
+    ("D feature scale (mean |e|, real batch)", "diag", lambda j: number(j.get("d_feature_scale"))),
+    ("G adversarial loss", "diag", lambda j: number(j.get("loss_g_adv"))),
+]
+
+
+def plateau(steps, values):
+    """The first step after which the (3-point smoothed) curve never improves by more than 5%."""
+    v = np.convolve(np.pad(values, 1, mode="edge"), np.ones(3) / 3, mode="valid")
+    for i in range(len(v)):
+        if np.all(v[i:] >= 0.95 * v[i]):
+            return steps[i]
+    return steps[-1] if steps else None
+
+
 def series(runs, source, key):
     """Steps present in every run, and the (runs, steps) array of values."""
     per_run = []
@@ -111,11 +138,11 @@ def main(argv):
         with open(study_path) as f:
             study = json.load(f)
     except OSError as e:
-        fail(study_path, f"cannot read ({e.strerror}); expected a divgan studyzdc folder")
+        fail(study_path, f"cannot read ({e.strerror}); expected a divgan studyzdc or study2d folder")
     except json.JSONDecodeError as e:
         fail(study_path, f"not JSON ({e.msg})")
     if not isinstance(study.get("runs"), list):
-        fail(study_path, "no 'runs' list; expected study.json of divgan studyzdc")
+        fail(study_path, "no 'runs' list; expected study.json of divgan studyzdc or study2d")
 
     groups = {}
     for run in study["runs"]:
@@ -141,10 +168,20 @@ def main(argv):
                 if math.isfinite(v):
                     real_charged.append(v)
 
+    two_d = any("wasserstein_spread0" in e for runs in groups.values() for r in runs
+                for e in r["evals"].values())
+    panels = PANELS_2D if two_d else PANELS
     fig, axes = plt.subplots(2, 3, figsize=(16, 8.5))
     summary = {}
+    for label, runs in groups.items():
+        key = ((lambda e: number(e.get("wasserstein_spread0")) + number(e.get("wasserstein_spread1")))
+               if two_d else (lambda e: number(e.get("ws_mean"))))
+        steps, v = series(runs, "eval", key)
+        if steps:
+            summary.setdefault(label, {})["plateau_step"] = plateau(steps, np.nanmean(v, 0))
+            print(f"{label}: the test figure stops improving at step {summary[label]['plateau_step']}")
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    for (title, source, key), ax in zip(PANELS, axes.flat):
+    for (title, source, key), ax in zip(panels, axes.flat):
         for i, (label, runs) in enumerate(sorted(groups.items())):
             steps, v = series(runs, source, key)
             if not steps:
@@ -157,7 +194,9 @@ def main(argv):
                 "steps": steps, "mean": finite(mean), "min": finite(lo), "max": finite(hi)}
         if source == "eval" and "charged" in title and real_charged:
             ax.axhline(float(np.mean(real_charged)), color="black", linestyle="--", linewidth=1)
-        if "WS" in title:
+        if "/ real variance" in title:
+            ax.axhline(1.0, color="black", linestyle="--", linewidth=1)
+        if "WS" in title or "Wasserstein" in title or "/ real variance" in title:
             ax.set_yscale("log")
         ax.set_title(title)
         ax.set_xlabel("step")
