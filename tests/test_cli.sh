@@ -77,6 +77,20 @@ expect_error "eval of an empty file" - -- eval --checkpoint empty.safetensors
 expect_error "eval without --checkpoint" - -- eval
 expect_error "study2d with a bad lambda list" out_study -- study2d --lambdas 0.1,abc --steps 5 --out out_study
 expect_error "study2d with an unknown regularizer" out_study2 -- study2d --regs sdi,bogus --steps 5 --out out_study2
+expect_error "study2d with a reversed lambda grid" out_study3 -- study2d --lambdas 1e-3:1e-6:4 --steps 5 --out out_study3
+expect_error "study2d --lambdas-for an unknown regularizer" out_study4 -- study2d --lambdas-for bogus=0.1 --steps 5 --out out_study4
+expect_error "study2d --lambdas-for a regularizer not in --regs" out_study5 -- study2d --regs none,ms --lambdas-for sdi=0.1 --steps 5 --out out_study5
+expect_error "study2d --lambdas-for without a grid" out_study6 -- study2d --lambdas-for sdi --steps 5 --out out_study6
+# A small study: a per-regularizer log grid, the paired table against DC-GAN, the grids recorded.
+if "$DIVGAN" study2d --steps 3 --batch 16 --seeds 2 --regs none,sdi,ms --lambdas 0.5 --lambdas-for sdi=1e-4:1e-2:3 \
+     --report none --out "$WORK/s2" >"$WORK/s2.out" 2>"$WORK/s2.err" \
+   && grep -q "| SDI-GAN | 0.001 |" "$WORK/s2.out" && grep -q "| MS-GAN | 0.5 |" "$WORK/s2.out" \
+   && grep -q "Δ Wasserstein spread 0" "$WORK/s2.out" && [ -f "$WORK/s2/sdi/lambda_0.01/seed_2/eval.json" ] \
+   && /usr/bin/env python3 -c "import json,sys; s=json.load(open(sys.argv[1])); assert s['lambdas']=={'ms':[0.5],'sdi':[1e-4,1e-3,1e-2]}, s['lambdas']; assert 'against_dcgan' in s['best']['sdi']" "$WORK/s2/study.json"; then
+  ok "study2d takes a per-regularizer grid and compares with DC-GAN by seed"
+else
+  bad "study2d takes a per-regularizer grid and compares with DC-GAN by seed" "$(tail -n 3 "$WORK/s2.err")" "$(tail -n 5 "$WORK/s2.out")"
+fi
 
 # ---- a short run, its evaluation and a resume ----------------------------------------------------
 run="$WORK/run"
@@ -269,6 +283,47 @@ PY
     || bad "generate --latents of the wrong shape: the message names the file and the shape" "$(cat "$WORK/stderr")"
   expect_error "generate --latents with --seed" - -- generate --checkpoint "$zrun/checkpoint.safetensors" --test-split --latents "$WORK/zl.npy" --seed 2 --out "$WORK/x.npy"
 fi
+# generate --shard i/n: three shards in order are the one-process output bit for bit (showers,
+# conditions and channel sums), whatever batch boundaries they fall on; under an MPI launcher's
+# environment each rank writes <stem>.shard-<i>-of-<n>; bad shards are refused.
+if [ -n "$NUMPY_PY" ]; then
+  if "$NUMPY_PY" - "$DIVGAN" "$zrun/checkpoint.safetensors" "$WORK" >"$WORK/zs.out" 2>&1 <<'PY'
+import os, subprocess, sys
+import numpy as np
+divgan, ckpt, work = sys.argv[1:]
+common = ["generate", "--checkpoint", ckpt, "--test-split", "--regenerations", "3", "--batch", "7"]
+def gen(out, *extra, env=None):
+    subprocess.run([divgan, *common, "--out", out, "--channels-out", out[:-4] + "_ch.npy", *extra],
+                   check=True, capture_output=True, env=env)
+whole = f"{work}/zs_whole.npy"
+gen(whole)
+for i in range(3):
+    gen(f"{work}/zs_{i}.npy", "--shard", f"{i}/3")
+for i in range(3):
+    env = dict(os.environ, OMPI_COMM_WORLD_RANK=str(i), OMPI_COMM_WORLD_SIZE="3")
+    gen(f"{work}/zm.npy", env=env)
+def same(files, ref):
+    a = np.concatenate([np.load(f) for f in files])
+    b = np.load(ref)
+    assert a.dtype == b.dtype and np.array_equal(a.view(np.uint8), b.view(np.uint8)), ref
+shards = [f"{work}/zs_{i}" for i in range(3)]
+ranks = [f"{work}/zm.shard-{i}-of-3" for i in range(3)]
+for parts in (shards, ranks):
+    same([p + ".npy" for p in parts], whole)
+    same([p + ".particles.npy" for p in parts], f"{work}/zs_whole.particles.npy")
+same([p + "_ch.npy" for p in shards], f"{work}/zs_whole_ch.npy")
+same([f"{work}/zm_ch.shard-{i}-of-3.npy" for i in range(3)], f"{work}/zs_whole_ch.npy")
+assert not os.path.exists(f"{work}/zm.npy"), "a rank wrote the unsharded name"
+PY
+  then
+    ok "generate --shard and MPI ranks: the shards in order are the one-process output, bit for bit"
+  else
+    bad "generate --shard and MPI ranks: the shards in order are the one-process output, bit for bit" "$(tail -n 3 "$WORK/zs.out")"
+  fi
+fi
+expect_error "generate --shard 3/3" - -- generate --checkpoint "$zrun/checkpoint.safetensors" --test-split --shard 3/3 --out "$WORK/x.npy"
+expect_error "generate --shard with more shards than batches" - -- generate --checkpoint "$zrun/checkpoint.safetensors" --test-split --shard 0/2 --batch 100000 --out "$WORK/x.npy"
+expect_error "generate --shard with --real-out" - -- generate --checkpoint "$zrun/checkpoint.safetensors" --test-split --shard 0/2 --real-out "$WORK/r.npy" --out "$WORK/x.npy"
 expect_error "generate --precision fp16" - -- generate --checkpoint "$zrun/checkpoint.safetensors" --test-split --precision fp16 --out "$WORK/x.npy"
 for cond in particles9_f8.npy particles10_f4.npy particles_deflated.npz; do
   if "$DIVGAN" generate --checkpoint "$zrun/checkpoint.safetensors" --conditions "$FIX/$cond" --out "$WORK/c.npz" \

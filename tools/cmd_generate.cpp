@@ -2,10 +2,13 @@
 // generated batch by batch and written as photon counts (expm1 of the generator's log1p output) in
 // the published layout (.npz key arr_0, .npy, or HDF5 dataset 'responses'), with the conditions of
 // every shower beside them (npz member / HDF5 dataset 'particles', or <stem>.particles.npy).
+// `--shard i/n` (or an MPI launch) writes one contiguous part of the job (tools/run_zdc.h Shard).
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
+#include <optional>
 
 #include "datasets/npy.h"
 #include "datasets/zdc_dataset.h"
@@ -42,6 +45,33 @@ void warn_out_of_range(const data::Standardizer& st, const std::vector<double>& 
                100 * kRangeMargin, where.c_str());
 }
 
+// The shard of this process under an MPI launcher, from the rank and size it puts in the
+// environment (Open MPI's own variables, then the PMIx and PMI ones of other launchers); none
+// outside a launcher or with a single rank.
+std::optional<Shard> launcher_shard() {
+  const char* pairs[][2] = {{"OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE"},
+                            {"PMIX_RANK", "PMIX_SIZE"},
+                            {"PMI_RANK", "PMI_SIZE"}};
+  for (const auto& [rank, size] : pairs) {
+    const char* r = std::getenv(rank);
+    const char* n = std::getenv(size);
+    if (!r || !n) continue;
+    const Shard s = parse_shard(std::string(r) + "/" + n,
+                                std::string("the launcher's ") + rank + " and " + size);
+    if (s.count > 1) return s;
+  }
+  return std::nullopt;
+}
+
+// "<stem>.shard-<i>-of-<n><ext>": the output of one rank of an MPI launch, where every rank runs
+// the same command line.
+std::string shard_path(const std::string& path, Shard s) {
+  const std::filesystem::path p(path);
+  return (p.parent_path() / (p.stem().string() + ".shard-" + std::to_string(s.index) + "-of-" +
+                             std::to_string(s.count) + p.extension().string()))
+      .string();
+}
+
 std::string files(const std::vector<std::string>& written) {
   std::string s;
   for (const auto& w : written) s += (s.empty() ? "" : " + ") + w;
@@ -67,6 +97,7 @@ void add_generate_command(CLI::App& app) {
   auto no_fold = std::make_shared<bool>(false);
   auto latents_path = std::make_shared<std::string>();
   auto channels_out = std::make_shared<std::string>();
+  auto shard_spec = std::make_shared<std::string>();
   cmd->add_option("--checkpoint", *ckpt, "ZDC checkpoint written by train")
       ->required()
       ->check(CLI::ExistingFile);
@@ -96,6 +127,10 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option("--channels-out", *channels_out,
                   "Also write the five ZDC channel sums of every shower (what ALICE O2 keeps of "
                   "a shower) as .npy (rows as --out, 5) float64");
+  cmd->add_option("--shard", *shard_spec,
+                  "i/n: generate only part i of n of the job (whole batches, 0-based), for a "
+                  "scheduler's job array; the parts in order are the whole output bit for bit. "
+                  "Under mpirun each rank takes its part and writes <stem>.shard-<i>-of-<n><ext>");
   cmd->add_option("--dtype", *dtype, "Stored precision: f4 or f8")
       ->check(CLI::IsMember({"f4", "f8"}))
       ->capture_default_str();
@@ -115,16 +150,29 @@ void add_generate_command(CLI::App& app) {
     DG_CHECK(!conditions->empty() || *test_split,
              "generate needs --conditions FILE or --test-split");
     DG_CHECK(real_out->empty() || *test_split, "--real-out needs --test-split");
-    if (!channels_out->empty()) {
+    // An explicit --shard names its own output; under a launcher every rank has the same command
+    // line, so each writes beside --out under its shard's name.
+    std::optional<Shard> shard;
+    std::string out_path = *out, channels_path = *channels_out;
+    if (!shard_spec->empty()) {
+      shard = parse_shard(*shard_spec, "--shard");
+    } else if ((shard = launcher_shard())) {
+      out_path = shard_path(*out, *shard);
+      if (!channels_path.empty()) channels_path = shard_path(channels_path, *shard);
+    }
+    DG_CHECK(!shard || real_out->empty(),
+             "--real-out is not split into shards: write the real test responses from one "
+             "process (without --shard)");
+    if (!channels_path.empty()) {
       namespace fs = std::filesystem;
-      const fs::path p(*channels_out);
-      DG_CHECK(p.extension() == ".npy", *channels_out << ": --channels-out must name a .npy file");
+      const fs::path p(channels_path);
+      DG_CHECK(p.extension() == ".npy", channels_path << ": --channels-out must name a .npy file");
       DG_CHECK(fs::is_directory(p.parent_path().empty() ? fs::path(".") : p.parent_path()),
-               *channels_out << ": its folder does not exist");
+               channels_path << ": its folder does not exist");
       DG_CHECK(
-          fs::weakly_canonical(p) != fs::weakly_canonical(*out) &&
+          fs::weakly_canonical(p) != fs::weakly_canonical(out_path) &&
               (real_out->empty() || fs::weakly_canonical(p) != fs::weakly_canonical(*real_out)),
-          *channels_out << ": --channels-out must differ from --out and --real-out");
+          channels_path << ": --channels-out must differ from --out and --real-out");
     }
     ZdcModel m = load_zdc_model(*ckpt, select_device(*device));
     if (!*no_fold) nn::fold_batch_norms(*m.g);
@@ -153,26 +201,41 @@ void add_generate_command(CLI::App& app) {
                                                          << "; expected finite values");
       z = a.data;
     }
+    const Shard part = shard.value_or(Shard{});
+    const RowRange rows = shard_rows(n, *regen, *batch, part);
+    DG_CHECK(rows.last > rows.first,
+             "--shard " << part.index << "/" << part.count << ": the job has fewer batches of "
+                        << *batch << " rows than shards; use fewer shards or a smaller --batch");
+    const int64_t count = rows.last - rows.first;
     const auto t0 = std::chrono::steady_clock::now();
     std::vector<double> counts =
-        generate_counts(m, cond, *regen, *batch, *seed, z.empty() ? nullptr : &z);
+        generate_counts(m, cond, *regen, *batch, *seed, z.empty() ? nullptr : &z, part);
     const double secs =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const std::string dt = "<" + *dtype;
-    const auto written = data::write_zdc_showers(*out, counts, tile_rows(cond, *regen), dt);
+    const std::vector<double> all_cond = tile_rows(cond, *regen);
+    const std::vector<double> part_cond(all_cond.begin() + rows.first * data::kZdcCondDim,
+                                        all_cond.begin() + rows.last * data::kZdcCondDim);
+    const auto written = data::write_zdc_showers(out_path, counts, part_cond, dt);
+    const std::string which =
+        shard ? " (shard " + std::to_string(part.index) + "/" + std::to_string(part.count) +
+                    ": rows " + std::to_string(rows.first) + " to " +
+                    std::to_string(rows.last - 1) + " of " + std::to_string(*regen * n) + ")"
+              : "";
     std::printf(
-        "wrote %s: %lld showers (%lld conditions x %lld) with their conditions; %.0f "
+        "wrote %s: %lld showers (%lld conditions x %lld)%s with their conditions; %.0f "
         "showers/s on the %s\n",
-        files(written).c_str(), static_cast<long long>(*regen * n), static_cast<long long>(n),
-        static_cast<long long>(*regen), secs > 0 ? static_cast<double>(*regen * n) / secs : 0.0,
+        files(written).c_str(), static_cast<long long>(count), static_cast<long long>(n),
+        static_cast<long long>(*regen), which.c_str(),
+        secs > 0 ? static_cast<double>(count) / secs : 0.0,
         m.g->device() == Device::CUDA ? "GPU" : "CPU");
-    if (!channels_out->empty()) {
+    if (!channels_path.empty()) {
       std::vector<double> sums;
       sums.reserve(counts.size() / data::kZdcPixels * 5);
       for (const auto& ch : gan::zdc_channels_batch(counts))
         sums.insert(sums.end(), ch.begin(), ch.end());
-      data::write_npy(*channels_out, sums, {*regen * n, 5}, "<f8");
-      std::printf("wrote %s: the five channel sums of every shower\n", channels_out->c_str());
+      data::write_npy(channels_path, sums, {count, 5}, "<f8");
+      std::printf("wrote %s: the five channel sums of every shower\n", channels_path.c_str());
     }
     if (!real_out->empty()) {
       const auto real_written = data::write_zdc_showers(*real_out, real, cond, dt);

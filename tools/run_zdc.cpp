@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <stdexcept>
 
 #include "datasets/zdc_simulator.h"
 #include "engine/autograd.h"
@@ -219,9 +220,52 @@ ZdcModel load_zdc_model(const std::string& checkpoint, Device device) {
   return m;
 }
 
+Shard parse_shard(const std::string& s, const std::string& flag) {
+  const size_t slash = s.find('/');
+  Shard r;
+  try {
+    if (slash == std::string::npos) throw std::invalid_argument("no '/'");
+    size_t a = 0, b = 0;
+    r.index = std::stoll(s.substr(0, slash), &a);
+    r.count = std::stoll(s.substr(slash + 1), &b);
+    if (a != slash || b != s.size() - slash - 1) throw std::invalid_argument("trailing characters");
+  } catch (const std::exception&) {
+    DG_FAIL(flag << ": '" << s << "' is not i/n (expected a shard like 0/4)");
+  }
+  DG_CHECK(r.count >= 1 && r.index >= 0 && r.index < r.count,
+           flag << ": '" << s << "' needs 0 <= i < n (shards are numbered from 0)");
+  return r;
+}
+
+namespace {
+
+// The global batches of a job, in order: (first row, rows).
+std::vector<RowRange> job_batches(int64_t n, int64_t regenerations, int64_t batch) {
+  std::vector<RowRange> v;
+  for (int64_t r = 0; r < regenerations; ++r)
+    for (int64_t s = 0; s < n; s += batch) v.push_back({r * n + s, r * n + std::min(s + batch, n)});
+  return v;
+}
+
+std::pair<size_t, size_t> shard_batches(size_t batches, Shard s) {
+  DG_CHECK(s.count >= 1 && s.index >= 0 && s.index < s.count,
+           "shard " << s.index << "/" << s.count << ": needs 0 <= i < n");
+  const auto c = static_cast<size_t>(s.count), i = static_cast<size_t>(s.index);
+  return {i * batches / c, (i + 1) * batches / c};
+}
+
+}  // namespace
+
+RowRange shard_rows(int64_t n, int64_t regenerations, int64_t batch, Shard s) {
+  const std::vector<RowRange> all = job_batches(n, regenerations, batch);
+  const auto [b0, b1] = shard_batches(all.size(), s);
+  if (b0 == b1) return {0, 0};  // more shards than batches: this one has nothing to do
+  return {all[b0].first, all[b1 - 1].last};
+}
+
 void generate_batches(ZdcModel& m, const std::vector<double>& raw_conditions, int64_t regenerations,
                       int64_t batch, uint64_t seed, const std::vector<double>* latents,
-                      const GeneratedBatchSink& sink) {
+                      const GeneratedBatchSink& sink, Shard shard) {
   const int64_t n = static_cast<int64_t>(raw_conditions.size()) / data::kZdcCondDim;
   DG_CHECK(n > 0 && regenerations > 0 && batch > 0,
            "generate: nothing to generate (n = " << n << ")");
@@ -230,39 +274,53 @@ void generate_batches(ZdcModel& m, const std::vector<double>& raw_conditions, in
       "generate: " << latents->size() << " latent values for " << regenerations * n
                    << " showers of a " << m.g->latent_dim() << "-d latent");
   const std::vector<double> std_cond = m.standardizer.apply(raw_conditions);
-  Philox rng(seed, 4ULL << 48);
+  const uint64_t stream = 4ULL << 48;  // this job's part of the seed's counter space
+  Philox rng(seed, stream);
   NoGradGuard ng;
   m.g->eval();
   const int64_t k = m.g->latent_dim();
-  for (int64_t r = 0; r < regenerations; ++r)
-    for (int64_t s = 0; s < n; s += batch) {
-      const int64_t b = std::min(batch, n - s);
-      std::vector<double> c(std_cond.begin() + s * data::kZdcCondDim,
-                            std_cond.begin() + (s + b) * data::kZdcCondDim);
-      const Device dev = m.g->device();
-      Tensor z =
-          latents ? Tensor::from_vector(std::vector<double>(latents->begin() + (r * n + s) * k,
-                                                            latents->begin() + (r * n + s + b) * k),
-                                        {b, k})
-                  : rng.normal({b, k});
-      Tensor img = m.g->generate(z.to(dev), Tensor::from_vector(c, {b, data::kZdcCondDim}).to(dev))
-                       .to(Device::CPU);
-      sink(r * n + s, img.data<float>(), b);
+  const std::vector<RowRange> all = job_batches(n, regenerations, batch);
+  const auto [b0, b1] = shard_batches(all.size(), shard);
+  for (size_t bi = b0; bi < b1; ++bi) {
+    const int64_t g0 = all[bi].first, b = all[bi].last - g0, s = g0 % n;
+    std::vector<double> c(std_cond.begin() + s * data::kZdcCondDim,
+                          std_cond.begin() + (s + b) * data::kZdcCondDim);
+    std::vector<double> z(static_cast<size_t>(b * k));
+    if (latents) {
+      std::copy(latents->begin() + g0 * k, latents->begin() + (g0 + b) * k, z.begin());
+    } else {
+      // Normal value e of the stream sits in block e / 2 (engine/rng.h): start at the block of
+      // value g0 * k and drop its first value when g0 * k is odd.
+      const auto e = static_cast<uint64_t>(g0 * k);
+      rng.set_offset(stream + e / 2);
+      std::vector<double> drawn(z.size() + e % 2);
+      rng.fill_normal(drawn.data(), static_cast<int64_t>(drawn.size()));
+      std::copy(drawn.begin() + static_cast<int64_t>(e % 2), drawn.end(), z.begin());
     }
+    const Device dev = m.g->device();
+    Tensor img = m.g->generate(Tensor::from_vector(z, {b, k}).to(dev),
+                               Tensor::from_vector(c, {b, data::kZdcCondDim}).to(dev))
+                     .to(Device::CPU);
+    sink(g0, img.data<float>(), b);
+  }
 }
 
 std::vector<double> generate_counts(ZdcModel& m, const std::vector<double>& raw_conditions,
                                     int64_t regenerations, int64_t batch, uint64_t seed,
-                                    const std::vector<double>* latents) {
+                                    const std::vector<double>* latents, Shard shard) {
   const int64_t n = static_cast<int64_t>(raw_conditions.size()) / data::kZdcCondDim;
-  std::vector<double> out(
-      static_cast<size_t>(std::max<int64_t>(regenerations * n, 0) * data::kZdcPixels));
-  generate_batches(m, raw_conditions, regenerations, batch, seed, latents,
-                   [&](int64_t first, const float* p, int64_t rows) {
-                     double* o = out.data() + first * data::kZdcPixels;
-                     for (int64_t i = 0; i < rows * data::kZdcPixels; ++i)
-                       o[i] = std::expm1(static_cast<double>(p[i]));
-                   });
+  const RowRange rows = n > 0 && regenerations > 0 && batch > 0
+                            ? shard_rows(n, regenerations, batch, shard)
+                            : RowRange{};
+  std::vector<double> out(static_cast<size_t>((rows.last - rows.first) * data::kZdcPixels));
+  generate_batches(
+      m, raw_conditions, regenerations, batch, seed, latents,
+      [&](int64_t first, const float* p, int64_t count) {
+        double* o = out.data() + (first - rows.first) * data::kZdcPixels;
+        for (int64_t i = 0; i < count * data::kZdcPixels; ++i)
+          o[i] = std::expm1(static_cast<double>(p[i]));
+      },
+      shard);
   return out;
 }
 

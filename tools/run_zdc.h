@@ -63,20 +63,39 @@ struct ZdcModel {
 };
 ZdcModel load_zdc_model(const std::string& checkpoint, Device device = Device::CPU);
 
+// Part of a generation job, for generation spread over processes (`generate --shard i/n`, MPI
+// ranks, a scheduler's job array): shard `index` of `count` takes the global batches
+// [index * B / count, (index + 1) * B / count) of the job's B batches. Its rows are contiguous, and
+// each of its batches is the very batch the whole job runs (the same rows, latents and float
+// rounding), so the shards in order are the whole job's output bit for bit.
+struct Shard {
+  int64_t index = 0, count = 1;
+};
+// "i/n" -> {i, n} with 0 <= i < n; errors name `flag`.
+Shard parse_shard(const std::string& s, const std::string& flag);
+// The rows [first, last) shard `s` generates of a job of `rows` rows in batches of `batch` that
+// restart at every regeneration of `n` conditions.
+struct RowRange {
+  int64_t first = 0, last = 0;
+};
+RowRange shard_rows(int64_t n, int64_t regenerations, int64_t batch, Shard s);
+
 // Photon counts (regenerations * n, 44, 44), regeneration-major, for raw attributes (n, 9); batches
-// of `batch` rows, latents from Philox(seed), or, when `latents` is given, its rows
-// ((regenerations * n, latent_dim), row r * n + i for shower i of regeneration r; the caller
-// checks the shape), so that two implementations can be compared on identical inputs.
+// of `batch` rows, latents from Philox(seed) seeded by the global row (row g's latents are the
+// values g*k .. g*k + k - 1 of the normal stream, k the latent size), or, when `latents` is given,
+// its rows ((regenerations * n, latent_dim), row r * n + i for shower i of regeneration r; the
+// caller checks the shape), so that two implementations can be compared on identical inputs. With
+// a shard, only its rows (shard_rows), in order.
 std::vector<double> generate_counts(ZdcModel& m, const std::vector<double>& raw_conditions,
                                     int64_t regenerations, int64_t batch, uint64_t seed,
-                                    const std::vector<double>* latents = nullptr);
+                                    const std::vector<double>* latents = nullptr, Shard shard = {});
 // The same passes with the generator's output as it comes (log1p of counts, float32): `sink`
-// receives each batch, `rows` images of 44x44 for showers first .. first + rows - 1 (the order
-// above). generate_counts is this with expm1 into one array.
+// receives each batch, `rows` images of 44x44 for showers first .. first + rows - 1 (global rows,
+// the order above). generate_counts is this with expm1 into one array.
 using GeneratedBatchSink = std::function<void(int64_t first, const float* log1p, int64_t rows)>;
 void generate_batches(ZdcModel& m, const std::vector<double>& raw_conditions, int64_t regenerations,
                       int64_t batch, uint64_t seed, const std::vector<double>* latents,
-                      const GeneratedBatchSink& sink);
+                      const GeneratedBatchSink& sink, Shard shard = {});
 
 // What a checkpoint's model is judged on: the data of its config, where the test split is the test
 // half of a keep-best run, and the test rows' raw conditions (n, 9) and photon counts (n, 44, 44).
