@@ -92,6 +92,22 @@ else
   bad "study2d takes a per-regularizer grid and compares with DC-GAN by seed" "$(tail -n 3 "$WORK/s2.err")" "$(tail -n 5 "$WORK/s2.out")"
 fi
 
+# A study spread over shards (a job array; MPI ranks through the launcher's environment), then
+# merged: the same table as one process; --merge refuses while a shard has not run.
+s3=(study2d --steps 3 --batch 16 --seeds 2 --regs none,sdi,ms --lambdas 0.5 --lambdas-for sdi=1e-4:1e-2:3 --report none)
+"$DIVGAN" "${s3[@]}" --shard 0/3 --out "$WORK/s3" >"$WORK/s3.out" 2>&1
+expect_error "study2d --merge with a shard missing" - -- "${s3[@]}" --merge --out "$WORK/s3"
+if "$DIVGAN" "${s3[@]}" --shard 1/3 --out "$WORK/s3" >>"$WORK/s3.out" 2>&1 \
+   && OMPI_COMM_WORLD_RANK=2 OMPI_COMM_WORLD_SIZE=3 "$DIVGAN" "${s3[@]}" --out "$WORK/s3" >>"$WORK/s3.out" 2>&1 \
+   && grep -q "shard 2/3: 3 of its 3 runs finished" "$WORK/s3.out" && [ ! -e "$WORK/s3/table.md" ] \
+   && "$DIVGAN" "${s3[@]}" --merge --out "$WORK/s3" >>"$WORK/s3.out" 2>&1 \
+   && [ "$(grep -c "^\[[0-9]*/10\] reused" "$WORK/s3.out")" = 10 ] \
+   && cmp -s "$WORK/s3/table.md" "$WORK/s2/table.md"; then
+  ok "study2d in 3 shards (one through MPI's environment) merges to the one-process table"
+else
+  bad "study2d in 3 shards (one through MPI's environment) merges to the one-process table" "$(tail -n 5 "$WORK/s3.out")"
+fi
+
 # ---- a short run, its evaluation and a resume ----------------------------------------------------
 run="$WORK/run"
 if "$DIVGAN" train --steps 50 --quiet --out "$run" >"$WORK/train.out" 2>"$WORK/train.err"; then

@@ -6,7 +6,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <optional>
 
@@ -17,6 +16,7 @@
 #include "gan/zdc_channels.h"
 #include "tools/commands.h"
 #include "tools/run_zdc.h"
+#include "tools/shard.h"
 #include "tools/train_loop.h"
 
 namespace dg::tools {
@@ -43,33 +43,6 @@ void warn_out_of_range(const data::Standardizer& st, const std::vector<double>& 
                static_cast<long long>(r.rows),
                static_cast<long long>(cond.size() / data::kZdcCondDim), origin.c_str(),
                100 * kRangeMargin, where.c_str());
-}
-
-// The shard of this process under an MPI launcher, from the rank and size it puts in the
-// environment (Open MPI's own variables, then the PMIx and PMI ones of other launchers); none
-// outside a launcher or with a single rank.
-std::optional<Shard> launcher_shard() {
-  const char* pairs[][2] = {{"OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE"},
-                            {"PMIX_RANK", "PMIX_SIZE"},
-                            {"PMI_RANK", "PMI_SIZE"}};
-  for (const auto& [rank, size] : pairs) {
-    const char* r = std::getenv(rank);
-    const char* n = std::getenv(size);
-    if (!r || !n) continue;
-    const Shard s = parse_shard(std::string(r) + "/" + n,
-                                std::string("the launcher's ") + rank + " and " + size);
-    if (s.count > 1) return s;
-  }
-  return std::nullopt;
-}
-
-// "<stem>.shard-<i>-of-<n><ext>": the output of one rank of an MPI launch, where every rank runs
-// the same command line.
-std::string shard_path(const std::string& path, Shard s) {
-  const std::filesystem::path p(path);
-  return (p.parent_path() / (p.stem().string() + ".shard-" + std::to_string(s.index) + "-of-" +
-                             std::to_string(s.count) + p.extension().string()))
-      .string();
 }
 
 std::string files(const std::vector<std::string>& written) {

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <stdexcept>
 
 #include "datasets/zdc_simulator.h"
 #include "engine/autograd.h"
@@ -218,23 +217,6 @@ ZdcModel load_zdc_model(const std::string& checkpoint, Device device) {
   m.g->to(device);
   m.g->eval();
   return m;
-}
-
-Shard parse_shard(const std::string& s, const std::string& flag) {
-  const size_t slash = s.find('/');
-  Shard r;
-  try {
-    if (slash == std::string::npos) throw std::invalid_argument("no '/'");
-    size_t a = 0, b = 0;
-    r.index = std::stoll(s.substr(0, slash), &a);
-    r.count = std::stoll(s.substr(slash + 1), &b);
-    if (a != slash || b != s.size() - slash - 1) throw std::invalid_argument("trailing characters");
-  } catch (const std::exception&) {
-    DG_FAIL(flag << ": '" << s << "' is not i/n (expected a shard like 0/4)");
-  }
-  DG_CHECK(r.count >= 1 && r.index >= 0 && r.index < r.count,
-           flag << ": '" << s << "' needs 0 <= i < n (shards are numbered from 0)");
-  return r;
 }
 
 namespace {

@@ -11,6 +11,7 @@
 #include "gan/config.h"
 #include "gan/eval_zdc.h"
 #include "tools/run.h"
+#include "tools/shard.h"
 
 namespace dg::tools {
 
@@ -63,16 +64,11 @@ struct ZdcModel {
 };
 ZdcModel load_zdc_model(const std::string& checkpoint, Device device = Device::CPU);
 
-// Part of a generation job, for generation spread over processes (`generate --shard i/n`, MPI
-// ranks, a scheduler's job array): shard `index` of `count` takes the global batches
-// [index * B / count, (index + 1) * B / count) of the job's B batches. Its rows are contiguous, and
-// each of its batches is the very batch the whole job runs (the same rows, latents and float
-// rounding), so the shards in order are the whole job's output bit for bit.
-struct Shard {
-  int64_t index = 0, count = 1;
-};
-// "i/n" -> {i, n} with 0 <= i < n; errors name `flag`.
-Shard parse_shard(const std::string& s, const std::string& flag);
+// Generation spread over processes (`generate --shard i/n`, MPI ranks, a scheduler's job array):
+// shard `index` of `count` takes the global batches [index * B / count, (index + 1) * B / count) of
+// the job's B batches. Its rows are contiguous, and each of its batches is the very batch the whole
+// job runs (the same rows, latents and float rounding), so the shards in order are the whole job's
+// output bit for bit.
 // The rows [first, last) shard `s` generates of a job of `rows` rows in batches of `batch` that
 // restart at every regeneration of `n` conditions.
 struct RowRange {

@@ -302,6 +302,25 @@ void run_study_grid(const StudySpec& spec) {
     j.dir = run.dir;
     all.push_back(j);
   }
+  if (spec.merge) {
+    // A run some shard attempted has its folder's run.json (a run that diverged has no eval.json:
+    // it is trained again below, diverges the same way and counts as failed, as in one process).
+    int64_t missing = 0;
+    std::string first;
+    for (const StudyJob& j : all)
+      if (!std::filesystem::exists(std::filesystem::path(j.dir) / "run.json") && missing++ == 0)
+        first = j.dir;
+    DG_CHECK(missing == 0, "--merge: " << missing << " of " << all.size()
+                                       << " runs were never started in " << spec.out << " (first: "
+                                       << first << "); run the shards that hold them first");
+  }
+  if (spec.shard && spec.shard->count > 1) {
+    // This process's runs only; the others belong to the other shards.
+    std::vector<StudyJob> mine;
+    for (size_t i = 0; i < all.size(); ++i)
+      if (static_cast<int64_t>(i) % spec.shard->count == spec.shard->index) mine.push_back(all[i]);
+    all = std::move(mine);
+  }
   std::vector<std::string> failures;
   const std::vector<bool> finished = run_study(
       static_cast<int64_t>(all.size()), spec.jobs, [&](int64_t i) { return all[i].dir; },
@@ -316,6 +335,16 @@ void run_study_grid(const StudySpec& spec) {
       [&](int64_t i) { return seconds_of(all[i]); }, &failures);
   for (size_t i = 0; i < all.size(); ++i)
     all[i].ok = finished[i] && std::isfinite(spec.validation_score(all[i].eval));
+  if (spec.shard && spec.shard->count > 1) {
+    const auto done = std::count(finished.begin(), finished.end(), true);
+    for (const auto& f : failures) std::fprintf(stderr, "failed: %s\n", f.c_str());
+    std::printf(
+        "shard %lld/%lld: %lld of its %zu runs finished in %s; once every shard has "
+        "finished, the same command with --merge (instead of --shard) writes the tables\n",
+        static_cast<long long>(spec.shard->index), static_cast<long long>(spec.shard->count),
+        static_cast<long long>(done), all.size(), spec.out.c_str());
+    return;
+  }
 
   std::vector<RegularizerRuns> grouped;
   for (const StudyArm& arm : arms) {
@@ -408,6 +437,13 @@ void add_study_options(CLI::App* cmd, StudySpec& spec, StudyLists& lists) {
   cmd->add_option("--out", spec.out,
                   "Output directory (one folder per run, study.json, table.md, report/)")
       ->capture_default_str();
+  auto* shard = cmd->add_option(
+      "--shard", lists.shard,
+      "i/n: train only part i of n of the runs (0-based; for a scheduler's job array, every part "
+      "writing to the same --out); under mpirun each rank takes its part. Then --merge");
+  cmd->add_flag("--merge", spec.merge,
+                "Train nothing: write the tables from the runs every --shard has finished in --out")
+      ->excludes(shard);
   cmd->add_option("--report", spec.report,
                   "The study's report in <out>/report: pictures, tables (no Python) or none")
       ->check(CLI::IsMember({"pictures", "tables", "none"}))
@@ -415,6 +451,10 @@ void add_study_options(CLI::App* cmd, StudySpec& spec, StudyLists& lists) {
 }
 
 void take_lists(const StudyLists& lists, StudySpec& spec, bool lambdas_given) {
+  if (!lists.shard.empty())
+    spec.shard = parse_shard(lists.shard, "--shard");
+  else if (!spec.merge)
+    spec.shard = launcher_shard();
   spec.regs = parse_regularizers(lists.regs);
   const std::vector<double> common = parse_lambda_grid(lists.lambdas, "--lambdas");
   LambdaGrids own;

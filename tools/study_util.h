@@ -6,11 +6,13 @@
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "gan/config.h"
 #include "tools/run.h"
+#include "tools/shard.h"
 
 namespace dg::tools {
 
@@ -125,24 +127,34 @@ struct StudySpec {
   // the first seed's run at each regularizer's selected lambda, under the study's tables.
   std::string report = "pictures";
   Device device = Device::CPU;
+  // A study spread over processes (a job array, MPI ranks): this process trains only the runs
+  // i with i % count == index (round robin, so every shard gets a share of each regularizer's
+  // cost) and writes no tables; `merge` writes the tables from the runs of every shard, refusing
+  // while any was never started (it reuses the finished ones; a diverged one fails again, as in one
+  // process). Both read and write the same --out.
+  std::optional<Shard> shard;
+  bool merge = false;
 };
 
 // Runs the study; writes <out>/study.json and <out>/table.md and prints the tables.
 void run_study_grid(const StudySpec& spec);
 
 // The command-line options every study takes (--steps, --batch, --seeds, --lambdas,
-// --lambdas-for, --regs, --jobs, --out), bound to `spec` (base config, seeds, jobs, out) and to
-// `lists` (the lambda and regularizer lists as typed; parse them into spec with take_lists in the
-// callback). `lambdas_for` holds "reg=grid" items that replace --lambdas for one regularizer;
-// `default_grids` a command's own grid per regularizer name, used where neither --lambdas nor
+// --lambdas-for, --regs, --jobs, --out, --shard, --merge), bound to `spec` (base config, seeds,
+// jobs, out) and to `lists` (the lambda and regularizer lists as typed; parse them into spec with
+// take_lists in the callback). `lambdas_for` holds "reg=grid" items that replace --lambdas for one
+// regularizer; `default_grids` a command's own grid per regularizer name, used where neither
+// --lambdas nor
 // --lambdas-for names one (a --lambdas given on the command line applies to every regularizer).
 struct StudyLists {
   std::string lambdas, regs = "none,ms,ds,divco,sdi,divbal";
   std::vector<std::string> lambdas_for;
   std::map<std::string, std::string> default_grids;
+  std::string shard;
 };
 void add_study_options(CLI::App* cmd, StudySpec& spec, StudyLists& lists);
-// `lambdas_given`: --lambdas was on the command line.
+// `lambdas_given`: --lambdas was on the command line. Also takes --shard, or the shard of an MPI
+// launcher's rank.
 void take_lists(const StudyLists& lists, StudySpec& spec, bool lambdas_given);
 
 // Mean ± std over the runs of `key(eval)` (e.g. a test metric).
