@@ -81,12 +81,14 @@ expect_error "study2d with a reversed lambda grid" out_study3 -- study2d --lambd
 expect_error "study2d --lambdas-for an unknown regularizer" out_study4 -- study2d --lambdas-for bogus=0.1 --steps 5 --out out_study4
 expect_error "study2d --lambdas-for a regularizer not in --regs" out_study5 -- study2d --regs none,ms --lambdas-for sdi=0.1 --steps 5 --out out_study5
 expect_error "study2d --lambdas-for without a grid" out_study6 -- study2d --lambdas-for sdi --steps 5 --out out_study6
-# A small study: a per-regularizer log grid, the paired table against DC-GAN, the grids recorded.
+# A small study: a per-regularizer log grid, the paired table against DC-GAN (at the end and
+# stopped early on the validation draw), the grids recorded.
 if "$DIVGAN" study2d --steps 3 --batch 16 --seeds 2 --regs none,sdi,ms --lambdas 0.5 --lambdas-for sdi=1e-4:1e-2:3 \
-     --report none --out "$WORK/s2" >"$WORK/s2.out" 2>"$WORK/s2.err" \
+     --eval-every 1 --report none --out "$WORK/s2" >"$WORK/s2.out" 2>"$WORK/s2.err" \
+   && grep -q "^Stopped early" "$WORK/s2.out" \
    && grep -q "| SDI-GAN | 0.001 |" "$WORK/s2.out" && grep -q "| MS-GAN | 0.5 |" "$WORK/s2.out" \
    && grep -q "Δ Wasserstein spread 0" "$WORK/s2.out" && [ -f "$WORK/s2/sdi/lambda_0.01/seed_2/eval.json" ] \
-   && /usr/bin/env python3 -c "import json,sys; s=json.load(open(sys.argv[1])); assert s['lambdas']=={'ms':[0.5],'sdi':[1e-4,1e-3,1e-2]}, s['lambdas']; assert 'against_dcgan' in s['best']['sdi']" "$WORK/s2/study.json"; then
+   && /usr/bin/env python3 -c "import json,sys; s=json.load(open(sys.argv[1])); assert s['lambdas']=={'ms':[0.5],'sdi':[1e-4,1e-3,1e-2]}, s['lambdas']; assert 'against_dcgan' in s['best']['sdi']; assert len(s['best']['sdi']['early_stopped']['steps'])==2" "$WORK/s2/study.json"; then
   ok "study2d takes a per-regularizer grid and compares with DC-GAN by seed"
 else
   bad "study2d takes a per-regularizer grid and compares with DC-GAN by seed" "$(tail -n 3 "$WORK/s2.err")" "$(tail -n 5 "$WORK/s2.out")"
@@ -94,7 +96,7 @@ fi
 
 # A study spread over shards (a job array; MPI ranks through the launcher's environment), then
 # merged: the same table as one process; --merge refuses while a shard has not run.
-s3=(study2d --steps 3 --batch 16 --seeds 2 --regs none,sdi,ms --lambdas 0.5 --lambdas-for sdi=1e-4:1e-2:3 --report none)
+s3=(study2d --steps 3 --batch 16 --seeds 2 --regs none,sdi,ms --lambdas 0.5 --lambdas-for sdi=1e-4:1e-2:3 --eval-every 1 --report none)
 "$DIVGAN" "${s3[@]}" --shard 0/3 --out "$WORK/s3" >"$WORK/s3.out" 2>&1
 expect_error "study2d --merge with a shard missing" - -- "${s3[@]}" --merge --out "$WORK/s3"
 if "$DIVGAN" "${s3[@]}" --shard 1/3 --out "$WORK/s3" >>"$WORK/s3.out" 2>&1 \

@@ -4,6 +4,9 @@
 // are reported as mean ± std over seeds beside the SDI-GAN paper's Table 1.
 #include <cmath>
 #include <cstdio>
+#include <deque>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <map>
 
@@ -115,9 +118,9 @@ std::string fmt_difference(const PairedDifference& d, bool holm) {
   return b;
 }
 
-// The README's tables: the selected lambda per regularizer beside the paper; each regularizer
-// against DC-GAN paired by seed; every lambda.
-std::string study2d_tables(const std::vector<RegularizerRuns>& grouped, nlohmann::json* best) {
+// The selected lambda per regularizer beside the paper, then each regularizer against DC-GAN
+// paired by seed; each regularizer's figures go to (*best)[name].
+std::string selected_tables(const std::vector<RegularizerRuns>& grouped, nlohmann::json* best) {
   const std::map<gan::Regularizer, std::string> paper = {
       {gan::Regularizer::None, "0.2 / 2.3 / 0.7 / 7.4"},
       {gan::Regularizer::MS, "115.5 / 280.7 / 9.0 / 6.7"},
@@ -210,6 +213,76 @@ std::string study2d_tables(const std::vector<RegularizerRuns>& grouped, nlohmann
             {"significant_holm", static_cast<bool>(holm[k])}};
       }
       table += line + " |\n";
+    }
+  }
+
+  return table;
+}
+
+// A run stopped early on the validation draw: its periodic evaluation (metrics.jsonl) with the
+// lowest validation W0 + W1, as an eval.json would hold it (plus the step). Null when the run has
+// no periodic evaluation.
+nlohmann::json early_stopped_eval(const StudyJob& j) {
+  std::ifstream in(std::filesystem::path(j.dir) / "metrics.jsonl");
+  nlohmann::json best;
+  double best_score = INFINITY;
+  for (std::string line; std::getline(in, line);) {
+    const nlohmann::json m = nlohmann::json::parse(line, nullptr, false);
+    if (m.is_discarded() || !m.contains("validation") || !m.contains("eval")) continue;
+    nlohmann::json e = {{"test", m.at("eval")}, {"validation", m.at("validation")}};
+    const double score = validation_w(e);
+    if (std::isfinite(score) && score < best_score) {
+      best_score = score;
+      e["step"] = m.at("step");
+      best = std::move(e);
+    }
+  }
+  return best;
+}
+
+// `grouped` with every run replaced by its early-stopped evaluation (the copies live in
+// `storage`) and lambda selected again on it; empty when a run has no periodic evaluation.
+std::vector<RegularizerRuns> early_stopped(const std::vector<RegularizerRuns>& grouped,
+                                           std::deque<StudyJob>* storage) {
+  std::vector<RegularizerRuns> out;
+  for (const RegularizerRuns& g : grouped) {
+    RegularizerRuns e{g.reg, g.tip, {}, nullptr, g.failed};
+    for (const LambdaRuns& l : g.by_lambda) {
+      LambdaRuns el{l.lambda, {}, l.failed};
+      for (const StudyJob* j : l.ok) {
+        StudyJob copy = *j;
+        copy.eval = early_stopped_eval(*j);
+        if (copy.eval.is_null()) return {};
+        storage->push_back(std::move(copy));
+        el.ok.push_back(&storage->back());
+      }
+      e.by_lambda.push_back(el);
+    }
+    out.push_back(std::move(e));
+    select_lambda(out.back(), validation_w);
+  }
+  return out;
+}
+
+// The README's tables: the selected lambda per regularizer at the end of training and, when the
+// runs logged periodic evaluations, stopped early on the validation draw; every lambda.
+std::string study2d_tables(const std::vector<RegularizerRuns>& grouped, nlohmann::json* best) {
+  std::string table = selected_tables(grouped, best);
+  std::deque<StudyJob> storage;
+  const std::vector<RegularizerRuns> early = early_stopped(grouped, &storage);
+  if (!early.empty()) {
+    nlohmann::json early_best = nlohmann::json::object();
+    table +=
+        "\nStopped early: each run's periodic evaluation with the lowest validation W0 + W1, "
+        "lambda selected again on it:\n\n" +
+        selected_tables(early, &early_best);
+    for (auto& [name, entry] : early_best.items()) {
+      nlohmann::json steps = nlohmann::json::array();
+      for (const RegularizerRuns& g : early)
+        if (g.best && gan::regularizer_name(g.reg) == name)
+          for (const StudyJob* j : g.best->ok) steps.push_back(j->eval.at("step"));
+      entry["steps"] = steps;
+      (*best)[name]["early_stopped"] = entry;
     }
   }
 

@@ -252,6 +252,17 @@ double seconds_of(const StudyJob& j) {
 
 }  // namespace
 
+void select_lambda(RegularizerRuns& g,
+                   const std::function<double(const nlohmann::json& eval)>& score) {
+  g.best = nullptr;
+  double best_score = INFINITY;
+  for (const LambdaRuns& l : g.by_lambda) {
+    if (l.failed > 0 || l.ok.empty()) continue;
+    const double v = stat_of(l.ok, score).mean;
+    if (v < best_score) best_score = v, g.best = &l;
+  }
+}
+
 Stat stat_of(const std::vector<const StudyJob*>& runs,
              const std::function<double(const nlohmann::json& eval)>& key) {
   std::vector<double> v;
@@ -362,13 +373,8 @@ void run_study_grid(const StudySpec& spec) {
           ++l.failed, ++g.failed;
       }
     for (auto& [l, runs] : by) g.by_lambda.push_back(runs);
-    double best_score = INFINITY;
-    for (const LambdaRuns& l : g.by_lambda) {
-      if (l.failed > 0 || l.ok.empty()) continue;
-      const double score = stat_of(l.ok, spec.validation_score).mean;
-      if (score < best_score) best_score = score, g.best = &l;
-    }
     grouped.push_back(std::move(g));
+    select_lambda(grouped.back(), spec.validation_score);
   }
 
   nlohmann::json report = spec.header;

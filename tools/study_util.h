@@ -157,6 +157,11 @@ void add_study_options(CLI::App* cmd, StudySpec& spec, StudyLists& lists);
 // launcher's rank.
 void take_lists(const StudyLists& lists, StudySpec& spec, bool lambdas_given);
 
+// Sets g.best: the lambda with the lowest mean `score` over its seeds among those where no seed
+// failed (null when none qualifies). `g` must not move afterwards (best points into it).
+void select_lambda(RegularizerRuns& g,
+                   const std::function<double(const nlohmann::json& eval)>& score);
+
 // Mean ± std over the runs of `key(eval)` (e.g. a test metric).
 Stat stat_of(const std::vector<const StudyJob*>& runs,
              const std::function<double(const nlohmann::json& eval)>& key);
