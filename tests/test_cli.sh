@@ -81,6 +81,8 @@ expect_error "study2d with a reversed lambda grid" out_study3 -- study2d --lambd
 expect_error "study2d --lambdas-for an unknown regularizer" out_study4 -- study2d --lambdas-for bogus=0.1 --steps 5 --out out_study4
 expect_error "study2d --lambdas-for a regularizer not in --regs" out_study5 -- study2d --regs none,ms --lambdas-for sdi=0.1 --steps 5 --out out_study5
 expect_error "study2d --lambdas-for without a grid" out_study6 -- study2d --lambdas-for sdi --steps 5 --out out_study6
+expect_error "study2d with a lambda twice" out_study7 -- study2d --lambdas 0.1,0.1 --steps 5 --out out_study7
+expect_error "study2d with a grid finer than its rounding" out_study8 -- study2d --lambdas 1:2:100 --steps 5 --out out_study8
 # A small study: a per-regularizer log grid, the paired table against DC-GAN (at the end and
 # stopped early on the validation draw), the grids recorded.
 if "$DIVGAN" study2d --steps 3 --batch 16 --seeds 2 --regs none,sdi,ms --lambdas 0.5 --lambdas-for sdi=1e-4:1e-2:3 \
@@ -339,6 +341,9 @@ PY
     bad "generate --shard and MPI ranks: the shards in order are the one-process output, bit for bit" "$(tail -n 3 "$WORK/zs.out")"
   fi
 fi
+PMIX_RANK=1 expect_error "generate under a PMIx rank without a size" - -- generate --checkpoint "$zrun/checkpoint.safetensors" --test-split --out "$WORK/x.npy"
+grep -q "sets PMIX_RANK but not PMIX_SIZE" "$WORK/stderr" \
+  || bad "generate under a PMIx rank without a size: the message asks for --shard" "$(cat "$WORK/stderr")"
 expect_error "generate --shard 3/3" - -- generate --checkpoint "$zrun/checkpoint.safetensors" --test-split --shard 3/3 --out "$WORK/x.npy"
 expect_error "generate --shard with more shards than batches" - -- generate --checkpoint "$zrun/checkpoint.safetensors" --test-split --shard 0/2 --batch 100000 --out "$WORK/x.npy"
 expect_error "generate --shard with --real-out" - -- generate --checkpoint "$zrun/checkpoint.safetensors" --test-split --shard 0/2 --real-out "$WORK/r.npy" --out "$WORK/x.npy"

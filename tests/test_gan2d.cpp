@@ -292,8 +292,9 @@ TEST_CASE("gan2d: the generator conditioned at every layer") {
   CHECK(shapes.at("net.6.weight") == std::vector<int64_t>{2, 32 + 10});
   // The condition reaches the output through the later layers alone: with the first layer's
   // condition columns zeroed, changing the class still changes the point.
-  Tensor& w0 = m.g->named_parameters().front().second;
-  REQUIRE(m.g->named_parameters().front().first == "net.0.weight");
+  const auto params = m.g->named_parameters();
+  REQUIRE(params.front().first == "net.0.weight");
+  Tensor w0 = params.front().second;  // a handle: copy_ writes the module's parameter
   std::vector<double> w = w0.to_vector();
   for (int64_t r = 0; r < 32; ++r)
     for (int64_t k = 1; k < 11; ++k) w[r * 11 + k] = 0;

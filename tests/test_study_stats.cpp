@@ -14,8 +14,13 @@ TEST_CASE("Student t distribution matches scipy") {
   CHECK(student_t_cdf(1.0, 3) == doctest::Approx(0.8044988905221148).epsilon(1e-12));
   CHECK(student_t_cdf(-2.5, 7) == doctest::Approx(0.020496109292876437).epsilon(1e-11));
   CHECK(student_t_cdf(0.0, 5) == doctest::Approx(0.5).epsilon(1e-15));
+  // Near t = 0 the cdf keeps its slope: 0.5 + t * pdf(0), pdf(0) = 0.3988425573137069 at df = 1000
+  // (scipy).
+  CHECK(student_t_cdf(1e-9, 1000) - 0.5 ==
+        doctest::Approx(1e-9 * 0.3988425573137069).epsilon(1e-6));
   CHECK(student_t_quantile(0.975, 4) == doctest::Approx(2.7764451051977987).epsilon(1e-11));
-  CHECK(student_t_quantile(0.975, 1) == doctest::Approx(12.706204736432095).epsilon(1e-10));
+  CHECK(student_t_quantile(0.975, 1) ==
+        doctest::Approx(12.706204736174705).epsilon(1e-13));  // tan(0.475 pi)
   CHECK(student_t_quantile(0.99, 10) ==
         doctest::Approx(2.7637694581126962).epsilon(1e-13));  // mpmath
   CHECK(student_t_quantile(0.975, 1000) == doctest::Approx(1.9623390808264074).epsilon(1e-11));

@@ -127,15 +127,19 @@ void add_generate_command(CLI::App& app) {
     // line, so each writes beside --out under its shard's name.
     std::optional<Shard> shard;
     std::string out_path = *out, channels_path = *channels_out;
+    std::string shard_source = "--shard";  // for messages: the flag, or the launcher's rank
     if (!shard_spec->empty()) {
       shard = parse_shard(*shard_spec, "--shard");
     } else if ((shard = launcher_shard())) {
+      shard_source =
+          "MPI rank " + std::to_string(shard->index) + " of " + std::to_string(shard->count);
       out_path = shard_path(*out, *shard);
       if (!channels_path.empty()) channels_path = shard_path(channels_path, *shard);
     }
-    DG_CHECK(!shard || real_out->empty(),
-             "--real-out is not split into shards: write the real test responses from one "
-             "process (without --shard)");
+    DG_CHECK(!shard || real_out->empty(), "--real-out is not split into shards ("
+                                              << shard_source
+                                              << "): write the real test responses from one "
+                                                 "process");
     if (!channels_path.empty()) {
       namespace fs = std::filesystem;
       const fs::path p(channels_path);
@@ -177,8 +181,9 @@ void add_generate_command(CLI::App& app) {
     const Shard part = shard.value_or(Shard{});
     const RowRange rows = shard_rows(n, *regen, *batch, part);
     DG_CHECK(rows.last > rows.first,
-             "--shard " << part.index << "/" << part.count << ": the job has fewer batches of "
-                        << *batch << " rows than shards; use fewer shards or a smaller --batch");
+             shard_source << " (shard " << part.index << "/" << part.count
+                          << "): the job has fewer batches of " << *batch
+                          << " rows than shards; use fewer shards or a smaller --batch");
     const int64_t count = rows.last - rows.first;
     const auto t0 = std::chrono::steady_clock::now();
     std::vector<double> counts =

@@ -33,7 +33,12 @@ std::optional<Shard> launcher_shard() {
   for (const auto& [rank, size] : pairs) {
     const char* r = std::getenv(rank);
     const char* n = std::getenv(size);
-    if (!r || !n) continue;
+    if (!r) continue;
+    // PMIx launchers (srun --mpi=pmix, prterun) set the rank without the size: without it the
+    // parts cannot be told, and every rank doing the whole job would overwrite the others' output.
+    DG_CHECK(n, "the launcher sets " << rank << " but not " << size
+                                     << ", so this process cannot tell its part of the job; "
+                                        "give it explicitly with --shard i/n");
     const Shard s = parse_shard(std::string(r) + "/" + n,
                                 std::string("the launcher's ") + rank + " and " + size);
     if (s.count > 1) return s;

@@ -17,7 +17,8 @@ Shard parse_shard(const std::string& s, const std::string& flag);
 
 // This process's shard under an MPI launcher, from the rank and size it puts in the environment
 // (Open MPI's own variables, then the PMIx and PMI ones of other launchers); none outside a
-// launcher or with a single rank. No MPI library is involved.
+// launcher or with a single rank; throws when a launcher gives the rank but not the size (PMIx
+// alone), asking for --shard. No MPI library is involved.
 std::optional<Shard> launcher_shard();
 
 // "<stem>.shard-<i>-of-<n><ext>": where one rank writes when every rank runs the same command line.

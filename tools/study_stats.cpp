@@ -37,13 +37,15 @@ double beta_fraction(double a, double b, double x) {
   return h;
 }
 
-double incomplete_beta(double a, double b, double x) {
+// I_x(a, b), given x and y = 1 - x each computed directly (so that neither loses its digits to
+// the other near 0 or 1).
+double incomplete_beta(double a, double b, double x, double y) {
   if (x <= 0) return 0;
-  if (x >= 1) return 1;
+  if (y <= 0) return 1;
   const double front = std::exp(std::lgamma(a + b) - std::lgamma(a) - std::lgamma(b) +
-                                a * std::log(x) + b * std::log1p(-x));
+                                a * std::log(x) + b * std::log(y));
   if (x < (a + 1) / (a + b + 2)) return front * beta_fraction(a, b, x) / a;
-  return 1 - front * beta_fraction(b, a, 1 - x) / b;
+  return 1 - front * beta_fraction(b, a, y) / b;
 }
 
 }  // namespace
@@ -53,7 +55,7 @@ double student_t_cdf(double t, double df) {
   if (std::isnan(t)) return NAN;
   if (std::isinf(t)) return t > 0 ? 1 : 0;
   // P(|T| > |t|) = I_{df / (df + t^2)}(df / 2, 1 / 2).
-  const double tail = 0.5 * incomplete_beta(0.5 * df, 0.5, df / (df + t * t));
+  const double tail = 0.5 * incomplete_beta(0.5 * df, 0.5, df / (df + t * t), t * t / (df + t * t));
   return t >= 0 ? 1 - tail : tail;
 }
 

@@ -50,14 +50,23 @@ std::vector<double> parse_list(const std::string& s, const std::string& flag) {
       DG_FAIL(flag << ": '" << item
                    << "' is not a number (expected a comma-separated list like 0.1,1)");
     }
-    DG_CHECK(v.back() > 0, flag << ": values must be > 0, got " << v.back());
+    DG_CHECK(std::isfinite(v.back()) && v.back() > 0,
+             flag << ": values must be finite and > 0, got " << v.back());
   }
   DG_CHECK(!v.empty(), flag << ": empty list");
   return v;
 }
 
 std::vector<double> parse_lambda_grid(const std::string& s, const std::string& flag) {
-  if (s.find(':') == std::string::npos) return parse_list(s, flag);
+  if (s.find(':') == std::string::npos) {
+    // Twice the same lambda would be the same runs in the same folders, counted twice.
+    std::vector<double> v = parse_list(s, flag);
+    std::vector<double> sorted = v;
+    std::sort(sorted.begin(), sorted.end());
+    DG_CHECK(std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end(),
+             flag << ": '" << s << "' names a lambda twice");
+    return v;
+  }
   std::stringstream ss(s);
   std::string lo_s, hi_s, n_s, extra;
   std::getline(ss, lo_s, ':');
@@ -78,7 +87,7 @@ std::vector<double> parse_lambda_grid(const std::string& s, const std::string& f
   } catch (const std::exception&) {
     DG_FAIL(flag << ": '" << s << "' is not a grid" << expected);
   }
-  DG_CHECK(lo > 0 && hi > lo && n >= 2 && n <= 100,
+  DG_CHECK(std::isfinite(hi) && lo > 0 && hi > lo && n >= 2 && n <= 100,
            flag << ": '" << s << "' needs 0 < lo < hi and 2 <= n <= 100" << expected);
   std::vector<double> v;
   for (long i = 0; i < n; ++i) {
@@ -88,6 +97,9 @@ std::vector<double> parse_lambda_grid(const std::string& s, const std::string& f
     char b[32];
     std::snprintf(b, sizeof b, "%.3g", x);
     v.push_back(std::stod(b));
+    DG_CHECK(v.size() < 2 || v.back() > v[v.size() - 2],
+             flag << ": '" << s << "' has values closer than 3 significant digits tell apart ("
+                  << v.back() << " twice); use fewer values");
   }
   return v;
 }
@@ -233,6 +245,22 @@ nlohmann::json finished_eval(const StudyJob& j) {
   }
 }
 
+// A study run that failed leaves this file in its folder: its config and the error.
+constexpr const char* kFailureFile = "study_failure.json";
+
+// The error a run of this config failed with, as recorded in its folder; empty when none is.
+std::string recorded_failure(const StudyJob& j) {
+  std::ifstream in(std::filesystem::path(j.dir) / kFailureFile);
+  if (!in) return "";
+  try {
+    const nlohmann::json f = nlohmann::json::parse(in);
+    if (comparable(gan::TrainConfig::from_json(f.at("config"))) != comparable(j.cfg)) return "";
+    return f.at("error").get<std::string>();
+  } catch (const std::exception&) {
+    return "";
+  }
+}
+
 // Resume when the folder holds an interrupted run of this very config, else start afresh.
 ExistingRun existing_run(const StudyJob& j) {
   const auto ckpt = std::filesystem::path(j.dir) / "checkpoint.safetensors";
@@ -255,6 +283,12 @@ double seconds_of(const StudyJob& j) {
 void select_lambda(RegularizerRuns& g,
                    const std::function<double(const nlohmann::json& eval)>& score) {
   g.best = nullptr;
+  // The baseline has one lambda and nothing to choose: its finished seeds stand even if another
+  // failed (and the comparisons pair what both finished).
+  if (g.reg == gan::Regularizer::None) {
+    if (!g.by_lambda.empty() && !g.by_lambda.front().ok.empty()) g.best = &g.by_lambda.front();
+    return;
+  }
   double best_score = INFINITY;
   for (const LambdaRuns& l : g.by_lambda) {
     if (l.failed > 0 || l.ok.empty()) continue;
@@ -314,16 +348,22 @@ void run_study_grid(const StudySpec& spec) {
     all.push_back(j);
   }
   if (spec.merge) {
-    // A run some shard attempted has its folder's run.json (a run that diverged has no eval.json:
-    // it is trained again below, diverges the same way and counts as failed, as in one process).
+    // Under mpirun every rank runs the merge command: rank 0 writes the tables.
+    if (const std::optional<Shard> rank = launcher_shard(); rank && rank->index != 0) {
+      std::printf("MPI rank %lld: the merge is rank 0's\n", static_cast<long long>(rank->index));
+      return;
+    }
+    // Every run must have ended in its shard: finished, or failed with its failure recorded. A
+    // merge trains nothing, so its tables are the ones a single process would have written.
     int64_t missing = 0;
     std::string first;
     for (const StudyJob& j : all)
-      if (!std::filesystem::exists(std::filesystem::path(j.dir) / "run.json") && missing++ == 0)
+      if (finished_eval(j).is_null() && recorded_failure(j).empty() && missing++ == 0)
         first = j.dir;
-    DG_CHECK(missing == 0, "--merge: " << missing << " of " << all.size()
-                                       << " runs were never started in " << spec.out << " (first: "
-                                       << first << "); run the shards that hold them first");
+    DG_CHECK(missing == 0, "--merge: " << missing << " of " << all.size() << " runs in " << spec.out
+                                       << " have not ended (first: " << first
+                                       << "): a shard is still running, was stopped, or ran "
+                                          "another configuration; run the shards that hold them");
   }
   if (spec.shard && spec.shard->count > 1) {
     // This process's runs only; the others belong to the other shards.
@@ -340,8 +380,19 @@ void run_study_grid(const StudySpec& spec) {
         return !all[i].eval.is_null();
       },
       [&](int64_t i) {
-        all[i].eval = spec.train(all[i].cfg, all[i].dir,
-                                 existing_run(all[i]));  // the run's results, not a re-read
+        const std::filesystem::path marker = std::filesystem::path(all[i].dir) / kFailureFile;
+        if (spec.merge) DG_FAIL(recorded_failure(all[i]));  // as the shard that ran it saw it
+        try {
+          all[i].eval = spec.train(all[i].cfg, all[i].dir,
+                                   existing_run(all[i]));  // the run's results, not a re-read
+        } catch (const Error& e) {
+          // For a later --merge (another process, which must not train the run again).
+          write_file_atomic(
+              marker.string(),
+              nlohmann::json{{"config", all[i].cfg.to_json()}, {"error", e.what()}}.dump(2) + "\n");
+          throw;
+        }
+        std::filesystem::remove(marker);
       },
       [&](int64_t i) { return seconds_of(all[i]); }, &failures);
   for (size_t i = 0; i < all.size(); ++i)
@@ -468,7 +519,12 @@ void take_lists(const StudyLists& lists, StudySpec& spec, bool lambdas_given) {
     const size_t eq = item.find('=');
     DG_CHECK(eq != std::string::npos,
              "--lambdas-for: '" << item << "' is not REG=GRID (like sdi=1e-6:1e-3:7)");
-    const gan::Regularizer r = gan::parse_regularizer(item.substr(0, eq));
+    gan::Regularizer r = gan::Regularizer::None;
+    try {
+      r = gan::parse_regularizer(item.substr(0, eq));
+    } catch (const Error& e) {
+      DG_FAIL("--lambdas-for '" << item << "': " << e.what());
+    }
     DG_CHECK(r != gan::Regularizer::None,
              "--lambdas-for: '" << item << "': the baseline 'none' has no lambda");
     DG_CHECK(!own.count(r), "--lambdas-for: '" << item.substr(0, eq) << "' given twice");

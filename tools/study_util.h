@@ -158,7 +158,8 @@ void add_study_options(CLI::App* cmd, StudySpec& spec, StudyLists& lists);
 void take_lists(const StudyLists& lists, StudySpec& spec, bool lambdas_given);
 
 // Sets g.best: the lambda with the lowest mean `score` over its seeds among those where no seed
-// failed (null when none qualifies). `g` must not move afterwards (best points into it).
+// failed (null when none qualifies); for the baseline (none), its one lambda when any seed
+// finished. `g` must not move afterwards (best points into it).
 void select_lambda(RegularizerRuns& g,
                    const std::function<double(const nlohmann::json& eval)>& score);
 

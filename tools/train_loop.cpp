@@ -147,8 +147,8 @@ gan::TrainConfig resume_config(const gan::TrainConfig& requested, const std::str
   static const std::set<std::string> kRunControl = {
       "steps", "graph", "checkpoint_every", "log_every", "eval_every", "eval_regenerations"};
   static const std::set<std::string> kFixed = {
-      "dataset", "generator", "latent", "hidden", "per_condition", "responses", "sim_particles",
-      "data_seed", "split", "particles",
+      "dataset", "generator", "latent", "hidden", "per_condition", "condition_every_layer",
+      "responses", "sim_particles", "data_seed", "split", "particles",
       // Paper 004's discriminator tips change D's layers.
       "aux_regression", "soft_sparsity", "sparsity_alpha", "sparsity_beta", "minibatch_kernels"};
   nlohmann::json cfg = saved.to_json();
