@@ -191,9 +191,12 @@ void add_generate_command(CLI::App& app) {
     const double secs =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const std::string dt = "<" + *dtype;
-    const std::vector<double> all_cond = tile_rows(cond, *regen);
-    const std::vector<double> part_cond(all_cond.begin() + rows.first * data::kZdcCondDim,
-                                        all_cond.begin() + rows.last * data::kZdcCondDim);
+    // The conditions of this part's rows only (row g is shower g % n of regeneration g / n).
+    std::vector<double> part_cond;
+    part_cond.reserve(static_cast<size_t>(count * data::kZdcCondDim));
+    for (int64_t g = rows.first; g < rows.last; ++g)
+      part_cond.insert(part_cond.end(), cond.begin() + (g % n) * data::kZdcCondDim,
+                       cond.begin() + (g % n + 1) * data::kZdcCondDim);
     const auto written = data::write_zdc_showers(out_path, counts, part_cond, dt);
     const std::string which =
         shard ? " (shard " + std::to_string(part.index) + "/" + std::to_string(part.count) +

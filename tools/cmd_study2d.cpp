@@ -49,12 +49,6 @@ Key variance_distance(int spread) {
       [r = variance_ratio(spread)](const nlohmann::json& ev) { return std::fabs(std::log(r(ev))); };
 }
 
-std::vector<double> values(const std::vector<const StudyJob*>& runs, const Key& key) {
-  std::vector<double> v;
-  for (const StudyJob* j : runs) v.push_back(key(j->eval));
-  return v;
-}
-
 // "m ± sd [lo, hi]": mean, standard deviation and 95% interval over the seeds.
 std::string fmt_interval(const MeanInterval& m, int prec) {
   char b[160];
@@ -142,7 +136,7 @@ std::string selected_tables(const std::vector<RegularizerRuns>& grouped, nlohman
       continue;
     }
     const auto& runs = g.best->ok;
-    auto ci = [&](const Key& k) { return mean_interval(values(runs, k)); };
+    auto ci = [&](const Key& k) { return mean_interval(values_of(runs, k)); };
     if (!real_row) {
       table += "| Real (test draw) | | " +
                fmt_interval(ci(test_metric("real_variance_spread0")), 2) + " | " +
@@ -195,8 +189,8 @@ std::string selected_tables(const std::vector<RegularizerRuns>& grouped, nlohman
         "spread 0 | Δ variance distance spread 1 |\n"
         "|---|---|---|---|---|---|---|---|\n";
     auto ratios = [](const RegularizerRuns& g) {
-      return fmt_interval(mean_interval(values(g.best->ok, variance_ratio(0))), 2) + " | " +
-             fmt_interval(mean_interval(values(g.best->ok, variance_ratio(1))), 2);
+      return fmt_interval(mean_interval(values_of(g.best->ok, variance_ratio(0))), 2) + " | " +
+             fmt_interval(mean_interval(values_of(g.best->ok, variance_ratio(1))), 2);
     };
     table += "| DC-GAN | - | " + ratios(*baseline) + " | | | | |\n";
     size_t k = 0;

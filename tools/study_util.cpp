@@ -297,11 +297,16 @@ void select_lambda(RegularizerRuns& g,
   }
 }
 
-Stat stat_of(const std::vector<const StudyJob*>& runs,
-             const std::function<double(const nlohmann::json& eval)>& key) {
+std::vector<double> values_of(const std::vector<const StudyJob*>& runs,
+                              const std::function<double(const nlohmann::json& eval)>& key) {
   std::vector<double> v;
   for (const StudyJob* j : runs) v.push_back(key(j->eval));
-  return stat(v);
+  return v;
+}
+
+Stat stat_of(const std::vector<const StudyJob*>& runs,
+             const std::function<double(const nlohmann::json& eval)>& key) {
+  return stat(values_of(runs, key));
 }
 
 namespace {
@@ -357,9 +362,10 @@ void run_study_grid(const StudySpec& spec) {
     // merge trains nothing, so its tables are the ones a single process would have written.
     int64_t missing = 0;
     std::string first;
-    for (const StudyJob& j : all)
-      if (finished_eval(j).is_null() && recorded_failure(j).empty() && missing++ == 0)
-        first = j.dir;
+    for (StudyJob& j : all) {
+      j.eval = finished_eval(j);  // kept: the reuse below does not read it again
+      if (j.eval.is_null() && recorded_failure(j).empty() && missing++ == 0) first = j.dir;
+    }
     DG_CHECK(missing == 0, "--merge: " << missing << " of " << all.size() << " runs in " << spec.out
                                        << " have not ended (first: " << first
                                        << "): a shard is still running, was stopped, or ran "
@@ -376,7 +382,7 @@ void run_study_grid(const StudySpec& spec) {
   const std::vector<bool> finished = run_study(
       static_cast<int64_t>(all.size()), spec.jobs, [&](int64_t i) { return all[i].dir; },
       [&](int64_t i) {
-        all[i].eval = finished_eval(all[i]);
+        if (all[i].eval.is_null()) all[i].eval = finished_eval(all[i]);
         return !all[i].eval.is_null();
       },
       [&](int64_t i) {

@@ -163,7 +163,10 @@ void take_lists(const StudyLists& lists, StudySpec& spec, bool lambdas_given);
 void select_lambda(RegularizerRuns& g,
                    const std::function<double(const nlohmann::json& eval)>& score);
 
-// Mean ± std over the runs of `key(eval)` (e.g. a test metric).
+// `key(eval)` of each run, in order (e.g. a test metric per seed).
+std::vector<double> values_of(const std::vector<const StudyJob*>& runs,
+                              const std::function<double(const nlohmann::json& eval)>& key);
+// Mean ± std over the runs of `key(eval)`.
 Stat stat_of(const std::vector<const StudyJob*>& runs,
              const std::function<double(const nlohmann::json& eval)>& key);
 
