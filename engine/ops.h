@@ -13,6 +13,7 @@
 namespace dg {
 
 class Philox;
+class Collective;
 
 // ---- elementwise arithmetic (ops/elementwise.cpp) --------------------------------------------
 // Binary ops broadcast numpy-style (trailing dims aligned; size-1 dims stretch): scalars, per-row
@@ -94,8 +95,15 @@ Tensor max_pool2d(const Tensor& x, int64_t kernel, int64_t stride = 0);
 // updates running_mean/running_var in place with the unbiased variance:
 //   r = (1 - momentum) r + momentum * stat   (PyTorch's convention; Keras momentum m is 1 - m).
 // Eval: normalizes with the running statistics. gamma/beta (C,) may be undefined (no affine).
+// Synchronized (group of size > 1, training only): the statistics are those of the union of the
+// ranks' batches (every rank calls it with the same shapes, together), the running statistics
+// move by them on every rank alike, and the backward's two per-channel sums are summed over the
+// ranks too, so dx is the gradient of the whole batch's normalization; dgamma, dbeta stay this
+// rank's (the gradient all-reduce averages them like every parameter's). Uses the hand-written
+// kernels on the GPU (docs/design.md#synchronized-batch-norm).
 Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tensor running_mean,
-                  Tensor running_var, bool training, double momentum, double eps);
+                  Tensor running_var, bool training, double momentum, double eps,
+                  Collective* group = nullptr);
 // Inverted dropout: in training each element is kept with probability 1 - p and scaled by
 // 1 / (1 - p); the mask is a Bernoulli draw from `rng` (which advances). Identity in eval.
 Tensor dropout(const Tensor& x, double p, bool training, Philox& rng);

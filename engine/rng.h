@@ -31,6 +31,17 @@ class Philox {
   uint64_t offset() const { return offset_; }
   void set_offset(uint64_t o) { offset_ = o; }
 
+  // Data-parallel training (docs/design.md#data-parallel-training): the rows a rank holds of the
+  // draws that follow the batch layout. A call over n rows, n a multiple of `rows`, is taken as n /
+  // rows blocks of `rows` rows, block j being rows [j rows world + rank rows, ... + rows) of the
+  // single-process call over n world rows; dropout then draws each of its rows where that call
+  // would, and advances the stream as that call does. world 1: no sharding (the default).
+  struct RowShard {
+    int64_t rank = 0, world = 1, rows = 0;
+  };
+  void set_row_shard(RowShard s) { shard_ = s; }
+  const RowShard& row_shard() const { return shard_; }
+
   // Tensors on the CPU with the requested dtype; `to(device)` them as needed.
   Tensor normal(const Shape& shape, double mean = 0.0, double stddev = 1.0,
                 DType dtype = DType::F32);
@@ -45,6 +56,7 @@ class Philox {
  private:
   uint64_t seed_;
   uint64_t offset_;
+  RowShard shard_;
 };
 
 }  // namespace dg

@@ -181,6 +181,7 @@ nlohmann::json TrainConfig::to_json() const {
                       {"eps", reg_opt.eps},
                       {"precision", matmul_precision_name(precision)},
                       {"graph", graph},
+                      {"sync_batch_norm", sync_batch_norm},
                       {"eval_every", eval_every},
                       {"keep_best", keep_best},
                       {"label_flip", label_flip},
@@ -277,6 +278,7 @@ TrainConfig TrainConfig::from_json(const nlohmann::json& j) {
     if (j.contains("precision"))
       c.precision = parse_matmul_precision(j.at("precision").get<std::string>());
     c.graph = j.value("graph", c.graph);
+    c.sync_batch_norm = j.value("sync_batch_norm", c.sync_batch_norm);
     c.responses = j.value("responses", c.responses);
     c.particles = j.value("particles", c.particles);
     c.sim_particles = int_field(j, "sim_particles", c.sim_particles);

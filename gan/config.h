@@ -76,6 +76,9 @@ struct TrainConfig {
   // Capture the training step as a CUDA graph and replay it (models on the GPU only). Changes how
   // the step runs, not what it computes (the same losses bit for bit).
   bool graph = false;
+  // Data-parallel runs (mpirun): batch norm's training statistics over every rank's rows instead
+  // of each rank's own (docs/design.md#synchronized-batch-norm). No effect in one process.
+  bool sync_batch_norm = false;
   // Paper 004's label tips (docs/design.md#label-flipping-and-smoothing), for D's loss only: a
   // real sample's target is 1 - label_smoothing (one-sided smoothing), a generated one's 0, and
   // each is swapped with probability label_flip (a seeded stream, exact on resume).

@@ -36,6 +36,14 @@ void check_finite(double v, const char* what, int64_t step) {
                << " (try a smaller lambda or learning rate; the last checkpoint is intact)");
 }
 
+// The gradients of `net`'s parameters that have one (the same set on every rank).
+std::vector<Tensor> gradients(const nn::Module& net) {
+  std::vector<Tensor> out;
+  for (const Tensor& p : net.parameters())
+    if (p.grad().defined()) out.push_back(p.grad());
+  return out;
+}
+
 nn::NamedTensors prefixed(const std::string& p, const nn::NamedTensors& ts) {
   nn::NamedTensors out;
   for (auto& [n, t] : ts) out.emplace_back(p + n, t);
@@ -78,7 +86,7 @@ Models make_models(const TrainConfig& cfg) {
 }
 
 Trainer::Trainer(TrainConfig cfg, std::shared_ptr<const data::ConditionalDataset> data,
-                 Models models)
+                 Models models, std::shared_ptr<Collective> group)
     : cfg_(std::move(cfg)),
       data_(std::move(data)),
       m_(std::move(models)),
@@ -86,10 +94,31 @@ Trainer::Trainer(TrainConfig cfg, std::shared_ptr<const data::ConditionalDataset
       opt_d_(m_.d->named_parameters(), adam_options(cfg_, cfg_.lr_d)),
       z_rng_(cfg_.seed, 1ULL << 48),
       data_rng_(cfg_.seed, 2ULL << 48),
-      label_rng_(cfg_.seed, 7ULL << 48) {
+      label_rng_(cfg_.seed, 7ULL << 48),
+      group_(group ? std::move(group) : single_process()) {
   cfg_.validate();
   reg_ = create_regularizer(cfg_.reg, cfg_.reg_opt);
   DG_CHECK(data_->size() > 0, "training set is empty");
+  const int64_t ranks = group_->size();
+  DG_CHECK(cfg_.batch % ranks == 0, "--batch "
+                                        << cfg_.batch << " is not a multiple of the " << ranks
+                                        << " ranks (each rank trains on batch / ranks rows)");
+  local_batch_ = cfg_.batch / ranks;
+  DG_CHECK(ranks == 1 || local_batch_ >= 2,
+           "--batch " << cfg_.batch << " over " << ranks
+                      << " ranks leaves fewer than 2 rows per rank (batch norm needs 2)");
+  DG_CHECK(ranks == 1 || !cfg_.graph,
+           "--graph: the captured step cannot hold the collectives of a data-parallel run yet; "
+           "run without --graph under mpirun");
+  for (auto* net : {static_cast<nn::Module*>(m_.g.get()), static_cast<nn::Module*>(m_.d.get())})
+    for (auto& b : net->named_buffers()) buffers_.push_back(b);
+  if (ranks > 1) {
+    m_.dropout_rng->set_row_shard({group_->rank(), ranks, local_batch_});
+    if (cfg_.sync_batch_norm) {
+      nn::synchronize_batch_norms(*m_.g, group_);
+      nn::synchronize_batch_norms(*m_.d, group_);
+    }
+  }
   if (cfg_.graph) set_graph_mode(true);
   DG_CHECK(data_->condition_dim() == 10 || cfg_.dataset != Dataset::Points2D,
            "2D data must have 10 conditions");
@@ -123,7 +152,18 @@ void gather_into(Tensor& dst, const Tensor& table, const Tensor& rows, Device de
 
 }  // namespace
 
+Tensor Trainer::local_rows(const Tensor& t) const {
+  if (group_->size() == 1) return t;
+  const int64_t per_rank = t.size(0) / group_->size();
+  return narrow(t, group_->rank() * per_rank, per_rank);
+}
+
+void Trainer::average_over_ranks(const std::vector<Tensor>& ts, const char* what) {
+  if (group_->size() > 1) all_reduce_buckets(*group_, ts, 1.0 / group_->size(), what);
+}
+
 void Trainer::stage() {
+  // Every rank draws the whole batch (the streams stay those of one process) and keeps its rows.
   const int64_t b = cfg_.batch, k = m_.g->latent_dim();
   // Batch rows drawn with replacement: a pure function of the data stream, so resume is exact.
   std::vector<double> u(b);
@@ -134,10 +174,10 @@ void Trainer::stage() {
   const Device dev = m_.g->device();
   stage_batch(idx, dev);
   // Latents: z1 for every variant, then the regularizer's own, in the order it draws them.
-  stage_into(in_.z1, z_rng_.normal({b, k}), dev);
+  stage_into(in_.z1, local_rows(z_rng_.normal({b, k})), dev);
   std::vector<Tensor> z = reg_->draw_latents(z_rng_, b, k);
   in_.z.resize(z.size());
-  for (size_t i = 0; i < z.size(); ++i) stage_into(in_.z[i], z[i], dev);
+  for (size_t i = 0; i < z.size(); ++i) stage_into(in_.z[i], local_rows(z[i]), dev);
   if (cfg_.label_tips()) stage_targets(dev);
   if (cfg_.aux_regression() && !aux_w_.defined()) {
     const std::vector<double> w(cfg_.aux_weights.begin(), cfg_.aux_weights.end());
@@ -159,12 +199,12 @@ void Trainer::stage_targets(Device dev) {
     real.data<float>()[i] = static_cast<float>(u[i] < cfg_.label_flip ? 0.0 : hi);
     fake.data<float>()[i] = static_cast<float>(u[b + i] < cfg_.label_flip ? hi : 0.0);
   }
-  stage_into(in_.t_real, real, dev);
-  stage_into(in_.t_fake, fake, dev);
+  stage_into(in_.t_real, local_rows(real), dev);
+  stage_into(in_.t_fake, local_rows(fake), dev);
 }
 
 void Trainer::stage_batch(const std::vector<int64_t>& idx, Device dev) {
-  const int64_t b = static_cast<int64_t>(idx.size());
+  const int64_t b = local_batch_, first = group_->rank() * local_batch_;
   if (!table_.x.defined()) {
     data::Batch all = data_->all_samples();
     DG_CHECK(data_->size() <= std::numeric_limits<int32_t>::max(),
@@ -176,7 +216,7 @@ void Trainer::stage_batch(const std::vector<int64_t>& idx, Device dev) {
     table_.fdiv = all.fdiv.to(at);
   }
   // Rows of one step: the batch, its real pairs (the same draws data_->batch() makes) and each
-  // batch row repeated for the regularizer's extra conditions.
+  // batch row repeated for the regularizer's extra conditions; this rank's b of them.
   const std::vector<int64_t> pairs = data::draw_real_pairs(data_->groups(), idx, data_rng_);
   const int64_t r = reg_->condition_repeats();
   Tensor rows[3] = {Tensor::empty({b}, DType::I32), Tensor::empty({b}, DType::I32),
@@ -185,9 +225,9 @@ void Trainer::stage_batch(const std::vector<int64_t>& idx, Device dev) {
   int32_t* pair_rows = rows[1].data<int32_t>();
   int32_t* repeated = rows[2].data<int32_t>();
   for (int64_t i = 0; i < b; ++i) {
-    batch_rows[i] = static_cast<int32_t>(idx[i]);
-    pair_rows[i] = static_cast<int32_t>(pairs[i]);
-    for (int64_t k = 0; k < r; ++k) repeated[i * r + k] = static_cast<int32_t>(idx[i]);
+    batch_rows[i] = static_cast<int32_t>(idx[first + i]);
+    pair_rows[i] = static_cast<int32_t>(pairs[first + i]);
+    for (int64_t k = 0; k < r; ++k) repeated[i * r + k] = static_cast<int32_t>(idx[first + i]);
   }
   const Device at = table_.x.device();
   for (int i = 0; i < 3; ++i)
@@ -202,7 +242,7 @@ void Trainer::stage_batch(const std::vector<int64_t>& idx, Device dev) {
 void Trainer::compute() {
   HostTransferGuard device_only;
   MatmulPrecisionGuard precision(cfg_.precision);
-  const int64_t b = cfg_.batch;
+  const int64_t b = local_batch_;
   const double lambda = cfg_.effective_lambda();
   m_.g->train();
   m_.d->train();
@@ -240,6 +280,7 @@ void Trainer::compute() {
     }
     diverged = add(diverged, nonfinite_flag(loss_d));
     loss_d.backward();
+    average_over_ranks(gradients(*m_.d), "the discriminator's gradient all-reduce");
     opt_d_.step();
   }
 
@@ -294,7 +335,19 @@ void Trainer::compute() {
         0));
   }
   loss_g.backward();
+  average_over_ranks(gradients(*m_.g), "the generator's gradient all-reduce");
   opt_g_.step();
+  if (group_->size() > 1) {
+    // The logged losses and diagnostics of the whole batch; the divergence measure of any rank.
+    average_over_ranks({stats_}, "the step's losses");
+    // Per-rank statistics leave the replicas' running estimates apart: their average keeps them
+    // equal (synchronized ones are equal already).
+    if (!cfg_.sync_batch_norm) {
+      std::vector<Tensor> running;
+      for (auto& [name, t] : buffers_) running.push_back(t);
+      average_over_ranks(running, "the batch-norm running statistics");
+    }
+  }
 }
 
 void Trainer::step_async() {
@@ -389,6 +442,16 @@ bool Trainer::state_finite() const {
   return true;
 }
 
+uint64_t Trainer::state_hash() const {
+  uint64_t h = 1469598103934665603ULL;
+  for (auto& [name, t] : state_tensors(m_, opt_g_, opt_d_)) {
+    const Tensor host = t.to(Device::CPU);
+    const auto* p = static_cast<const unsigned char*>(host.raw());
+    for (size_t i = 0; i < host.nbytes(); ++i) h = (h ^ p[i]) * 1099511628211ULL;
+  }
+  return h;
+}
+
 void Trainer::save(const std::string& path, const std::map<std::string, std::string>& more) const {
   DG_CHECK(!nn::has_folded_batch_norm(*m_.g) && !nn::has_folded_batch_norm(*m_.d),
            "not writing " << path
@@ -410,6 +473,7 @@ void Trainer::save(const std::string& path, const std::map<std::string, std::str
   meta["rng.data"] = std::to_string(data_rng_.offset());
   meta["rng.dropout"] = std::to_string(m_.dropout_rng->offset());
   meta["rng.label"] = std::to_string(label_rng_.offset());
+  meta["ranks"] = std::to_string(group_->size());
   save_safetensors(path, state_tensors(m_, opt_g_, opt_d_), meta);
 }
 
@@ -469,11 +533,18 @@ TrainConfig checkpoint_config(const SafetensorsFile& f, const std::string& path)
   return c;
 }
 
-void Trainer::load(const std::string& path) {
+void Trainer::load(const std::string& path, bool allow_rank_change) {
   SafetensorsFile f = load_safetensors(path);
   auto fmt = f.metadata.find("format");
   DG_CHECK(fmt != f.metadata.end() && fmt->second == "divgan-train-v1",
            path << ": not a divgan training checkpoint (metadata 'format' missing or unknown)");
+  // Checkpoints from before data-parallel training have no "ranks": one process wrote them.
+  const uint64_t ranks = f.metadata.count("ranks") ? checkpoint_metadata_u64(f, path, "ranks") : 1;
+  DG_CHECK(allow_rank_change || ranks == static_cast<uint64_t>(group_->size()),
+           path << ": written by a run of " << ranks << " rank(s), resumed with " << group_->size()
+                << ": resume with the same number (mpirun -np " << ranks
+                << ") to continue it bit for bit, or add --override to continue it with "
+                << group_->size() << " (same global batch, not bit-exact)");
   restore_tensors(f, state_tensors(m_, opt_g_, opt_d_));
   // Step counters are int64 in memory: a value above 2^63 - 1 would turn negative.
   const auto count = [&](const char* key) {

@@ -9,6 +9,7 @@
 
 #include "datasets/conditional.h"
 #include "engine/checkpoint.h"
+#include "engine/collective.h"
 #include "engine/graph.h"
 #include "engine/optim.h"
 #include "engine/precision.h"
@@ -37,7 +38,15 @@ struct StepStats {
 
 class Trainer {
  public:
-  Trainer(TrainConfig cfg, std::shared_ptr<const data::ConditionalDataset> data, Models models);
+  // `group`: the ranks of a data-parallel run (docs/design.md#data-parallel-training); null or
+  // size 1: this process alone. With N ranks every rank draws the whole batch of cfg.batch rows
+  // from the same streams and trains on its own cfg.batch / N of them (rows [rank b, rank b + b)
+  // of everything drawn per row), the gradients are averaged over the ranks before each update,
+  // and the step's losses are the ranks' average: the replicas stay bitwise equal and, together,
+  // train on the single-process batch. Batch norm uses per-rank statistics unless
+  // cfg.sync_batch_norm; the running statistics are then averaged over the ranks after each step.
+  Trainer(TrainConfig cfg, std::shared_ptr<const data::ConditionalDataset> data, Models models,
+          std::shared_ptr<Collective> group = nullptr);
   // Pinned in memory: a captured step graph refers to this trainer's optimizers.
   Trainer(const Trainer&) = delete;
   Trainer& operator=(const Trainer&) = delete;
@@ -80,8 +89,11 @@ class Trainer {
   // Atomic safetensors checkpoint of the whole training state.
   // `more` adds metadata entries to this file only (e.g. what made it the best checkpoint).
   void save(const std::string& path, const std::map<std::string, std::string>& more = {}) const;
-  // Restores a checkpoint written by save() for the same architecture.
-  void load(const std::string& path);
+  // Restores a checkpoint written by save() for the same architecture. A checkpoint of a run with
+  // another number of ranks is refused (the batch split, the per-rank statistics and the order of
+  // the sums change) unless allow_rank_change, which continues it as the closest equivalent.
+  void load(const std::string& path, bool allow_rank_change = false);
+  Collective& group() const { return *group_; }
   // Metadata written into every checkpoint besides the training state (e.g. the ZDC condition
   // standardization, which generation needs).
   void set_extra_metadata(std::map<std::string, std::string> meta) {
@@ -89,6 +101,9 @@ class Trainer {
   }
   // True when every parameter, buffer and optimizer moment is finite.
   bool state_finite() const;
+  // A 64-bit hash (FNV-1a) of the bytes of every parameter, buffer and optimizer moment: equal on
+  // every rank of a data-parallel run while the replicas are equal.
+  uint64_t state_hash() const;
 
  private:
   TrainConfig cfg_;
@@ -99,6 +114,13 @@ class Trainer {
   Philox label_rng_;  // label flipping (drawn only with cfg.label_flip > 0)
   int64_t step_ = 0;
   std::map<std::string, std::string> extra_meta_;
+  std::shared_ptr<Collective> group_;
+  int64_t local_batch_ = 0;   // cfg.batch / ranks: the rows this rank trains on
+  nn::NamedTensors buffers_;  // every BN running statistic of G and D (averaged over the ranks)
+  // Sums t's tensors over the ranks and divides by their number (data-parallel runs only).
+  void average_over_ranks(const std::vector<Tensor>& ts, const char* what);
+  // Rows [rank b, rank b + b) of a host tensor of the whole batch (b = t.size(0) / ranks).
+  Tensor local_rows(const Tensor& t) const;
 
   // The regularizer of cfg_.reg (gan/regularizer.h): what it stages and its loss.
   std::unique_ptr<DiversityRegularizer> reg_;

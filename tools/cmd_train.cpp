@@ -156,6 +156,23 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--device", *device, "cpu, cuda, or auto (a GPU when one is usable)")
       ->check(CLI::IsMember({"cpu", "cuda", "auto"}))
       ->capture_default_str();
+  const char* const dp_group = "Data-parallel training (mpirun -np N divgan train ...)";
+  auto dist_timeout = std::make_shared<double>(300);
+  cmd->add_flag("--sync-batch-norm", cfg->sync_batch_norm,
+                "Batch norm's training statistics over every rank's rows (default: each rank's "
+                "own, as in one process with a batch of --batch / N)")
+      ->group(dp_group);
+  cmd->add_option("--dist-timeout", *dist_timeout,
+                  "Seconds a rank waits in a collective for the others before it stops the run "
+                  "with an error (a dead or stuck rank); longer than the slowest rank's lag")
+      ->check(positive())
+      ->capture_default_str()
+      ->group(dp_group);
+  auto check_replicas = std::make_shared<bool>(false);
+  cmd->add_flag("--check-replicas", *check_replicas,
+                "Compare a hash of the ranks' training states after every step (default: at "
+                "every checkpoint) and stop when they differ")
+      ->group(dp_group);
 
   // ZDC only.
   cmd->add_option("--generator", *generator,
@@ -280,14 +297,25 @@ void add_train_command(CLI::App& app) {
     if (c.dataset == gan::Dataset::Zdc) c.latent = gan::kZdcLatent;
     existing.given = given_fields(*cmd, c);
     existing.override_config = *override_config;
+    existing.check_replicas = *check_replicas;
+    if (launched_with_mpi()) {
+      // One process per rank, started by mpirun (or srun): the global batch is split over them.
+      MpiOptions mo;
+      mo.timeout_s = *dist_timeout;
+      mo.gpu = dev == Device::CUDA;
+      existing.group = mpi_world(mo);
+    }
+    const bool speaks = existing.writes();
     if (c.dataset == gan::Dataset::Zdc) {
       ZdcRunResult r = run_zdc(c, *out, existing, !*quiet, false, dev);
+      if (!speaks) return;
       std::printf("%s", gan::zdc_eval_markdown({{gan::regularizer_title(c.reg), r.test}}).c_str());
       std::printf("\nwrote %s/eval.json (%lld steps, %.1f s)\n", out->c_str(),
                   static_cast<long long>(r.steps), r.seconds);
       return;
     }
     Run2DResult r = run_2d(c, *out, existing, !*quiet, dev);
+    if (!speaks) return;
     std::printf("%s", eval2d_markdown({{gan::regularizer_title(c.reg), r.test}}).c_str());
     std::printf("\nwrote %s/eval.json (%lld steps, %.1f s)\n", out->c_str(),
                 static_cast<long long>(r.steps), r.seconds);

@@ -1,12 +1,14 @@
 // divgan: train, evaluate and study diversity-regularized conditional GANs.
 // Run `divgan --help` or `divgan <subcommand> --help`.
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <string>
 #include <vector>
 
 #include "base/error.h"
+#include "engine/collective.h"
 #include "tools/commands.h"
 #include "tools/provenance.h"
 #include "tools/suggest.h"
@@ -47,10 +49,15 @@ std::string unknown_names(CLI::App& app, int argc, char** argv) {
   return {};
 }
 
-}  // namespace
+// "divgan" or, in a launch of several ranks, "divgan (rank R)": who says the message.
+std::string speaker() {
+  for (const char* name : {"OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK"})
+    if (const char* v = std::getenv(name); v && *v && dg::launched_with_mpi())
+      return std::string("divgan (rank ") + v + ")";
+  return "divgan";
+}
 
-int main(int argc, char** argv) {
-  dg::tools::set_command_line(argc, argv);
+int run(int argc, char** argv) {
   CLI::App app{"divgan: diversity-regularized conditional GANs (ALICE ZDC fast simulation)"};
   app.set_version_flag("--version", dg::tools::version_line());
   app.require_subcommand(1);
@@ -84,19 +91,31 @@ int main(int argc, char** argv) {
     bool overwrite = false;
     for (int i = 2; i < argc; ++i)
       overwrite = overwrite || std::strcmp(argv[i], "--overwrite") == 0;
-    std::fprintf(stderr, "divgan: %s at step %lld; the checkpoint %s holds it (%s)\n", e.what(),
-                 static_cast<long long>(e.step), e.checkpoint.c_str(),
+    std::fprintf(stderr, "%s: %s at step %lld; the checkpoint %s holds it (%s)\n",
+                 speaker().c_str(), e.what(), static_cast<long long>(e.step), e.checkpoint.c_str(),
                  !train      ? "run the same command again: finished runs are reused and "
                                "interrupted ones continue"
                  : overwrite ? "continue with the same command, --resume in place of --overwrite"
                              : "continue with the same command and --resume");
     return 128 + e.signal;
-  } catch (const dg::Error& e) {
-    std::fprintf(stderr, "divgan: error: %s\n", e.what());
-    return 1;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "divgan: error: %s\n", e.what());
+    std::fprintf(stderr, "%s: error: %s\n", speaker().c_str(), e.what());
     return 1;
   }
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  dg::tools::set_command_line(argc, argv);
+  const int code = run(argc, argv);
+  // A rank that failed ends the whole launch: the others may wait in a collective it will never
+  // join (their own timeout would end them too, later). A clean end finalizes MPI.
+  if (code == 1) {
+    std::fflush(stderr);
+    dg::mpi_abort_all(code);
+  }
+  dg::mpi_finalize();
+  return code;
 }

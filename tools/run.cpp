@@ -58,6 +58,16 @@ RunStart begin_run(const gan::TrainConfig& requested, const std::string& dir,
   requested.validate();
   ensure_output_dir(dir);
   RunStart start;
+  if (!request.writes()) {
+    // Rank 0 has prepared the folder and decided the config by the time this answers.
+    std::string text;
+    broadcast_string(*request.group, text, "the run's config from rank 0");
+    const nlohmann::json j = nlohmann::json::parse(text);
+    start.cfg = gan::TrainConfig::from_json(j.at("config"));
+    start.cfg.graph = requested.graph;
+    start.resuming = j.at("resuming").get<bool>();
+    return start;
+  }
   start.lock = std::make_unique<RunLock>(dir);
   const std::string ckpt = checkpoint_path(dir);
   std::string found;
@@ -70,6 +80,11 @@ RunStart begin_run(const gan::TrainConfig& requested, const std::string& dir,
     for (const char* f : kRunFiles) fs::remove(fs::path(dir) / f);
   start.cfg = resume_config(requested, ckpt, request.existing == ExistingRun::Resume, request.given,
                             request.override_config, &start.resuming);
+  if (request.group && request.group->size() > 1) {
+    std::string text =
+        nlohmann::json{{"config", start.cfg.to_json()}, {"resuming", start.resuming}}.dump();
+    broadcast_string(*request.group, text, "the run's config from rank 0");
+  }
   return start;
 }
 
@@ -86,8 +101,11 @@ std::function<void(int64_t, int64_t)> eval_progress(bool enabled) {
 }
 
 RunOutcome run_training(const gan::TrainConfig& cfg, const std::string& dir, bool resuming,
-                        bool progress, Device device, const RunParts& parts) {
+                        bool progress, Device device, const RunParts& parts,
+                        const RunRequest& request) {
   namespace fs = std::filesystem;
+  const bool writer = request.writes();
+  progress = progress && writer;
   gan::Models models = gan::make_models(cfg);
   models.g->to(device);
   models.d->to(device);
@@ -107,14 +125,21 @@ RunOutcome run_training(const gan::TrainConfig& cfg, const std::string& dir, boo
     if (!history.empty()) run["history"] = history;
   }
   if (parts.describe) run.update(parts.describe(models));
-  gan::Trainer trainer(cfg, parts.train, models);
+  gan::Trainer trainer(cfg, parts.train, models, request.group);
   trainer.set_extra_metadata(parts.checkpoint_metadata);
-  if (resuming) trainer.load(checkpoint_path(dir));
-  write_file_atomic((fs::path(dir) / "run.json").string(), run.dump(2) + "\n");
+  if (resuming)
+    trainer.load((fs::path(dir) / "checkpoint.safetensors").string(), request.override_config);
+  if (trainer.group().size() > 1) {
+    run["ranks"] = trainer.group().size();
+    run["collectives"] = trainer.group().backend();
+  }
+  if (writer) write_file_atomic((fs::path(dir) / "run.json").string(), run.dump(2) + "\n");
 
   LoopOptions lo;
   lo.progress = progress;
   lo.resuming = resuming;
+  lo.writer = writer;
+  lo.check_replicas = request.check_replicas;
   if (parts.periodic_eval) {
     lo.eval_every = cfg.eval_every;
     lo.evaluate = [&](int64_t) { return parts.periodic_eval(*trainer.models().g); };
@@ -133,9 +158,11 @@ RunOutcome run_training(const gan::TrainConfig& cfg, const std::string& dir, boo
       {"config", cfg.to_json()}, {"steps", out.steps}, {"train_seconds", out.seconds}};
   if (cfg.keep_best) ev["best"] = best.to_json(dir, parts.objective_name);
   if (parts.final_eval) ev.update(parts.final_eval(trainer.models()));
-  write_file_atomic((fs::path(dir) / "eval.json").string(), ev.dump(2) + "\n");
-  run["provenance"]["end"] = local_time_iso();
-  write_file_atomic((fs::path(dir) / "run.json").string(), run.dump(2) + "\n");
+  if (writer) {
+    write_file_atomic((fs::path(dir) / "eval.json").string(), ev.dump(2) + "\n");
+    run["provenance"]["end"] = local_time_iso();
+    write_file_atomic((fs::path(dir) / "run.json").string(), run.dump(2) + "\n");
+  }
   out.eval = std::move(ev);
   return out;
 }

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "datasets/conditional.h"
+#include "engine/collective.h"
 #include "gan/config.h"
 #include "gan/trainer.h"
 
@@ -29,6 +30,15 @@ struct RunRequest {
   // resume_config for which may differ from the checkpoint's.
   std::set<std::string> given;
   bool override_config = false;
+  // A data-parallel run's ranks (docs/design.md#data-parallel-training); null: one process. Rank
+  // 0 alone touches the output folder (lock, run.json, metrics.jsonl, checkpoints, eval.json) and
+  // prints; every rank trains, evaluates and reads the checkpoint it resumes from (the folder
+  // must be visible to every rank: a shared file system on a cluster).
+  std::shared_ptr<Collective> group;
+  // Compare the replicas after every step, not only at checkpoints (LoopOptions).
+  bool check_replicas = false;
+  // True on the process that writes the run's files and progress (rank 0, or the only one).
+  bool writes() const { return !group || group->rank() == 0; }
 };
 
 // Holds an output folder for one run: an exclusive flock on DIR/.divgan.lock, which the kernel
@@ -52,7 +62,8 @@ struct RunStart {
 };
 
 // Validates `requested`, creates and locks `dir`, applies `request.existing`, and returns the
-// config the run continues with (the checkpoint's when resuming; see resume_config).
+// config the run continues with (the checkpoint's when resuming; see resume_config). In a
+// data-parallel run rank 0 does all of that and the other ranks receive its config.
 RunStart begin_run(const gan::TrainConfig& requested, const std::string& dir,
                    const RunRequest& request);
 
@@ -85,7 +96,10 @@ std::function<void(int64_t, int64_t)> eval_progress(bool enabled);
 // Trains `cfg` (from begin_run) into `dir`: run.json (config, data, provenance: command line,
 // commit, host, device, start and end time), metrics.jsonl, checkpoint.safetensors (and
 // checkpoint_best.safetensors with cfg.keep_best, named in eval.json's "best"), eval.json.
+// `request` says which ranks train together and whether a checkpoint of another rank count may
+// be resumed (its override_config).
 RunOutcome run_training(const gan::TrainConfig& cfg, const std::string& dir, bool resuming,
-                        bool progress, Device device, const RunParts& parts);
+                        bool progress, Device device, const RunParts& parts,
+                        const RunRequest& request);
 
 }  // namespace dg::tools

@@ -44,6 +44,7 @@ std::string summary(const nlohmann::json& line) {
 Run2DResult run_2d(const gan::TrainConfig& cfg_in, const std::string& dir,
                    const RunRequest& request, bool progress, Device device) {
   const RunStart start = begin_run(cfg_in, dir, request);
+  progress = progress && request.writes();  // rank 0 alone speaks for a data-parallel run
   const gan::TrainConfig& cfg = start.cfg;
   const bool resuming = start.resuming;
   Run2DResult r;
@@ -73,7 +74,7 @@ Run2DResult run_2d(const gan::TrainConfig& cfg_in, const std::string& dir,
     r.validation = e.validation;
     return nlohmann::json{{"test", r.test.to_json()}, {"validation", r.validation.to_json()}};
   };
-  const RunOutcome o = run_training(cfg, dir, resuming, progress, device, parts);
+  const RunOutcome o = run_training(cfg, dir, resuming, progress, device, parts, request);
   r.steps = o.steps;
   r.seconds = o.seconds;
   r.eval = o.eval;

@@ -131,6 +131,7 @@ ZdcRunResult run_zdc(const gan::TrainConfig& cfg_in, const std::string& dir,
                      const RunRequest& request, bool progress, bool holdout_validation,
                      Device device) {
   const RunStart start = begin_run(cfg_in, dir, request);
+  progress = progress && request.writes();  // rank 0 alone speaks for a data-parallel run
   const gan::TrainConfig& cfg = start.cfg;
   const bool resuming = start.resuming;
   const ZdcData d = load_zdc_data(cfg, holdout_validation || cfg.keep_best);
@@ -184,7 +185,7 @@ ZdcRunResult run_zdc(const gan::TrainConfig& cfg_in, const std::string& dir,
     }
     return ev;
   };
-  const RunOutcome o = run_training(cfg, dir, resuming, progress, device, parts);
+  const RunOutcome o = run_training(cfg, dir, resuming, progress, device, parts, request);
   r.steps = o.steps;
   r.seconds = o.seconds;
   r.eval = o.eval;

@@ -8,9 +8,11 @@ cd "$(dirname "$0")/.."
 
 # shellcheck source=tools/apt_install.sh
 . tools/apt_install.sh
-# python3-matplotlib (with numpy) draws the pictures of `divgan report` (tools/plots/).
+# python3-matplotlib (with numpy) draws the pictures of `divgan report` (tools/plots/); OpenMPI runs
+# data-parallel training and its tests (mpirun).
 APT_TAG=setup ensure_packages cmake ninja-build g++ libeigen3-dev doctest-dev libcli11-dev nlohmann-json3-dev \
   zlib1g-dev libhdf5-dev libonnx-dev libprotobuf-dev python3-numpy python3-matplotlib \
+  openmpi-bin libopenmpi-dev \
   python3-venv
 
 # nvcc is usually installed outside PATH.

@@ -192,13 +192,18 @@ double train_loop(gan::Trainer& trainer, const std::string& dir, const LoopOptio
   const gan::TrainConfig& cfg = trainer.config();
   const std::string ckpt = (fs::path(dir) / "checkpoint.safetensors").string();
   const std::string best_ckpt = best_checkpoint_path(dir);
-  std::ofstream log((fs::path(dir) / "metrics.jsonl").string(),
-                    opt.resuming ? std::ios::app : std::ios::trunc);
-  DG_CHECK(log, "cannot write metrics.jsonl in '" << dir << "'");
+  std::ofstream log;
+  if (opt.writer) {
+    log.open((fs::path(dir) / "metrics.jsonl").string(),
+             opt.resuming ? std::ios::app : std::ios::trunc);
+    DG_CHECK(log, "cannot write metrics.jsonl in '" << dir << "'");
+  }
+  Collective& group = trainer.group();
   BestState best = opt.keep_best && opt.resuming ? read_best(best_ckpt) : BestState{};
 
   auto t0 = std::chrono::steady_clock::now();
-  ProgressBar bar(trainer.steps_done(), cfg.steps, gan::regularizer_title(cfg.reg), opt.progress);
+  ProgressBar bar(trainer.steps_done(), cfg.steps, gan::regularizer_title(cfg.reg),
+                  opt.progress && opt.writer);
   gan::StepStats st;
   char extra[96] = "";
   // On the GPU the steps run ahead of the host: losses are read (and checked for divergence) only
@@ -211,7 +216,9 @@ double train_loop(gan::Trainer& trainer, const std::string& dir, const LoopOptio
   while (trainer.steps_done() < cfg.steps) {
     trainer.step_async();
     const int64_t s = trainer.steps_done();
-    const int stop = g_stop_signal.load();
+    int stop = g_stop_signal.load();
+    if (group.size() > 1 && group.any(stop != 0, "the stop-signal agreement"))
+      stop = stop ? stop : SIGTERM;
     const bool logged = s % cfg.log_every == 0 || s == cfg.steps;
     // The last step is evaluated by the final evaluation, except when it competes for the best
     // checkpoint. A step stopped by a signal is evaluated as it would have been: the resumed run
@@ -244,7 +251,7 @@ double train_loop(gan::Trainer& trainer, const std::string& dir, const LoopOptio
       const nlohmann::json ev = opt.evaluate(s);
       if (line.is_null()) line = {{"step", s}};
       line.update(ev);
-      if (opt.summarize && opt.progress)
+      if (opt.summarize && opt.progress && opt.writer)
         std::fprintf(stderr, "\n  step %lld: %s\n", static_cast<long long>(s),
                      opt.summarize(ev).c_str());
       if (opt.keep_best) {
@@ -254,15 +261,20 @@ double train_loop(gan::Trainer& trainer, const std::string& dir, const LoopOptio
           best.value = v;
           char value[32];
           std::snprintf(value, sizeof value, "%.17g", v);
-          trainer.save(best_ckpt, {{kBestStep, std::to_string(s)},
-                                   {kBestValue, value},
-                                   {"best.metric", opt.objective_name}});
+          if (opt.writer)
+            trainer.save(best_ckpt, {{kBestStep, std::to_string(s)},
+                                     {kBestValue, value},
+                                     {"best.metric", opt.objective_name}});
           line["best"] = true;
         }
       }
     }
-    if (!line.is_null()) log << line.dump() << "\n" << std::flush;
-    if (saved) trainer.save(ckpt);
+    if (group.size() > 1 && (opt.check_replicas || saved))
+      DG_CHECK(same_on_all_ranks(group, trainer.state_hash(), "the replica check"),
+               "the " << group.size() << " replicas differ after step " << s
+                      << " (ranks running different builds or data?); stopping");
+    if (!line.is_null() && opt.writer) log << line.dump() << "\n" << std::flush;
+    if (saved && opt.writer) trainer.save(ckpt);
     if (stop) {
       bar.finish(extra);
       throw Interrupted(stop, s, ckpt);

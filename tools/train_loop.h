@@ -53,7 +53,13 @@ struct Interrupted : std::runtime_error {
 
 struct LoopOptions {
   bool progress = true;
-  bool resuming = false;   // append to metrics.jsonl instead of starting it
+  bool resuming = false;  // append to metrics.jsonl instead of starting it
+  // False on the ranks of a data-parallel run but 0: they train, evaluate and decide as rank 0
+  // does (their replicas are bitwise equal) but write no file.
+  bool writer = true;
+  // Data-parallel runs: compare a hash of the replicas' states after every step (a diagnostic;
+  // without it they are compared at every checkpoint) and stop with an error when they differ.
+  bool check_replicas = false;
   int64_t eval_every = 0;  // 0: no periodic evaluation
   // Called every eval_every steps (the generator is in eval mode when it runs); the fields of its
   // JSON object ("eval": the test figures, "validation": the selecting ones) go into that step's
@@ -78,7 +84,9 @@ struct BestState {
 // keeping the best). A divergence (dg::Error from the trainer) propagates after the metrics
 // written so far are flushed; the last checkpoint stays the last good state. SIGINT or SIGTERM
 // stops the loop after the step in flight: it writes the checkpoint and throws Interrupted (a
-// second signal ends the process at once; the checkpoint on disk is whole either way).
+// second signal ends the process at once; the checkpoint on disk is whole either way). In a
+// data-parallel run the ranks agree after every step whether a signal reached any of them, so all
+// stop after the same step.
 double train_loop(gan::Trainer& trainer, const std::string& dir, const LoopOptions& opt,
                   BestState* best = nullptr);
 

@@ -1,4 +1,4 @@
-// Batch-norm folding for inference (see fold_batch_norms in module.h).
+// Batch-norm folding for inference and the switch to synchronized statistics (see module.h).
 #include <vector>
 
 #include "engine/nn/module.h"
@@ -68,6 +68,16 @@ bool has_folded_batch_norm(const Module& root) {
   for (Module* child : root.children())
     if (has_folded_batch_norm(*child)) return true;
   return false;
+}
+
+int synchronize_batch_norms(Module& root, const std::shared_ptr<Collective>& group) {
+  int n = 0;
+  if (auto* bn = dynamic_cast<BatchNorm*>(&root)) {
+    bn->set_group(group);
+    ++n;
+  }
+  for (Module* child : root.children()) n += synchronize_batch_norms(*child, group);
+  return n;
 }
 
 }  // namespace dg::nn

@@ -96,7 +96,7 @@ Tensor BatchNorm::forward(const Tensor& x) {
     return x;
   }
   return batch_norm(x, gamma_ ? *gamma_ : Tensor(), beta_ ? *beta_ : Tensor(), *mean_, *var_,
-                    is_training(), momentum_, eps_);
+                    is_training(), momentum_, eps_, group_.get());
 }
 
 void BatchNorm::eval_affine(std::vector<double>& scale, std::vector<double>& shift) const {

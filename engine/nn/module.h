@@ -123,9 +123,13 @@ class BatchNorm : public Module {
   // training a folded model is an error (its statistics no longer describe its inputs).
   void set_folded() { folded_ = true; }
   bool folded() const { return folded_; }
+  // Training statistics over every rank of `group` (batch_norm's synchronized mode); null: this
+  // process's batch alone.
+  void set_group(std::shared_ptr<Collective> group) { group_ = std::move(group); }
 
  private:
   bool folded_ = false;
+  std::shared_ptr<Collective> group_;
   double momentum_, eps_;
   Tensor* gamma_ = nullptr;
   Tensor* beta_ = nullptr;
@@ -227,6 +231,10 @@ class Sequential : public Module {
 int fold_batch_norms(Module& root);
 // True when a BatchNorm below `root` has been folded (such a model is not a training state).
 bool has_folded_batch_norm(const Module& root);
+
+// Data-parallel training: every BatchNorm below `root` computes its training statistics over the
+// ranks of `group` (null: back to per-process statistics). Returns how many were set.
+int synchronize_batch_norms(Module& root, const std::shared_ptr<Collective>& group);
 
 // Fusion of Dropout + LeakyReLU in Sequential: on by default; DG_NO_FUSION=1 in the environment
 // starts it off (for before/after measurements); this switch overrides both. Process-wide.

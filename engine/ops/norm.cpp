@@ -1,5 +1,6 @@
 // Batch normalization for (N,C) and (N,C,H,W): batch statistics and running-stat update in
 // training, running statistics in eval; optional affine gamma/beta.
+#include "engine/collective.h"
 #include "engine/ops.h"
 #include "kernels/cpu/batch_norm.h"
 #include "kernels/cuda/batch_norm.h"
@@ -23,10 +24,111 @@ void check_channel_vector(const Tensor& t, const Tensor& x, int64_t C, const cha
   check_same_dtype(t, x, "batch_norm");
 }
 
+// This rank's batch statistics: assigns mean and var (biased), (C,) each.
+void local_stats(const Tensor& x, Tensor& mean, Tensor& var, int64_t N, int64_t C, int64_t S) {
+  if (x.device() == Device::CUDA) {
+    cuda::batch_norm_stats(x.data<float>(), mean.data<float>(), var.data<float>(), N, C, S);
+    return;
+  }
+  DG_DISPATCH_FLOAT(x.dtype(), "batch_norm", [&] {
+    cpu::batch_norm_stats<T>(x.data<T>(), mean.data<T>(), var.data<T>(), N, C, S);
+  });
+}
+
+// The statistics of the union of the ranks' batches from each rank's (mean, biased var) over
+// equal counts: mean = avg(mean_r), var = avg(var_r) + avg((mean_r - mean)^2) (no E[x^2] - E[x]^2
+// cancellation). Every rank computes it from the same gathered values in the same order.
+void combine_stats(Collective& group, Tensor& mean, Tensor& var, int64_t C) {
+  NoGradGuard ng;
+  const Shape row{1, C};
+  const Tensor means = group.all_gather(reshape(mean, row), "the batch-norm statistics");
+  const Tensor vars = group.all_gather(reshape(var, row), "the batch-norm statistics");
+  const double inv = 1.0 / group.size();
+  const Tensor mu = mul(sum_to(means, row), inv);
+  const Tensor dev = sub(means, mu);
+  const Tensor v = add(mul(sum_to(vars, row), inv), mul(sum_to(mul(dev, dev), row), inv));
+  mean.copy_(reshape(mu, {C}));
+  var.copy_(reshape(v, {C}));
+}
+
+// Synchronized training-mode batch norm (ops.h): the statistics of every rank's rows together.
+Tensor synced_batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta,
+                         Tensor running_mean, Tensor running_var, double momentum, double eps,
+                         Collective& group) {
+  const int64_t N = x.size(0), C = x.size(1), S = x.dim() == 4 ? x.size(2) * x.size(3) : 1;
+  const int64_t M = N * S * group.size();  // values per channel over every rank
+  const bool gpu = x.device() == Device::CUDA;
+  Tensor mean = Tensor::empty({C}, x.dtype(), x.device());
+  Tensor var = Tensor::empty({C}, x.dtype(), x.device());
+  Tensor invstd = Tensor::empty({C}, x.dtype(), x.device());
+  Tensor out = Tensor::empty(x.shape(), x.dtype(), x.device());
+  local_stats(x, mean, var, N, C, S);
+  combine_stats(group, mean, var, C);
+  if (gpu) {
+    cuda::batch_norm_invstd(var.data<float>(), invstd.data<float>(), C, eps);
+    if (running_mean.defined())
+      cuda::batch_norm_update_running(running_mean.data<float>(), running_var.data<float>(),
+                                      mean.data<float>(), var.data<float>(), C, M, momentum);
+    cuda::batch_norm_forward(x.data<float>(), mean.data<float>(), invstd.data<float>(),
+                             gamma.defined() ? gamma.data<float>() : nullptr,
+                             beta.defined() ? beta.data<float>() : nullptr, out.data<float>(), N, C,
+                             S);
+  } else {
+    DG_DISPATCH_FLOAT(x.dtype(), "batch_norm", [&] {
+      cpu::batch_norm_invstd<T>(var.data<T>(), invstd.data<T>(), C, eps);
+      if (running_mean.defined())
+        cpu::batch_norm_update_running<T>(running_mean.data<T>(), running_var.data<T>(),
+                                          mean.data<T>(), var.data<T>(), C, M, momentum);
+      cpu::batch_norm_forward<T>(x.data<T>(), mean.data<T>(), invstd.data<T>(),
+                                 gamma.defined() ? gamma.data<T>() : nullptr,
+                                 beta.defined() ? beta.data<T>() : nullptr, out.data<T>(), N, C, S);
+    });
+  }
+  if (!needs_grad({&x, &gamma, &beta})) return out;
+  Tensor xd = x.detach(), gd = gamma.defined() ? gamma.detach() : Tensor();
+  const bool gx = x.requires_grad(), gg = gamma.defined() && gamma.requires_grad(),
+             gb = beta.defined() && beta.requires_grad();
+  Collective* grp = &group;
+  record(out, "batch_norm", {x, gamma, beta},
+         [xd, gd, mean, invstd, gx, gg, gb, N, C, S, M, gpu, grp](const Tensor& g) {
+           NoGradGuard ng;
+           // This rank's sum g and sum g xhat per channel (xhat from the shared statistics).
+           Tensor dgamma = Tensor::empty({C}, xd.dtype(), xd.device());
+           Tensor dbeta = Tensor::empty({C}, xd.dtype(), xd.device());
+           if (gpu) {
+             cuda::batch_norm_backward(g.data<float>(), xd.data<float>(), mean.data<float>(),
+                                       invstd.data<float>(), nullptr, nullptr, dgamma.data<float>(),
+                                       dbeta.data<float>(), N, C, S, true);
+           } else {
+             DG_DISPATCH_FLOAT(xd.dtype(), "batch_norm backward", [&] {
+               cpu::batch_norm_backward<T>(g.data<T>(), xd.data<T>(), mean.data<T>(),
+                                           invstd.data<T>(), nullptr, nullptr, dgamma.data<T>(),
+                                           dbeta.data<T>(), N, C, S, true);
+             });
+           }
+           Tensor dx;
+           if (gx) {
+             // dx = gamma invstd (g - sum_all g / M - xhat sum_all g xhat / M): the sums over every
+             // rank's rows, each rank's g being the gradient of its own share of the loss.
+             Tensor sums = concat({dbeta, dgamma}, 0);
+             grp->all_reduce_sum(sums, "the batch-norm gradient");
+             const Shape cs = xd.dim() == 4 ? Shape{1, C, 1, 1} : Shape{1, C};
+             const Tensor mean_g = reshape(mul(narrow(sums, 0, C), 1.0 / M), cs);
+             const Tensor mean_gx = reshape(mul(narrow(sums, C, C), 1.0 / M), cs);
+             const Tensor xhat = mul(sub(xd, reshape(mean, cs)), reshape(invstd, cs));
+             const Tensor k = reshape(gd.defined() ? mul(gd, invstd) : invstd, cs);
+             dx = mul(sub(sub(g, mean_g), mul(xhat, mean_gx)), k);
+           }
+           return std::vector<Tensor>{dx, gg ? dgamma : Tensor(), gb ? dbeta : Tensor()};
+         });
+  return out;
+}
+
 }  // namespace
 
 Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tensor running_mean,
-                  Tensor running_var, bool training, double momentum, double eps) {
+                  Tensor running_var, bool training, double momentum, double eps,
+                  Collective* group) {
   check_defined(x, "batch_norm", "x");
   DG_CHECK(x.dim() == 2 || x.dim() == 4,
            "batch_norm: x must be (N,C) or (N,C,H,W), got " << shape_str(x.shape()));
@@ -46,6 +148,9 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tens
   } else {
     DG_CHECK(running_mean.defined(), "batch_norm: eval mode needs running_mean and running_var");
   }
+
+  if (training && group && group->size() > 1)
+    return synced_batch_norm(x, gamma, beta, running_mean, running_var, momentum, eps, *group);
 
   // The (mean, invstd) pair the output is normalized with; the backward reuses it, so it is a
   // private copy even in eval mode (the running buffers may move before backward runs).

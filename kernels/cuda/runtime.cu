@@ -237,6 +237,8 @@ void fill_f32(float* dst, float value, size_t count) {
   DG_CUDA_CHECK_LAUNCH("fill_kernel");
 }
 
+void select_device(int device) { DG_CUDA_CHECK(cudaSetDevice(device)); }
+
 void synchronize() {
   if (Context* c = context_if_alive()) DG_CUDA_CHECK(cudaStreamSynchronize(c->stream()));
 }

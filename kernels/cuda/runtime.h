@@ -44,6 +44,9 @@ void copy_device_to_device(void* dst, const void* src, size_t nbytes);
 void copy_blocks(const void* src, int64_t src_stride, void* dst, int64_t dst_stride, int64_t outer,
                  int64_t block);
 void fill_f32(float* dst, float value, size_t count);
+// Makes `device` the GPU this process uses; must run before the first CUDA call that creates the
+// device context (it binds to the current device), e.g. one rank per GPU of a data-parallel run.
+void select_device(int device);
 // Waits for all work queued on the context's stream.
 void synchronize();
 

@@ -36,6 +36,7 @@ void* device_malloc(size_t) { no_cuda("device_malloc"); }
 void device_free(void*) noexcept {}
 AllocatorStats allocator_stats() { return {}; }
 void reset_peak_memory() {}
+void select_device(int) { no_cuda("select_device"); }
 void empty_cache() {}
 void copy_host_to_device(void*, const void*, size_t) { no_cuda("copy_host_to_device"); }
 void copy_device_to_host(void*, const void*, size_t) { no_cuda("copy_device_to_host"); }
