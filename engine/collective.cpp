@@ -1,6 +1,8 @@
 // The group of one, the thread group and the bucketed all-reduce (see collective.h).
 #include "engine/collective.h"
 
+#include <unistd.h>
+
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
@@ -137,12 +139,18 @@ void copy_bytes(void* dst, const void* src, size_t n, Device dev) {
 }  // namespace
 
 bool launched_with_mpi() {
-  // OpenMPI's mpirun, MPICH's Hydra (and Slurm's PMI), a PMIx launcher.
+  // More than one rank (OpenMPI's mpirun, MPICH's Hydra and Slurm's PMI, a PMIx launcher) and a
+  // launcher to reach: a PMIx server's address, or a PMI socket or port. Rank variables alone (a
+  // scheduler's job array imitating them) do not make an MPI launch.
+  bool ranks = false;
   for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE"}) {
     const char* v = std::getenv(name);
-    if (v && std::atoi(v) > 1) return true;
+    ranks = ranks || (v && std::atoi(v) > 1);
   }
-  return false;
+  bool server = std::getenv("PMI_FD") || std::getenv("PMI_PORT");
+  for (char** e = environ; *e && !server; ++e)
+    server = std::strncmp(*e, "PMIX_SERVER_URI", 15) == 0;
+  return ranks && server;
 }
 
 std::shared_ptr<Collective> single_process() { return std::make_shared<SingleProcess>(); }

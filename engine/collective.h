@@ -61,7 +61,7 @@ void all_reduce_buckets(Collective& group, const std::vector<Tensor>& ts, double
 // ---- MPI (engine/collective_mpi.cpp; the stub answers "built without MPI") -------------------
 bool mpi_built();
 // True when the process was started by an MPI launcher with more than one rank (OpenMPI's,
-// MPICH's/Hydra's or a PMIx launcher's environment).
+// MPICH's/Hydra's or a PMIx launcher's environment, with the launcher's address).
 bool launched_with_mpi();
 struct MpiOptions {
   double timeout_s = 300;  // longest wait of any collective before it throws

@@ -16,6 +16,7 @@
 
 #include "base/atomic_file.h"
 #include "base/error.h"
+#include "engine/collective.h"
 #include "gan/trainer.h"
 #include "tools/report.h"
 #include "tools/train_loop.h"
@@ -406,11 +407,28 @@ void run_study_grid(const StudySpec& spec) {
   if (spec.shard && spec.shard->count > 1) {
     const auto done = std::count(finished.begin(), finished.end(), true);
     for (const auto& f : failures) std::fprintf(stderr, "failed: %s\n", f.c_str());
-    std::printf(
-        "shard %lld/%lld: %lld of its %zu runs finished in %s; once every shard has "
-        "finished, the same command with --merge (instead of --shard) writes the tables\n",
-        static_cast<long long>(spec.shard->index), static_cast<long long>(spec.shard->count),
-        static_cast<long long>(done), all.size(), spec.out.c_str());
+    const bool meet = spec.shard_from_launcher && mpi_built();
+    std::printf("shard %lld/%lld: %lld of its %zu runs finished in %s; %s\n",
+                static_cast<long long>(spec.shard->index),
+                static_cast<long long>(spec.shard->count), static_cast<long long>(done), all.size(),
+                spec.out.c_str(),
+                meet ? "rank 0 writes the tables once every rank has finished"
+                     : "once every shard has finished, the same command with --merge (instead "
+                       "of --shard) writes the tables");
+    if (meet) {
+      // Under mpirun the ranks meet once all have trained their runs (a study's runs take hours:
+      // the wait is bounded by days, not by a collective's usual timeout), then rank 0 merges.
+      MpiOptions mo;
+      mo.timeout_s = 30 * 24 * 3600.0;
+      mpi_world(mo)->any(false, "the end of every rank's runs");
+      if (spec.shard->index != 0) return;
+      StudySpec merged = spec;
+      merged.shard.reset();
+      merged.shard_from_launcher = false;
+      merged.merge = true;
+      std::printf("rank 0: every rank has finished; merging\n");
+      run_study_grid(merged);
+    }
     return;
   }
 
@@ -518,6 +536,7 @@ void take_lists(const StudyLists& lists, StudySpec& spec, bool lambdas_given) {
     spec.shard = parse_shard(lists.shard, "--shard");
   else if (!spec.merge)
     spec.shard = launcher_shard();
+  spec.shard_from_launcher = lists.shard.empty() && spec.shard.has_value();
   spec.regs = parse_regularizers(lists.regs);
   const std::vector<double> common = parse_lambda_grid(lists.lambdas, "--lambdas");
   LambdaGrids own;

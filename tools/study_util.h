@@ -133,6 +133,9 @@ struct StudySpec {
   // while any was never started (it reuses the finished ones; a diverged one fails again, as in one
   // process). Both read and write the same --out.
   std::optional<Shard> shard;
+  // The shard is an MPI rank's (from the launcher): when every rank has trained its runs, rank 0
+  // merges (with MPI built; otherwise the merge is a command of its own).
+  bool shard_from_launcher = false;
   bool merge = false;
 };
 
