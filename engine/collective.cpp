@@ -3,11 +3,13 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <thread>
 
 #include "base/error.h"
 #include "engine/ops.h"
@@ -151,6 +153,19 @@ bool launched_with_mpi() {
   for (char** e = environ; *e && !server; ++e)
     server = std::strncmp(*e, "PMIX_SERVER_URI", 15) == 0;
   return ranks && server;
+}
+
+int64_t default_threads_per_rank() {
+  if (!launched_with_mpi()) return 0;
+  for (const char* name : {"OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS"}) {
+    const char* v = std::getenv(name);
+    const int64_t local = v ? std::atoll(v) : 0;
+    if (local > 0) {
+      const int64_t hw = std::max<int64_t>(1, std::thread::hardware_concurrency());
+      return std::max<int64_t>(1, hw / local);
+    }
+  }
+  return 0;
 }
 
 std::shared_ptr<Collective> single_process() { return std::make_shared<SingleProcess>(); }

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/device.h"
 #include "gan/models_zdc.h"
 #include "gan/trainer.h"
 #include "tools/commands.h"
@@ -168,6 +169,12 @@ void add_train_command(CLI::App& app) {
       ->check(positive())
       ->capture_default_str()
       ->group(dp_group);
+  auto threads = std::make_shared<int64_t>(0);
+  cmd->add_option("--threads", *threads,
+                  "CPU threads of this process's kernels (0: every core, shared among the ranks "
+                  "this node runs under mpirun)")
+      ->check(non_negative())
+      ->capture_default_str();
   auto check_replicas = std::make_shared<bool>(false);
   cmd->add_flag("--check-replicas", *check_replicas,
                 "Compare a hash of the ranks' training states after every step (default: at "
@@ -298,6 +305,7 @@ void add_train_command(CLI::App& app) {
     existing.given = given_fields(*cmd, c);
     existing.override_config = *override_config;
     existing.check_replicas = *check_replicas;
+    set_cpu_threads(*threads > 0 ? *threads : default_threads_per_rank());
     if (launched_with_mpi()) {
       // One process per rank, started by mpirun (or srun): the global batch is split over them.
       MpiOptions mo;
