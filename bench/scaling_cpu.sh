@@ -34,12 +34,13 @@ seconds() {
   "$python" -c "import json; print(json.load(open('$out/eval.json'))['train_seconds'])"
 }
 
-declare -A times
+times=$tmp/times.txt
 for rep in $(seq "$repeats"); do
   for cfg in p1t1 p1t2 r2t1; do
     for steps in "$short" "$long"; do
-      times[$cfg,$steps,$rep]=$(seconds "$cfg" "$steps" "$rep")
-      echo "$cfg steps $steps run $rep: ${times[$cfg,$steps,$rep]} s" >&2
+      t=$(seconds "$cfg" "$steps" "$rep")
+      echo "$cfg,$steps,$rep $t" >>"$times"
+      echo "$cfg steps $steps run $rep: $t s" >&2
     done
   done
 done
@@ -47,14 +48,13 @@ params_json=$tmp/p1t1_${short}_1/run.json
 
 mkdir -p bench/results
 out=bench/results/scaling_cpu_${commit}.json
-{
-  for key in "${!times[@]}"; do echo "$key ${times[$key]}"; done
-} | "$python" - "$out" "$commit" "$batch" "$reg" "$short" "$long" "$repeats" "$params_json" <<'PY'
+"$python" - "$out" "$commit" "$batch" "$reg" "$short" "$long" "$repeats" "$params_json" \
+  "$times" <<'PY'
 import json, platform, statistics, subprocess, sys
-out, commit, batch, reg, short, long_, repeats, params_json = sys.argv[1:]
+out, commit, batch, reg, short, long_, repeats, params_json, times = sys.argv[1:]
 batch, short, long_, repeats = int(batch), int(short), int(long_), int(repeats)
 t = {}
-for line in sys.stdin:
+for line in open(times):
     key, value = line.split()
     cfg, steps, rep = key.split(",")
     t[(cfg, int(steps), int(rep))] = float(value)
