@@ -120,7 +120,7 @@ else
     cudnn_args=(-DDG_CUDNN_LIBRARY="$cudnn_so" -DDG_CUDNN_INCLUDE_DIR="$(dirname "$cudnn_inc")")
   export LD_LIBRARY_PATH=$root/.gpu/deps/lib:$LD_LIBRARY_PATH
   stage configure 60 cmake -S "$root" -B "$root/build-gpu" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-    -DDG_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90-real -DDG_NATIVE=OFF -DDG_HDF5=OFF \
+    -DDG_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90-real -DDG_NATIVE=OFF -DDG_HDF5=OFF -DDG_MPI=OFF -DDG_NCCL=OFF \
     -DCMAKE_PREFIX_PATH="$root/.gpu/deps" -DCMAKE_CXX_FLAGS="-I$root/.gpu/deps/include" \
     -DCMAKE_CUDA_FLAGS="-I$root/.gpu/deps/include" "${cudnn_args[@]}" &&
     stage build 240 cmake --build "$root/build-gpu" --parallel "$(nproc)" --target dg_tests train_zdc &&

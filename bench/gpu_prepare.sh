@@ -17,8 +17,10 @@ APT_TAG=gpu_prepare ensure_packages cmake ninja-build g++ libeigen3-dev doctest-
   nlohmann-json3-dev zlib1g-dev
 export PATH=/usr/local/cuda/bin:$PATH
 build=build-sm90
+# No MPI or NCCL in these binaries: the GPU machine has one GPU and no OpenMPI (and its loader may
+# not find libnccl), so data-parallel training is checked where there are ranks (tests/test_mpi.sh).
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DDG_CUDA=ON \
-  -DCMAKE_CUDA_ARCHITECTURES="90-real;90-virtual" -DDG_NATIVE=OFF -DDG_HDF5=OFF \
+  -DCMAKE_CUDA_ARCHITECTURES="90-real;90-virtual" -DDG_NATIVE=OFF -DDG_HDF5=OFF -DDG_MPI=OFF -DDG_NCCL=OFF \
   -DCMAKE_EXE_LINKER_FLAGS="-static-libstdc++ -static-libgcc" >/dev/null
 cmake --build "$build" --parallel "$(nproc)"
 rm -rf .gpu/bin

@@ -1,6 +1,7 @@
 // The group of one, the thread group and the bucketed all-reduce (see collective.h).
 #include "engine/collective.h"
 
+#include <sched.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -157,13 +158,18 @@ bool launched_with_mpi() {
 
 int64_t default_threads_per_rank() {
   if (!launched_with_mpi()) return 0;
-  for (const char* name : {"OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS"}) {
+  // The cores this process may run on: a launcher that binds each rank (Open MPI binds to a core
+  // by default for 2 ranks or fewer) has already divided them.
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  const int64_t hw = std::max<int64_t>(1, std::thread::hardware_concurrency());
+  const int64_t mine = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : hw;
+  if (mine < hw) return std::max<int64_t>(1, mine);
+  for (const char* name :
+       {"OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS", "SLURM_NTASKS_PER_NODE"}) {
     const char* v = std::getenv(name);
     const int64_t local = v ? std::atoll(v) : 0;
-    if (local > 0) {
-      const int64_t hw = std::max<int64_t>(1, std::thread::hardware_concurrency());
-      return std::max<int64_t>(1, hw / local);
-    }
+    if (local > 0) return std::max<int64_t>(1, hw / local);
   }
   return 0;
 }

@@ -63,9 +63,9 @@ bool mpi_built();
 // True when the process was started by an MPI launcher with more than one rank (OpenMPI's,
 // MPICH's/Hydra's or a PMIx launcher's environment, with the launcher's address).
 bool launched_with_mpi();
-// The CPU threads each process should use: every hardware thread, divided among the ranks an MPI
-// launcher started on this node (OMPI_COMM_WORLD_LOCAL_SIZE, MPI_LOCALNRANKS); 0 (all) outside
-// a launch.
+// The CPU threads each process should use under an MPI launch: the cores it is bound to when the
+// launcher bound it, else every hardware thread divided among the node's ranks
+// (OMPI_COMM_WORLD_LOCAL_SIZE, MPI_LOCALNRANKS, SLURM_NTASKS_PER_NODE); 0 (all) outside a launch.
 int64_t default_threads_per_rank();
 struct MpiOptions {
   double timeout_s = 300;  // longest wait of any collective before it throws

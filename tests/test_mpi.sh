@@ -14,7 +14,13 @@ fi
 DIVGAN="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
 FIX="$(cd "$(dirname "$0")" && pwd)/fixtures"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/divgan_mpi.XXXXXX")"
-trap 'rm -rf "$WORK"' EXIT
+# Background launches and their ranks (a stopped one included) never outlive the script.
+cleanup() {
+  pkill -9 -f "divgan train .*--out $WORK/" 2>/dev/null
+  [ -n "${launcher:-}" ] && kill -9 "$launcher" 2>/dev/null
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
 cd "$WORK" || exit 2
 # shellcheck source=tests/check_lib.sh
 . "$FIX/../check_lib.sh"
@@ -28,8 +34,11 @@ if ! command -v mpirun >/dev/null; then
   echo "mpirun not found: the MPI checks are skipped (tools/setup.sh installs openmpi-bin)"
   finish
 fi
-# Root in containers, more ranks than cores on small machines; every launch bounded in time.
-MPIRUN=(timeout 300 mpirun --allow-run-as-root --oversubscribe)
+# Root in containers, more ranks than cores on small machines; every launch bounded in time (and
+# killed if it ignores the first signal). Containers may forbid the cross-memory attach of Open
+# MPI's shared-memory transport: plain copies instead.
+MPIRUN=(timeout -k 10 300 mpirun --allow-run-as-root --oversubscribe)
+export OMPI_MCA_btl_vader_single_copy_mechanism=none
 ZDC=(--data zdc --sim-particles 40 --batch 16 --quiet --eval-regenerations 1)
 
 # The losses of metrics.jsonl line `line` (1-based) of two runs agree within `tol`.
@@ -101,10 +110,51 @@ else
   bad "resume of a 2-rank checkpoint by one process: the message" "$(cat one.out)"
 fi
 
+# A checkpoint of two ranks is a model like any other: eval reads it in one process. Under mpirun,
+# the commands that do not split their work refuse to run N copies.
+if "$DIVGAN" eval --checkpoint dp2d/checkpoint.safetensors >eval.out 2>&1; then
+  ok "eval of a 2-rank checkpoint in one process"
+else
+  bad "eval of a 2-rank checkpoint in one process" "$(tail -n 3 eval.out)"
+fi
+if "${MPIRUN[@]}" -np 2 "$DIVGAN" eval --checkpoint dp2d/checkpoint.safetensors >evalmpi.out 2>&1; then
+  bad "eval under mpirun is refused" "it ran"
+elif grep -q "runs in one process; under mpirun only train, generate" evalmpi.out; then
+  ok "eval under mpirun is refused with a message"
+else
+  bad "eval under mpirun: the message" "$(tail -n 3 evalmpi.out)"
+fi
+
+# The step a checkpoint holds (its metadata).
+checkpoint_step() {
+  "$PY" -c "
+import json, struct, sys
+d = open(sys.argv[1], 'rb').read()
+n = struct.unpack('<Q', d[:8])[0]
+print(json.loads(d[8:8 + n])['__metadata__']['step'])" "$1" 2>/dev/null || echo 0
+}
+
+# SIGTERM to the launcher: every rank stops after the same step and rank 0 checkpoints it.
+"${MPIRUN[@]}" -np 2 "$DIVGAN" train "${ZDC[@]}" --steps 100000 --checkpoint-every 100000 \
+  --out "$WORK/term" >term.out 2>&1 &
+launcher=$!
+for _ in $(seq 2400); do [ -f term/run.json ] && [ -s term/metrics.jsonl ] && break; sleep 0.1; done
+# One signal, to mpirun itself, which forwards it to the ranks (a second one would end them at
+# once, as it ends one process).
+pkill -TERM -f "^mpirun .*--out $WORK/term( |$)" 2>/dev/null
+wait "$launcher"
+steps=$(grep -o "interrupted by SIGTERM at step [0-9]*" term.out | grep -o "[0-9]*$" | sort -u)
+if [ "$(echo "$steps" | wc -l)" -eq 1 ] && [ -n "$steps" ] \
+  && [ "$(checkpoint_step term/checkpoint.safetensors)" = "$steps" ]; then
+  ok "SIGTERM to mpirun: both ranks stopped after step $steps, the checkpoint holds it"
+else
+  bad "SIGTERM to mpirun: one step for all ranks, checkpointed" "steps: $steps" "$(tail -n 4 term.out)"
+fi
+
 # pid of rank $2 of the run writing into folder $1 (0 while it has not started).
 rank_pid() {
   local p
-  for p in $(pgrep -f "divgan train.*--out $1" 2>/dev/null); do
+  for p in $(pgrep -f "divgan train .*--out $WORK/$1( |$)" 2>/dev/null); do
     if tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$2"; then
       echo "$p"
       return
@@ -115,23 +165,18 @@ rank_pid() {
 
 # A rank killed mid-run ends the launch within the timeout; the last checkpoint loads and resumes.
 "${MPIRUN[@]}" -np 2 "$DIVGAN" train "${ZDC[@]}" --steps 100000 --checkpoint-every 2 \
-  --dist-timeout 20 --out killed >killed.out 2>&1 &
+  --dist-timeout 20 --out "$WORK/killed" >killed.out 2>&1 &
 launcher=$!
-for _ in $(seq 600); do [ -f killed/checkpoint.safetensors ] && break; sleep 0.1; done
+for _ in $(seq 2400); do [ -f killed/checkpoint.safetensors ] && break; sleep 0.1; done
 victim=$(rank_pid killed 1)
 start=$(date +%s)
 [ "$victim" != 0 ] && kill -9 "$victim"
 wait "$launcher"
 rc=$?
 took=$(($(date +%s) - start))
-# The step the checkpoint holds (its metadata), to resume two steps past it.
-at=$("$PY" -c "
-import json, struct
-d = open('killed/checkpoint.safetensors', 'rb').read()
-n = struct.unpack('<Q', d[:8])[0]
-print(json.loads(d[8:8 + n])['__metadata__']['step'])" 2>/dev/null || echo 0)
+at=$(checkpoint_step killed/checkpoint.safetensors)
 if [ "$victim" != 0 ] && [ "$rc" -ne 0 ] && [ "$took" -le 60 ] && [ "$at" -gt 0 ] \
-  && "${MPIRUN[@]}" -np 2 "$DIVGAN" train "${ZDC[@]}" --resume --out killed --steps $((at + 2)) \
+  && "${MPIRUN[@]}" -np 2 "$DIVGAN" train "${ZDC[@]}" --resume --out "$WORK/killed" --steps $((at + 2)) \
     >resumed.out 2>&1; then
   ok "a rank killed mid-run: the launch ended in ${took} s (exit $rc), the checkpoint resumed"
 else
@@ -140,9 +185,9 @@ fi
 
 # A stuck rank (stopped, not dead: the launcher sees nothing) is caught by the others' timeout.
 "${MPIRUN[@]}" -np 2 "$DIVGAN" train "${ZDC[@]}" --steps 100000 --checkpoint-every 2 \
-  --dist-timeout 3 --out stuck >stuck.out 2>&1 &
+  --dist-timeout 10 --out "$WORK/stuck" >stuck.out 2>&1 &
 launcher=$!
-for _ in $(seq 600); do [ -f stuck/checkpoint.safetensors ] && break; sleep 0.1; done
+for _ in $(seq 2400); do [ -f stuck/checkpoint.safetensors ] && break; sleep 0.1; done
 victim=$(rank_pid stuck 1)
 start=$(date +%s)
 [ "$victim" != 0 ] && kill -STOP "$victim"
@@ -151,8 +196,8 @@ rc=$?
 took=$(($(date +%s) - start))
 [ "$victim" != 0 ] && kill -9 "$victim" 2>/dev/null
 if [ "$victim" != 0 ] && [ "$rc" -ne 0 ] && [ "$took" -le 60 ] \
-  && grep -q "rank 0): error: .*no answer from the other ranks within 3 s" stuck.out; then
-  ok "a stuck rank: rank 0 stopped after its 3 s timeout with a message (${took} s, exit $rc)"
+  && grep -q "rank 0): error: .*no answer from the other ranks within 10 s" stuck.out; then
+  ok "a stuck rank: rank 0 stopped after its 10 s timeout with a message (${took} s, exit $rc)"
 else
   bad "a stuck rank" "victim $victim, exit $rc after ${took} s" "$(tail -n 4 stuck.out)"
 fi

@@ -75,6 +75,19 @@ int run(int argc, char** argv) {
     std::fprintf(stderr, "divgan: error: %s\n", why.c_str());
     return 2;
   }
+  // Under mpirun, the commands that split their work over the ranks; the others would repeat the
+  // whole job once per rank.
+  if (dg::launched_with_mpi() && argc >= 2) {
+    const std::string sub = argv[1];
+    if (sub != "train" && sub != "generate" && sub != "study2d" && sub != "studyzdc" &&
+        sub[0] != '-') {
+      std::fprintf(stderr,
+                   "%s: error: divgan %s runs in one process; under mpirun only train, generate, "
+                   "study2d and studyzdc share their work among the ranks\n",
+                   speaker().c_str(), sub.c_str());
+      return 2;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

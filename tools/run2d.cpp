@@ -90,7 +90,7 @@ std::unique_ptr<gan::Trainer> load_2d(const std::string& checkpoint, gan::TrainC
            checkpoint << ": a ZDC checkpoint; expected one of the 2D benchmark");
   auto data = std::make_shared<data::Benchmark2D>(data::make_points2d(cfg->seed, 2, 0));
   auto trainer = std::make_unique<gan::Trainer>(*cfg, data, gan::make_models(*cfg));
-  trainer->load(checkpoint);
+  trainer->load(checkpoint, true);  // inference: any rank count's checkpoint is a model
   return trainer;
 }
 

@@ -407,7 +407,7 @@ void run_study_grid(const StudySpec& spec) {
   if (spec.shard && spec.shard->count > 1) {
     const auto done = std::count(finished.begin(), finished.end(), true);
     for (const auto& f : failures) std::fprintf(stderr, "failed: %s\n", f.c_str());
-    const bool meet = spec.shard_from_launcher && mpi_built();
+    const bool meet = spec.shard_from_launcher && mpi_built() && launched_with_mpi();
     std::printf("shard %lld/%lld: %lld of its %zu runs finished in %s; %s\n",
                 static_cast<long long>(spec.shard->index),
                 static_cast<long long>(spec.shard->count), static_cast<long long>(done), all.size(),

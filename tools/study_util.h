@@ -134,7 +134,7 @@ struct StudySpec {
   // process). Both read and write the same --out.
   std::optional<Shard> shard;
   // The shard is an MPI rank's (from the launcher): when every rank has trained its runs, rank 0
-  // merges (with MPI built; otherwise the merge is a command of its own).
+  // merges (with MPI built and a real launch; otherwise the merge is a command of its own).
   bool shard_from_launcher = false;
   bool merge = false;
 };

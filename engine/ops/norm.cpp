@@ -40,15 +40,22 @@ void local_stats(const Tensor& x, Tensor& mean, Tensor& var, int64_t N, int64_t 
 // cancellation). Every rank computes it from the same gathered values in the same order.
 void combine_stats(Collective& group, Tensor& mean, Tensor& var, int64_t C) {
   NoGradGuard ng;
-  const Shape row{1, C};
-  const Tensor means = group.all_gather(reshape(mean, row), "the batch-norm statistics");
-  const Tensor vars = group.all_gather(reshape(var, row), "the batch-norm statistics");
-  const double inv = 1.0 / group.size();
-  const Tensor mu = mul(sum_to(means, row), inv);
-  const Tensor dev = sub(means, mu);
-  const Tensor v = add(mul(sum_to(vars, row), inv), mul(sum_to(mul(dev, dev), row), inv));
+  const int64_t R = group.size();
+  const Shape pair{1, 2, C};
+  // One gather of every rank's (mean, var): (R, 2, C).
+  const Tensor all = reshape(
+      group.all_gather(reshape(concat({mean, var}, 0), {1, 2 * C}), "the batch-norm statistics"),
+      {R, 2, C});
+  const double inv = 1.0 / R;
+  const Tensor avg = reshape(mul(sum_to(all, pair), inv), {2, C});  // avg(mean_r); avg(var_r)
+  const Tensor mu = narrow(avg, 0, 1);
+  // (mean_r - mu; var_r - 0) squared and averaged: the first row is the spread of the means.
+  const Tensor shift =
+      reshape(concat({mu, Tensor::zeros({1, C}, mean.dtype(), mean.device())}, 0), pair);
+  const Tensor dev = sub(all, shift);
+  const Tensor spread = narrow(reshape(mul(sum_to(mul(dev, dev), pair), inv), {2, C}), 0, 1);
   mean.copy_(reshape(mu, {C}));
-  var.copy_(reshape(v, {C}));
+  var.copy_(reshape(add(narrow(avg, 1, 1), spread), {C}));
 }
 
 // Synchronized training-mode batch norm (ops.h): the statistics of every rank's rows together.

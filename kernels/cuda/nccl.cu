@@ -80,8 +80,8 @@ void nccl_wait(NcclComm* c, double timeout_s, const char* what) {
     const double waited =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (async != ncclSuccess || waited > timeout_s) {
-      ncclCommAbort(c->comm);
-      c->comm = nullptr;
+      // No ncclCommAbort here: it is collective over the node's ranks and could wait for the
+      // dead one. The caller ends the launch (MPI_Abort), which takes the communicator with it.
       throw Error(std::string("NCCL: ") + what +
                   (async != ncclSuccess ? std::string(" failed: ") + ncclGetErrorString(async)
                                         : " got no answer from the other ranks within " +

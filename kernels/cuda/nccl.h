@@ -22,8 +22,8 @@ void nccl_all_reduce_sum(NcclComm* comm, void* data, size_t count, bool f64);
 // recv (size * count elements) = every rank's send (count elements) in rank order; queued.
 void nccl_all_gather(NcclComm* comm, const void* send, void* recv, size_t count, bool f64);
 // Waits for the context's stream up to timeout_s seconds, polling NCCL for an asynchronous error
-// (a dead peer): returns normally when the stream is done, else aborts the communicator and
-// throws dg::Error naming `what`.
+// (a dead peer): returns normally when the stream is done, else throws dg::Error naming `what`
+// (the communicator is then unusable; the caller ends the launch).
 void nccl_wait(NcclComm* comm, double timeout_s, const char* what);
 
 }  // namespace dg::cuda
