@@ -69,12 +69,12 @@ bool launched_with_mpi();
 int64_t default_threads_per_rank();
 struct MpiOptions {
   double timeout_s = 300;  // longest wait of any collective before it throws
-  bool gpu = false;        // GPU tensors go through NCCL (one GPU per rank: local rank mod count)
+  // GPU tensors go through NCCL, one GPU per rank: the rank's index on its node picks it, before
+  // MPI starts; every rank must say the same, and a node may not run more ranks than GPUs.
+  bool gpu = false;
 };
 // The launch's world (MPI_Init on the first call). Throws when MPI is not built or not launched.
 std::shared_ptr<Collective> mpi_world(const MpiOptions& opt);
-// The GPU this rank uses when `gpu` (its local rank modulo the visible count; 0 without MPI).
-int mpi_local_device();
 // Ends the whole launch at once (MPI_Abort) after a rank failed: the others may be blocked in a
 // collective that will never complete. Does nothing when MPI was not initialized.
 void mpi_abort_all(int code);

@@ -13,7 +13,6 @@ std::shared_ptr<Collective> mpi_world(const MpiOptions&) {
       "(tools/setup.sh installs it)");
 }
 
-int mpi_local_device() { return 0; }
 void mpi_abort_all(int) {}
 void mpi_finalize() {}
 

@@ -163,17 +163,26 @@ rank_pid() {
   echo 0
 }
 
+# disrupt NAME SIGNAL TIMEOUT: starts a long 2-rank run into NAME with --dist-timeout TIMEOUT,
+# sends SIGNAL to rank 1 once the first checkpoint exists, and waits for the launch to end; sets
+# victim (0: rank 1 not found), rc and took (seconds from the signal to the end).
+disrupt() {
+  "${MPIRUN[@]}" -np 2 "$DIVGAN" train "${ZDC[@]}" --steps 100000 --checkpoint-every 2 \
+    --dist-timeout "$3" --out "$WORK/$1" >"$1.out" 2>&1 &
+  launcher=$!
+  for _ in $(seq 2400); do [ -f "$1/checkpoint.safetensors" ] && break; sleep 0.1; done
+  victim=$(rank_pid "$1" 1)
+  local start
+  start=$(date +%s)
+  [ "$victim" != 0 ] && kill "-$2" "$victim"
+  wait "$launcher"
+  rc=$?
+  took=$(($(date +%s) - start))
+  [ "$victim" != 0 ] && kill -9 "$victim" 2>/dev/null
+}
+
 # A rank killed mid-run ends the launch within the timeout; the last checkpoint loads and resumes.
-"${MPIRUN[@]}" -np 2 "$DIVGAN" train "${ZDC[@]}" --steps 100000 --checkpoint-every 2 \
-  --dist-timeout 20 --out "$WORK/killed" >killed.out 2>&1 &
-launcher=$!
-for _ in $(seq 2400); do [ -f killed/checkpoint.safetensors ] && break; sleep 0.1; done
-victim=$(rank_pid killed 1)
-start=$(date +%s)
-[ "$victim" != 0 ] && kill -9 "$victim"
-wait "$launcher"
-rc=$?
-took=$(($(date +%s) - start))
+disrupt killed KILL 20
 at=$(checkpoint_step killed/checkpoint.safetensors)
 if [ "$victim" != 0 ] && [ "$rc" -ne 0 ] && [ "$took" -le 60 ] && [ "$at" -gt 0 ] \
   && "${MPIRUN[@]}" -np 2 "$DIVGAN" train "${ZDC[@]}" --resume --out "$WORK/killed" --steps $((at + 2)) \
@@ -184,17 +193,7 @@ else
 fi
 
 # A stuck rank (stopped, not dead: the launcher sees nothing) is caught by the others' timeout.
-"${MPIRUN[@]}" -np 2 "$DIVGAN" train "${ZDC[@]}" --steps 100000 --checkpoint-every 2 \
-  --dist-timeout 10 --out "$WORK/stuck" >stuck.out 2>&1 &
-launcher=$!
-for _ in $(seq 2400); do [ -f stuck/checkpoint.safetensors ] && break; sleep 0.1; done
-victim=$(rank_pid stuck 1)
-start=$(date +%s)
-[ "$victim" != 0 ] && kill -STOP "$victim"
-wait "$launcher"
-rc=$?
-took=$(($(date +%s) - start))
-[ "$victim" != 0 ] && kill -9 "$victim" 2>/dev/null
+disrupt stuck STOP 10
 if [ "$victim" != 0 ] && [ "$rc" -ne 0 ] && [ "$took" -le 60 ] \
   && grep -q "rank 0): error: .*no answer from the other ranks within 10 s" stuck.out; then
   ok "a stuck rank: rank 0 stopped after its 10 s timeout with a message (${took} s, exit $rc)"
