@@ -314,3 +314,24 @@ TEST_CASE("data parallel: two ranks with synchronized batch norm follow one proc
   });
   CHECK(std::abs(got - want) > 1e-4);
 }
+
+TEST_CASE("data parallel: an MPI launch needs the launcher's address, not only rank variables") {
+  // A job array may imitate a launcher's rank variables (generate and the studies then shard
+  // without MPI); only a launcher's address makes `train` start MPI.
+  const char* names[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE",
+                         "PMIX_SERVER_URI2",     "PMI_FD",   "PMI_PORT"};
+  std::vector<std::pair<std::string, std::string>> saved;
+  for (const char* n : names)
+    if (const char* v = std::getenv(n)) saved.emplace_back(n, v);
+  for (const char* n : names) unsetenv(n);
+  CHECK_FALSE(launched_with_mpi());
+  setenv("OMPI_COMM_WORLD_SIZE", "3", 1);
+  CHECK_FALSE(launched_with_mpi());
+  CHECK(default_threads_per_rank() == 0);  // not a launch: every core
+  setenv("PMIX_SERVER_URI2", "1.0;tcp4://127.0.0.1:1", 1);
+  CHECK(launched_with_mpi());
+  setenv("OMPI_COMM_WORLD_SIZE", "1", 1);
+  CHECK_FALSE(launched_with_mpi());  // one rank: nothing to share
+  for (const char* n : names) unsetenv(n);
+  for (const auto& [n, v] : saved) setenv(n.c_str(), v.c_str(), 1);
+}
