@@ -59,11 +59,10 @@ struct ThreadShared {
   }
 };
 
-size_t element_bytes(const Tensor& t, const char* what) {
+void check_cpu_float(const Tensor& t, const char* what) {
   DG_CHECK(t.device() == Device::CPU, what << ": the thread group holds CPU tensors only");
   DG_CHECK(t.dtype() == DType::F32 || t.dtype() == DType::F64,
            what << ": collectives take float tensors");
-  return dtype_size(t.dtype());
 }
 
 class ThreadRank final : public Collective {
@@ -74,7 +73,7 @@ class ThreadRank final : public Collective {
   std::string backend() const override { return "threads"; }
 
   void all_reduce_sum(Tensor& t, const char* what) override {
-    element_bytes(t, what);
+    check_cpu_float(t, what);
     s_->slots[rank_] = t.raw();
     s_->barrier(rank_, what);
     // Every rank sums in rank order: the same bits everywhere.
@@ -90,7 +89,7 @@ class ThreadRank final : public Collective {
   }
 
   Tensor all_gather(const Tensor& local, const char* what) override {
-    element_bytes(local, what);
+    check_cpu_float(local, what);
     s_->slots[rank_] = local.raw();
     s_->barrier(rank_, what);
     Shape shape = local.shape();
@@ -191,16 +190,11 @@ void broadcast_string(Collective& group, std::string& s, const char* what) {
 
 bool same_on_all_ranks(Collective& group, uint64_t value, const char* what) {
   if (group.size() == 1) return true;
-  // Four 16-bit pieces, each exact in a float.
-  Tensor mine = Tensor::empty({1, 4}, DType::F32);
-  for (int i = 0; i < 4; ++i)
-    mine.data<float>()[i] = static_cast<float>((value >> (16 * i)) & 0xffff);
-  const Tensor all = group.all_gather(mine, what);
-  const float* p = all.data<float>();
-  for (int r = 0; r < group.size(); ++r)
-    for (int i = 0; i < 4; ++i)
-      if (p[r * 4 + i] != p[i]) return false;
-  return true;
+  // Rank 0's value to every rank; then every rank learns whether any differed.
+  std::vector<unsigned char> root(sizeof value);
+  std::memcpy(root.data(), &value, sizeof value);
+  group.broadcast(root, what);
+  return !group.any(std::memcmp(root.data(), &value, sizeof value) != 0, what);
 }
 
 std::vector<std::shared_ptr<Collective>> make_thread_group(int n, double timeout_s) {

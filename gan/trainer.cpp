@@ -111,7 +111,7 @@ Trainer::Trainer(TrainConfig cfg, std::shared_ptr<const data::ConditionalDataset
            "--graph: the captured step cannot hold the collectives of a data-parallel run yet; "
            "run without --graph under mpirun");
   for (auto* net : {static_cast<nn::Module*>(m_.g.get()), static_cast<nn::Module*>(m_.d.get())})
-    for (auto& b : net->named_buffers()) buffers_.push_back(b);
+    for (auto& [name, b] : net->named_buffers()) buffers_.push_back(b);
   if (ranks > 1) {
     m_.dropout_rng->set_row_shard({group_->rank(), ranks, local_batch_});
     if (cfg_.sync_batch_norm) {
@@ -342,11 +342,7 @@ void Trainer::compute() {
     average_over_ranks({stats_}, "the step's losses");
     // Per-rank statistics leave the replicas' running estimates apart: their average keeps them
     // equal (synchronized ones are equal already).
-    if (!cfg_.sync_batch_norm) {
-      std::vector<Tensor> running;
-      for (auto& [name, t] : buffers_) running.push_back(t);
-      average_over_ranks(running, "the batch-norm running statistics");
-    }
+    if (!cfg_.sync_batch_norm) average_over_ranks(buffers_, "the batch-norm running statistics");
   }
 }
 

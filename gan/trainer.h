@@ -115,8 +115,8 @@ class Trainer {
   int64_t step_ = 0;
   std::map<std::string, std::string> extra_meta_;
   std::shared_ptr<Collective> group_;
-  int64_t local_batch_ = 0;   // cfg.batch / ranks: the rows this rank trains on
-  nn::NamedTensors buffers_;  // every BN running statistic of G and D (averaged over the ranks)
+  int64_t local_batch_ = 0;      // cfg.batch / ranks: the rows this rank trains on
+  std::vector<Tensor> buffers_;  // every BN running statistic of G and D (averaged over ranks)
   // Sums t's tensors over the ranks and divides by their number (data-parallel runs only).
   void average_over_ranks(const std::vector<Tensor>& ts, const char* what);
   // Rows [rank b, rank b + b) of a host tensor of the whole batch (b = t.size(0) / ranks).

@@ -11,6 +11,7 @@
 #include "engine/collective.h"
 #include "tools/commands.h"
 #include "tools/provenance.h"
+#include "tools/shard.h"
 #include "tools/suggest.h"
 #include "tools/train_loop.h"
 
@@ -51,9 +52,13 @@ std::string unknown_names(CLI::App& app, int argc, char** argv) {
 
 // "divgan" or, in a launch of several ranks, "divgan (rank R)": who says the message.
 std::string speaker() {
-  for (const char* name : {"OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK"})
-    if (const char* v = std::getenv(name); v && *v && dg::launched_with_mpi())
-      return std::string("divgan (rank ") + v + ")";
+  if (!dg::launched_with_mpi()) return "divgan";
+  try {
+    if (const auto rank = dg::tools::launcher_shard())
+      return "divgan (rank " + std::to_string(rank->index) + ")";
+  } catch (const std::exception&) {
+    // A launcher without a size: the message itself says so.
+  }
   return "divgan";
 }
 

@@ -24,17 +24,6 @@ void check_channel_vector(const Tensor& t, const Tensor& x, int64_t C, const cha
   check_same_dtype(t, x, "batch_norm");
 }
 
-// This rank's batch statistics: assigns mean and var (biased), (C,) each.
-void local_stats(const Tensor& x, Tensor& mean, Tensor& var, int64_t N, int64_t C, int64_t S) {
-  if (x.device() == Device::CUDA) {
-    cuda::batch_norm_stats(x.data<float>(), mean.data<float>(), var.data<float>(), N, C, S);
-    return;
-  }
-  DG_DISPATCH_FLOAT(x.dtype(), "batch_norm", [&] {
-    cpu::batch_norm_stats<T>(x.data<T>(), mean.data<T>(), var.data<T>(), N, C, S);
-  });
-}
-
 // The statistics of the union of the ranks' batches from each rank's (mean, biased var) over
 // equal counts: mean = avg(mean_r), var = avg(var_r) + avg((mean_r - mean)^2) (no E[x^2] - E[x]^2
 // cancellation). Every rank computes it from the same gathered values in the same order.
@@ -58,40 +47,13 @@ void combine_stats(Collective& group, Tensor& mean, Tensor& var, int64_t C) {
   var.copy_(reshape(add(narrow(avg, 1, 1), spread), {C}));
 }
 
-// Synchronized training-mode batch norm (ops.h): the statistics of every rank's rows together.
-Tensor synced_batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta,
-                         Tensor running_mean, Tensor running_var, double momentum, double eps,
-                         Collective& group) {
+// The backward of synchronized training-mode batch norm (ops.h), given the shared (mean, invstd)
+// the forward normalized with and M, the values per channel over every rank.
+void record_synced_backward(Tensor& out, const Tensor& x, const Tensor& gamma, const Tensor& beta,
+                            const Tensor& mean, const Tensor& invstd, int64_t M,
+                            Collective& group) {
   const int64_t N = x.size(0), C = x.size(1), S = x.dim() == 4 ? x.size(2) * x.size(3) : 1;
-  const int64_t M = N * S * group.size();  // values per channel over every rank
   const bool gpu = x.device() == Device::CUDA;
-  Tensor mean = Tensor::empty({C}, x.dtype(), x.device());
-  Tensor var = Tensor::empty({C}, x.dtype(), x.device());
-  Tensor invstd = Tensor::empty({C}, x.dtype(), x.device());
-  Tensor out = Tensor::empty(x.shape(), x.dtype(), x.device());
-  local_stats(x, mean, var, N, C, S);
-  combine_stats(group, mean, var, C);
-  if (gpu) {
-    cuda::batch_norm_invstd(var.data<float>(), invstd.data<float>(), C, eps);
-    if (running_mean.defined())
-      cuda::batch_norm_update_running(running_mean.data<float>(), running_var.data<float>(),
-                                      mean.data<float>(), var.data<float>(), C, M, momentum);
-    cuda::batch_norm_forward(x.data<float>(), mean.data<float>(), invstd.data<float>(),
-                             gamma.defined() ? gamma.data<float>() : nullptr,
-                             beta.defined() ? beta.data<float>() : nullptr, out.data<float>(), N, C,
-                             S);
-  } else {
-    DG_DISPATCH_FLOAT(x.dtype(), "batch_norm", [&] {
-      cpu::batch_norm_invstd<T>(var.data<T>(), invstd.data<T>(), C, eps);
-      if (running_mean.defined())
-        cpu::batch_norm_update_running<T>(running_mean.data<T>(), running_var.data<T>(),
-                                          mean.data<T>(), var.data<T>(), C, M, momentum);
-      cpu::batch_norm_forward<T>(x.data<T>(), mean.data<T>(), invstd.data<T>(),
-                                 gamma.defined() ? gamma.data<T>() : nullptr,
-                                 beta.defined() ? beta.data<T>() : nullptr, out.data<T>(), N, C, S);
-    });
-  }
-  if (!needs_grad({&x, &gamma, &beta})) return out;
   Tensor xd = x.detach(), gd = gamma.defined() ? gamma.detach() : Tensor();
   const bool gx = x.requires_grad(), gg = gamma.defined() && gamma.requires_grad(),
              gb = beta.defined() && beta.requires_grad();
@@ -128,7 +90,6 @@ Tensor synced_batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& bet
            }
            return std::vector<Tensor>{dx, gg ? dgamma : Tensor(), gb ? dbeta : Tensor()};
          });
-  return out;
 }
 
 }  // namespace
@@ -156,15 +117,17 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tens
     DG_CHECK(running_mean.defined(), "batch_norm: eval mode needs running_mean and running_var");
   }
 
-  if (training && group && group->size() > 1)
-    return synced_batch_norm(x, gamma, beta, running_mean, running_var, momentum, eps, *group);
+  // Synchronized: the local statistics are combined over the ranks before use, and the running
+  // statistics count every rank's values (M); cuDNN has no hook for that, the kernels below do.
+  const bool synced = training && group && group->size() > 1;
+  const int64_t M = N * S * (synced ? group->size() : 1);
 
   // The (mean, invstd) pair the output is normalized with; the backward reuses it, so it is a
   // private copy even in eval mode (the running buffers may move before backward runs).
   Tensor mean = Tensor::empty({C}, x.dtype(), x.device());
   Tensor invstd = Tensor::empty({C}, x.dtype(), x.device());
   Tensor out = Tensor::empty(x.shape(), x.dtype(), x.device());
-  if (x.device() == Device::CUDA && use_cudnn_bn(eps)) {
+  if (x.device() == Device::CUDA && use_cudnn_bn(eps) && !synced) {
     // cuDNN (kernels/cuda/cudnn.h): same statistics, running-stat convention and (mean, invstd).
     const float* gp = gamma.defined() ? gamma.data<float>() : nullptr;
     const float* bp = beta.defined() ? beta.data<float>() : nullptr;
@@ -188,10 +151,11 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tens
     if (training) {
       Tensor var = Tensor::empty({C}, x.dtype(), x.device());
       cuda::batch_norm_stats(x.data<float>(), mean.data<float>(), var.data<float>(), N, C, S);
+      if (synced) combine_stats(*group, mean, var, C);
       cuda::batch_norm_invstd(var.data<float>(), invstd.data<float>(), C, eps);
       if (running_mean.defined())
         cuda::batch_norm_update_running(running_mean.data<float>(), running_var.data<float>(),
-                                        mean.data<float>(), var.data<float>(), C, N * S, momentum);
+                                        mean.data<float>(), var.data<float>(), C, M, momentum);
     } else {
       mean.copy_(running_mean);
       cuda::batch_norm_invstd(running_var.data<float>(), invstd.data<float>(), C, eps);
@@ -203,10 +167,11 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tens
       if (training) {
         Tensor var = Tensor::empty({C}, x.dtype(), x.device());
         cpu::batch_norm_stats<T>(x.data<T>(), mean.data<T>(), var.data<T>(), N, C, S);
+        if (synced) combine_stats(*group, mean, var, C);
         cpu::batch_norm_invstd<T>(var.data<T>(), invstd.data<T>(), C, eps);
         if (running_mean.defined())
           cpu::batch_norm_update_running<T>(running_mean.data<T>(), running_var.data<T>(),
-                                            mean.data<T>(), var.data<T>(), C, N * S, momentum);
+                                            mean.data<T>(), var.data<T>(), C, M, momentum);
       } else {
         mean.copy_(running_mean);
         cpu::batch_norm_invstd<T>(running_var.data<T>(), invstd.data<T>(), C, eps);
@@ -217,7 +182,9 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tens
     });
   }
 
-  if (needs_grad({&x, &gamma, &beta})) {
+  if (synced && needs_grad({&x, &gamma, &beta})) {
+    record_synced_backward(out, x, gamma, beta, mean, invstd, M, *group);
+  } else if (needs_grad({&x, &gamma, &beta})) {
     Tensor xd = x.detach(), gd = gamma.defined() ? gamma.detach() : Tensor();
     const bool gx = x.requires_grad(), gg = gamma.defined() && gamma.requires_grad(),
                gb = beta.defined() && beta.requires_grad();
